@@ -1,0 +1,38 @@
+"""simkit: simulate and teach customer-relationship economics (客户关系管理).
+
+One scenario, several views: a validated :class:`Scenario` is run by the
+SimPy engine (:func:`run_simulation`), drawn by :mod:`simkit.plots`, driven
+by :mod:`simkit.widgets` and the command line (``python -m simkit``).
+
+>>> import simkit
+>>> result = simkit.run_simulation(simkit.load_scenario("lifecycle_basic"), n_customers=50)
+>>> result.stage_counts.shape[1] == len(simkit.Stage)
+True
+"""
+
+from .errors import ScenarioError
+from .presets import list_scenarios, load_scenario
+from .results import EventLog, Ledger, LifetimeValueSummary, SimulationResult
+from .scenario import Arrivals, Discounting, Scenario, StageParams, Stages, TenureSchedule
+from .simulation import run_simulation
+from .stages import Stage
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Arrivals",
+    "Discounting",
+    "EventLog",
+    "Ledger",
+    "LifetimeValueSummary",
+    "Scenario",
+    "ScenarioError",
+    "SimulationResult",
+    "Stage",
+    "StageParams",
+    "Stages",
+    "TenureSchedule",
+    "list_scenarios",
+    "load_scenario",
+    "run_simulation",
+]

@@ -1,0 +1,34 @@
+"""The one exception simkit raises for bad input."""
+
+from __future__ import annotations
+
+__all__ = ["ScenarioError"]
+
+
+class ScenarioError(ValueError):
+    """A scenario (or a file describing one) breaks one or more rules.
+
+    Raised only at the boundary -- when a :class:`~simkit.Scenario` is built,
+    read from a file or checked -- before anything is simulated.  Every problem
+    is reported at once; each names the field path, the value received and the
+    rule, e.g. ``stages.loyal.orders_per_year: got -1, expected a finite
+    number >= 0``.
+
+    Attributes
+    ----------
+    problems : tuple of str
+        One line per broken rule.
+    """
+
+    def __init__(self, problems, source: str | None = None):
+        if isinstance(problems, str):
+            problems = [problems]
+        self.problems = tuple(problems)
+        self.source = source
+        where = f" in {source}" if source else ""
+        if len(self.problems) == 1:
+            message = f"invalid scenario{where}: {self.problems[0]}"
+        else:
+            lines = "\n".join(f"  - {p}" for p in self.problems)
+            message = f"invalid scenario{where}, {len(self.problems)} problems:\n{lines}"
+        super().__init__(message)

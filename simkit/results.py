@@ -1,0 +1,311 @@
+"""What engines return: per-period results, the customer ledger, the event log.
+
+Results carry their scenario and seed, print as readable text tables, and
+export to CSV (``to_csv``) and, when pandas is installed, to DataFrames
+(``to_frame``).  pandas is optional: nothing here imports it unless asked.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .stages import Stage
+
+__all__ = ["EventLog", "Ledger", "LifetimeValueSummary", "SimulationResult", "format_table"]
+
+
+def format_table(headers, rows, title: str | None = None) -> str:
+    """A plain-text table: numbers right-aligned, text left-aligned."""
+    cells = [[_cell(v) for v in row] for row in rows]
+    widths = [max(len(str(h)), *(len(r[i]) for r in cells)) if cells else len(str(h))
+              for i, h in enumerate(headers)]
+    numeric = [all(_is_number(row[i]) for row in rows) if rows else False for i in range(len(headers))]
+
+    def line(values):
+        return "  ".join(v.rjust(w) if n else v.ljust(w) for v, w, n in zip(values, widths, numeric)).rstrip()
+
+    out = [title] if title else []
+    out += [line([str(h) for h in headers]), line(["-" * w for w in widths])]
+    out += [line(r) for r in cells]
+    return "\n".join(out)
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
+
+
+def _cell(value) -> str:
+    if isinstance(value, (float, np.floating)):
+        return "" if math.isnan(value) else f"{value:,.2f}"
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+        return f"{value:,}"
+    return str(value)
+
+
+def _write_csv(path, headers, columns) -> Path | str:
+    """Write columns to ``path``; with ``path=None`` return the CSV text."""
+    buffer = io.StringIO() if path is None else None
+    handle = buffer if path is None else open(path, "w", newline="", encoding="utf-8")
+    try:
+        writer = csv.writer(handle)
+        writer.writerow(headers)
+        writer.writerows(zip(*[_csv_values(c) for c in columns]))
+    finally:
+        if path is not None:
+            handle.close()
+    return buffer.getvalue() if path is None else Path(path)
+
+
+def _csv_values(column):
+    column = np.asarray(column)
+    if column.dtype.kind == "f":
+        return ["" if math.isnan(v) else repr(v) for v in column.tolist()]
+    return column.tolist()
+
+
+class RunningStats:
+    """Count, mean and spread of a stream of numbers (Welford), in constant memory."""
+
+    __slots__ = ("count", "mean", "_m2", "minimum", "maximum")
+
+    def __init__(self):
+        self.count = 0
+        self.mean = 0.0
+        self._m2 = 0.0
+        self.minimum = math.inf
+        self.maximum = -math.inf
+
+    def add(self, x: float):
+        self.count += 1
+        delta = x - self.mean
+        self.mean += delta / self.count
+        self._m2 += delta * (x - self.mean)
+        if x < self.minimum:
+            self.minimum = x
+        if x > self.maximum:
+            self.maximum = x
+
+    def summary(self) -> "LifetimeValueSummary":
+        n = self.count
+        sd = math.sqrt(self._m2 / (n - 1)) if n > 1 else math.nan
+        return LifetimeValueSummary(
+            count=n, mean=self.mean if n else math.nan, std=sd,
+            minimum=self.minimum if n else math.nan, maximum=self.maximum if n else math.nan)
+
+
+@dataclass(frozen=True)
+class LifetimeValueSummary:
+    """Count, mean and spread of customers' discounted lifetime value (yuan, to the horizon)."""
+
+    count: int
+    mean: float
+    std: float
+    minimum: float
+    maximum: float
+
+    @property
+    def standard_error(self) -> float:
+        """Standard error of the mean, ``std / sqrt(count)``."""
+        return self.std / math.sqrt(self.count) if self.count > 1 else math.nan
+
+    def confidence_interval(self, z: float = 1.96) -> tuple[float, float]:
+        """Normal-approximation interval for the mean (95 % by default)."""
+        return (self.mean - z * self.standard_error, self.mean + z * self.standard_error)
+
+
+class _Columns:
+    """A table held as named numpy columns."""
+
+    columns: tuple = ()
+
+    def __init__(self, data: dict):
+        self._data = data
+
+    @classmethod
+    def from_rows(cls, rows):
+        if not rows:
+            return cls({name: np.array([], dtype=kind) for name, kind in cls.columns})
+        transposed = list(zip(*rows))
+        return cls({name: np.array(values, dtype=kind)
+                    for (name, kind), values in zip(cls.columns, transposed)})
+
+    def __len__(self) -> int:
+        return len(next(iter(self._data.values())))
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        try:
+            return self._data[name]
+        except KeyError:
+            raise KeyError(f"no column {name!r}; columns: {', '.join(self._data)}") from None
+
+    @property
+    def names(self) -> list[str]:
+        return list(self._data)
+
+    def to_dict(self) -> dict:
+        return dict(self._data)
+
+    def to_csv(self, path=None):
+        """Write CSV to ``path``, or return the CSV text if ``path`` is None."""
+        return _write_csv(path, self.names, [self._data[n] for n in self.names])
+
+    def to_frame(self):
+        """A pandas DataFrame (pandas is an optional dependency)."""
+        import pandas as pd
+
+        return pd.DataFrame(self._data)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__}: {len(self)} rows; columns {', '.join(self.names)}>"
+
+
+class Ledger(_Columns):
+    """One row per customer: entry, stage times, purchases, money, lifetime value.
+
+    Times are years since the start of the run (NaN: never happened);
+    ``final_stage`` is a :class:`~simkit.Stage` value; ``lifetime_value`` is
+    the customer's profit discounted by tenure year from entry (yuan), to the
+    horizon for customers still active.  ``source``: 0 cohort, 1 marketing
+    stream, 2 referral.
+    """
+
+    columns = (
+        ("customer_id", np.int64), ("source", np.int8), ("entry_time", float),
+        ("entered_new", float), ("entered_loyal", float), ("entered_decline", float),
+        ("exit_time", float), ("final_stage", np.int8),
+        ("years_prospect", float), ("years_new", float), ("years_loyal", float), ("years_decline", float),
+        ("n_purchases", np.int64), ("revenue", float), ("cost_of_sales", float),
+        ("acquisition_cost", float), ("service_cost", float), ("referral_damage_cost", float),
+        ("profit", float), ("lifetime_value", float), ("n_referrals", np.int64),
+        ("n_prospects_lost", np.int64),
+    )
+
+
+class EventLog(_Columns):
+    """Every event of a run: customer id, time (years), event, stage, amount (yuan).
+
+    Events: ``arrive``, ``acquire`` (amount = acquisition cost), ``purchase``
+    (amount = spend), ``move`` (stage = the stage entered), ``refer`` and
+    ``damage`` (amount = referral damage cost).
+    """
+
+    columns = (("customer_id", np.int64), ("time", float), ("event", object), ("stage", object),
+               ("amount", float))
+
+    def to_transactions(self, start_date: str = "2026-01-01"):
+        """Purchases in the (customer_id, date, amount) format CLV libraries read.
+
+        Times are turned into dates at 365.25 days a year from ``start_date``.
+        Returns a dict of numpy columns (``date`` as ``datetime64[s]``).
+        """
+        purchases = self["event"] == "purchase"
+        seconds = np.round(self["time"][purchases] * 365.25 * 86400).astype("timedelta64[s]")
+        return {"customer_id": self["customer_id"][purchases],
+                "date": np.datetime64(start_date, "s") + seconds,
+                "amount": self["amount"][purchases].astype(float)}
+
+
+PERIOD_MONEY = ("revenue", "cost_of_sales", "acquisition_cost", "service_cost", "referral_damage_cost", "profit")
+PERIOD_COUNTS = ("n_arrived", "n_acquired", "n_lost", "n_unconverted", "n_referred", "n_purchases",
+                 "n_prospects_lost")
+
+
+@dataclass(frozen=True)
+class SimulationResult:
+    """The outcome of :func:`simkit.run_simulation`.
+
+    Attributes
+    ----------
+    scenario, seed
+        What was run.
+    period_end_years : ndarray, shape (n_periods,)
+        End of each reporting period, in years.
+    stage_counts : ndarray of int, shape (n_periods, 6)
+        Customers in each :class:`~simkit.Stage` at each period end (after
+        everything that happened at that instant); rows sum to everyone who
+        has entered so far.
+    periods : dict of ndarray
+        Per period: revenue, cost_of_sales, acquisition_cost, service_cost,
+        referral_damage_cost, profit (yuan) and the counts n_arrived,
+        n_acquired, n_lost, n_unconverted, n_referred, n_purchases,
+        n_prospects_lost.
+    ltv, ltv_acquired : LifetimeValueSummary
+        Discounted lifetime value of everyone who entered, and of those who
+        became customers.
+    ledger : Ledger or None
+    events : EventLog or None
+    """
+
+    scenario: object
+    seed: int
+    period_end_years: np.ndarray
+    stage_counts: np.ndarray
+    periods: dict
+    ltv: LifetimeValueSummary
+    ltv_acquired: LifetimeValueSummary
+    ledger: Ledger | None = None
+    events: EventLog | None = field(default=None, repr=False)
+
+    def customers_in(self, stage) -> np.ndarray:
+        """Customers in ``stage`` (a Stage or its name) at each period end."""
+        stage = stage if isinstance(stage, Stage) else Stage.from_name(stage)
+        return self.stage_counts[:, stage]
+
+    @property
+    def active_customers(self) -> np.ndarray:
+        """Prospects and customers (new, loyal, decline) at each period end."""
+        return self.stage_counts[:, :4].sum(axis=1)
+
+    def period_table(self) -> dict:
+        """Per-period results as named columns (money, counts, stage populations)."""
+        table = {"period": np.arange(1, len(self.period_end_years) + 1),
+                 "end_year": self.period_end_years}
+        table.update({name: self.periods[name] for name in PERIOD_MONEY + PERIOD_COUNTS})
+        table.update({f"in_{s.label}": self.stage_counts[:, s] for s in Stage})
+        return table
+
+    def to_frame(self):
+        """Per-period results as a pandas DataFrame (pandas is optional)."""
+        import pandas as pd
+
+        return pd.DataFrame(self.period_table())
+
+    def to_csv(self, directory) -> list[Path]:
+        """Write ``periods.csv`` (and ``ledger.csv``, ``events.csv`` if kept) into ``directory``."""
+        directory = Path(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+        table = self.period_table()
+        written = [_write_csv(directory / "periods.csv", list(table), list(table.values()))]
+        if self.ledger is not None:
+            written.append(self.ledger.to_csv(directory / "ledger.csv"))
+        if self.events is not None:
+            written.append(self.events.to_csv(directory / "events.csv"))
+        return written
+
+    def summary(self) -> str:
+        """A readable per-period table with the lifetime-value line under it."""
+        unit = self.scenario.time_unit
+        rows = []
+        for k in range(len(self.period_end_years)):
+            rows.append([k + 1, *(int(self.stage_counts[k, s]) for s in Stage),
+                         int(self.periods["n_acquired"][k]),
+                         float(self.periods["revenue"][k]), float(self.periods["profit"][k])])
+        headers = [unit, *(s.label for s in Stage), "acquired", "revenue ¥", "profit ¥"]
+        title = (f"{self.scenario.name}: {self.ltv.count:,} people entered, seed {self.seed} "
+                 f"(customers in each stage at the end of each {unit})")
+        text = format_table(headers, rows, title)
+        low, high = self.ltv_acquired.confidence_interval()
+        if self.ltv_acquired.count:
+            text += (f"\naverage lifetime value of {self.ltv_acquired.count:,} acquired customers: "
+                     f"¥{self.ltv_acquired.mean:,.2f} (95% interval ¥{low:,.2f} to ¥{high:,.2f}), "
+                     f"discounted, to the horizon")
+        return text
+
+    def __str__(self) -> str:
+        return self.summary()

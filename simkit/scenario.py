@@ -1,0 +1,684 @@
+"""The scenario: one validated, immutable description of a customer population.
+
+A scenario says who enters (a cohort at time 0 and/or a stream of prospects
+from marketing), how customers move through the lifecycle stages
+(客户生命周期, textbook §1) or through the years of an LTV table (§4), what
+they buy and what they cost, and how money is discounted.  Every engine, plot,
+widget and the command line consume the same object.
+
+Units, stated once: **money is yuan (¥)**, **rates are per year**, **durations
+are years**.  ``time_unit`` only chooses the reporting period (a year or a
+month) and the unit of ``horizon``.
+
+Every field is checked when the scenario is built -- by keywords, from a dict
+or from a file -- and all problems are reported at once in a
+:class:`~simkit.ScenarioError` naming the field, the value and the rule.
+Nothing downstream re-checks or repairs input.
+
+>>> s = Scenario(horizon=3, arrivals={"cohort_size": 100, "cohort_stage": "new"},
+...              stages={"new": {"orders_per_year": 2, "average_order_value": 50}})
+>>> s.stages.new.orders_per_year
+2.0
+>>> Scenario(horizon=0, arrivals={"cohort_size": 100})
+Traceback (most recent call last):
+...
+simkit.errors.ScenarioError: invalid scenario: horizon: got 0, expected a whole number in [1, 100]
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import numbers
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Mapping
+
+from .errors import ScenarioError
+from .stages import Stage
+
+__all__ = [
+    "Arrivals",
+    "Discounting",
+    "Scenario",
+    "StageParams",
+    "Stages",
+    "TenureSchedule",
+    "field_info",
+]
+
+MAX_HORIZON_YEARS = 100
+MAX_ENTRANTS = 10_000_000
+PERIODS_PER_YEAR = {"year": 1, "month": 12}
+DURATION_DISTRIBUTIONS = ("exponential", "fixed")
+COHORT_STAGES = (Stage.PROSPECT, Stage.NEW)
+
+
+# --------------------------------------------------------------------------
+# rules: every check of a single value lives here
+# --------------------------------------------------------------------------
+def _show(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+@dataclass(frozen=True)
+class _Number:
+    """A real number (or whole number) within bounds."""
+
+    low: float = 0.0
+    high: float = math.inf
+    low_open: bool = False
+    integer: bool = False
+    optional: bool = False
+
+    def describe(self) -> str:
+        kind = "a whole number" if self.integer else "a number"
+        if (self.low, self.high) == (0.0, 1.0) and not self.integer:
+            text = "a fraction in [0, 1]"
+        elif math.isinf(self.high):
+            text = f"{kind} {'>' if self.low_open else '>='} {self.low:g}"
+            if not self.integer:
+                text = "a finite " + text[2:]
+        else:
+            text = f"{kind} in {'(' if self.low_open else '['}{self.low:g}, {self.high:g}]"
+        return text + (", or omitted" if self.optional else "")
+
+    def check(self, path: str, value: Any, problems: list[str]):
+        if value is None:
+            if not self.optional:
+                problems.append(f"{path}: missing, expected {self.describe()}")
+            return None
+        if isinstance(value, bool) or not isinstance(value, numbers.Real):
+            problems.append(f"{path}: got {_show(value)} ({type(value).__name__}), "
+                            f"expected {self.describe()}")
+            return None
+        try:
+            number = float(value)
+        except (OverflowError, ValueError):
+            number = math.inf if value > 0 else -math.inf
+        if self.integer:
+            if math.isfinite(number) and number == int(number) and not isinstance(value, numbers.Integral):
+                value = int(number)
+            if not isinstance(value, numbers.Integral):
+                problems.append(f"{path}: got {_show(value)}, expected {self.describe()}")
+                return None
+            value = int(value)
+        ok = (math.isfinite(number) and number >= self.low and number <= self.high
+              and not (self.low_open and number == self.low))
+        if not ok:
+            problems.append(f"{path}: got {_show(value)}, expected {self.describe()}")
+            return None
+        return value if self.integer else number
+
+
+@dataclass(frozen=True)
+class _Choice:
+    options: tuple
+
+    def describe(self) -> str:
+        return "one of " + ", ".join(repr(o) for o in self.options)
+
+    def check(self, path: str, value: Any, problems: list[str]):
+        if isinstance(value, Stage):
+            value = value.label
+        if isinstance(value, str) and value.lower() in self.options:
+            return value.lower()
+        problems.append(f"{path}: got {_show(value)}, expected {self.describe()}")
+        return None
+
+
+@dataclass(frozen=True)
+class _Text:
+    max_length: int = 2000
+    non_empty: bool = False
+
+    def describe(self) -> str:
+        return f"{'a non-empty' if self.non_empty else 'a'} text of at most {self.max_length} characters"
+
+    def check(self, path: str, value: Any, problems: list[str]):
+        if not isinstance(value, str) or len(value) > self.max_length or (self.non_empty and not value.strip()):
+            problems.append(f"{path}: got {_show(value)}, expected {self.describe()}")
+            return None
+        return value
+
+
+FRACTION = _Number(0.0, 1.0)
+NON_NEGATIVE = _Number(0.0)
+MONEY = _Number(0.0)
+
+
+def _field(default, rule, unit: str = "", doc: str = "", term: str = "", slider: tuple | None = None):
+    """A dataclass field carrying its rule and the text widgets and docs show."""
+    meta = {"rule": rule, "unit": unit, "doc": doc, "term": term, "slider": slider}
+    if isinstance(default, (list, dict)):
+        return field(default_factory=lambda: type(default)(default), metadata=meta)
+    return field(default=default, metadata=meta)
+
+
+def field_info(cls, name: str) -> dict:
+    """Unit, meaning, textbook term and a sensible slider range of a field.
+
+    >>> field_info(StageParams, "orders_per_year")["unit"]
+    'purchases per year'
+    """
+    for f in dataclasses.fields(cls):
+        if f.name == name:
+            info = dict(f.metadata)
+            info["rule"] = info["rule"].describe() if info.get("rule") else ""
+            return info
+    raise KeyError(f"{cls.__name__} has no field {name!r}")
+
+
+# --------------------------------------------------------------------------
+# the parts of a scenario
+# --------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Arrivals:
+    """Who enters the population, and what winning a customer costs."""
+
+    cohort_size: int = _field(0, _Number(0, MAX_ENTRANTS, integer=True), "people",
+                              "people entering together at time 0", slider=(1, 20000))
+    cohort_stage: Stage = _field("prospect", _Choice(("prospect", "new")), "",
+                                 "stage the cohort starts in: 'prospect' (not yet bought) or "
+                                 "'new' (already acquired, acquisition cost paid at time 0)")
+    prospects_per_year: float = _field(0.0, _Number(0.0, MAX_ENTRANTS), "prospects per year",
+                                       "stream of prospects brought by marketing (a Poisson process)",
+                                       slider=(0, 5000))
+    acquisition_cost: float = _field(0.0, MONEY, "yuan per customer",
+                                     "cost of winning one customer, paid when a prospect converts",
+                                     "获得成本 (§1, §4)", slider=(0, 500))
+    referral_damage_cost: float = _field(0.0, MONEY, "yuan per lost prospect",
+                                         "business lost per prospect driven away by bad word of mouth",
+                                         "推荐破坏成本 (§1)", slider=(0, 500))
+
+
+@dataclass(frozen=True)
+class StageParams:
+    """What a customer does while in one lifecycle stage.
+
+    A stage lasts ``mean_duration_years`` on average (exponentially distributed,
+    or exactly that long when ``duration_distribution = "fixed"``); then the
+    customer moves to a next stage drawn from ``next_stage`` (stage name ->
+    probability, summing to 1).  Leave ``mean_duration_years`` out and the
+    customer stays in the stage until the horizon.
+    """
+
+    mean_duration_years: float | None = _field(
+        None, _Number(0.0, 1000.0, low_open=True, optional=True), "years",
+        "mean time spent in the stage; omitted: the stage lasts until the horizon", slider=(0.05, 10))
+    duration_distribution: str = _field(
+        "exponential", _Choice(DURATION_DISTRIBUTIONS), "",
+        "'exponential' (a constant rate of moving on) or 'fixed' (exactly the mean)")
+    next_stage: Mapping = _field({}, None, "",
+                                 "probability of going to each next stage, e.g. {loyal = 0.7, lost = 0.3}")
+    orders_per_year: float = _field(0.0, _Number(0.0, 10000.0), "purchases per year",
+                                    "purchase frequency (a Poisson process)", "购买频率", slider=(0, 24))
+    average_order_value: float = _field(0.0, _Number(0.0, 1e9), "yuan per purchase",
+                                        "mean spend per purchase", "消费额 (§3)", slider=(0, 1000))
+    order_value_sd: float = _field(0.0, _Number(0.0, 1e9), "yuan per purchase",
+                                   "spread (standard deviation) of spend per purchase", slider=(0, 500))
+    cost_of_sales_share: float = _field(0.0, FRACTION, "share of revenue",
+                                        "cost of sales as a fraction of revenue", "销售成本率 (§4)",
+                                        slider=(0, 1))
+    service_cost_per_year: float = _field(0.0, MONEY, "yuan per year",
+                                          "cost to serve and retain the customer", "服务/保持成本",
+                                          slider=(0, 200))
+    referrals_per_year: float = _field(0.0, _Number(0.0, 1000.0), "prospects per year",
+                                       "new prospects the customer brings by recommendation",
+                                       "推荐价值 (§1)", slider=(0, 5))
+    referral_damage_per_year: float = _field(0.0, _Number(0.0, 1000.0), "prospects per year",
+                                             "prospects driven away by bad word of mouth",
+                                             "推荐破坏 (§1)", slider=(0, 5))
+
+
+_STAGE_FIELDS = ("prospect", "new", "loyal", "decline")
+
+
+@dataclass(frozen=True)
+class Stages:
+    """Parameters of the four active stages (lost and unconverted are terminal)."""
+
+    prospect: StageParams = field(default_factory=StageParams)
+    new: StageParams = field(default_factory=StageParams)
+    loyal: StageParams = field(default_factory=StageParams)
+    decline: StageParams = field(default_factory=StageParams)
+
+    def __getitem__(self, stage: Stage) -> StageParams:
+        return getattr(self, Stage(stage).label)
+
+
+@dataclass(frozen=True)
+class TenureSchedule:
+    """Parameters by year of tenure: the form of an LTV table (textbook §4).
+
+    Entry ``n - 1`` of each list applies in the customer's n-th year as a
+    customer; the last entry repeats beyond the table.  At the end of tenure
+    year n a customer stays with probability ``retention_rate[n - 1]``.
+    """
+
+    retention_rate: tuple = _field((), FRACTION, "share per year",
+                                   "share of this year's customers still customers next year",
+                                   "客户保持率 (§4)", slider=(0, 1))
+    orders_per_year: tuple = _field((), _Number(0.0, 10000.0), "purchases per year",
+                                    "purchase frequency", "购买频率 (§4)", slider=(0, 24))
+    average_order_value: tuple = _field((), _Number(0.0, 1e9), "yuan per purchase",
+                                        "mean spend per purchase", "平均订单金额 (§4)", slider=(0, 1000))
+    cost_of_sales_share: tuple = _field((), FRACTION, "share of revenue",
+                                        "cost of sales as a fraction of revenue", "销售成本率 (§4)",
+                                        slider=(0, 1))
+    order_value_sd: tuple | None = _field(None, _Number(0.0, 1e9), "yuan per purchase",
+                                          "spread of spend per purchase (omitted: 0)", slider=(0, 500))
+    service_cost_per_year: tuple | None = _field(None, MONEY, "yuan per customer per year",
+                                                 "marketing and service cost (omitted: 0)",
+                                                 "营销与服务成本 (§4)", slider=(0, 200))
+    referrals_per_year: tuple | None = _field(None, _Number(0.0, 1000.0), "prospects per year",
+                                              "prospects brought by recommendation (omitted: 0)",
+                                              slider=(0, 5))
+
+    @property
+    def n_years(self) -> int:
+        """Number of tenure years the table gives."""
+        return len(self.retention_rate)
+
+    def row(self, tenure_year: int) -> dict:
+        """The parameters of tenure year ``tenure_year`` (1-based; the last row repeats)."""
+        index = min(max(tenure_year, 1), self.n_years) - 1
+        return {f.name: getattr(self, f.name)[index] for f in dataclasses.fields(self)}
+
+
+@dataclass(frozen=True)
+class Discounting:
+    """Discounting of future profit (textbook §4, Hughes' format).
+
+    The discount rate for year n is ``(1 + interest_rate * risk_factor) **
+    (n - 1 + payment_delay_days / 365)``; profit of year n is divided by it.
+    """
+
+    interest_rate: float = _field(0.0, _Number(0.0, 1.0), "per year", "interest rate",
+                                  "利率", slider=(0, 0.3))
+    risk_factor: float = _field(1.0, _Number(0.0, 10.0), "", "risk factor multiplying the "
+                                "interest rate (Hughes uses about 2)", "风险系数", slider=(0, 4))
+    payment_delay_days: float = _field(0.0, _Number(0.0, 3650.0), "days",
+                                       "days customers take to pay", slider=(0, 180))
+
+    def discount_rate(self, year: int) -> float:
+        """The divisor for profit earned in ``year`` (1-based).
+
+        >>> round(Discounting(interest_rate=0.08, risk_factor=2).discount_rate(3), 4)
+        1.3456
+        """
+        exponent = year - 1 + self.payment_delay_days / 365.0
+        return (1.0 + self.interest_rate * self.risk_factor) ** exponent
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """One customer population: who enters, how they move and buy, what it costs.
+
+    Parameters
+    ----------
+    name, description : str
+        A short identifier and a sentence for people.
+    time_unit : {'year', 'month'}
+        The reporting period; also the unit of ``horizon``.  All rates are
+        still per year and all durations in years.
+    horizon : int
+        Number of periods simulated (1..100 years, or 1..1200 months).
+    seed : int
+        Seed of the ``numpy.random.Generator`` the engine uses; the same
+        scenario and seed give bit-identical results.
+    arrivals : Arrivals or mapping
+        Cohort at time 0, stream of prospects, acquisition cost.
+    stages : Stages or mapping
+        Parameters of prospect, new, loyal, decline (§1).
+    tenure : TenureSchedule or mapping, optional
+        Parameters by year of tenure (an LTV table, §4).  When given, a
+        converted customer follows it -- stage NEW in tenure year 1, LOYAL
+        afterwards, LOST when not retained -- and ``stages.new/loyal/decline``
+        must be left out.
+    discounting : Discounting or mapping
+        Interest rate, risk factor and payment delay (§4).
+
+    Raises
+    ------
+    ScenarioError
+        Listing every broken rule: field path, value received, what is allowed.
+    """
+
+    name: str = _field("scenario", _Text(100, non_empty=True))
+    description: str = _field("", _Text(2000))
+    time_unit: str = _field("year", _Choice(tuple(PERIODS_PER_YEAR)), "",
+                            "reporting period and unit of the horizon")
+    horizon: int = _field(5, None, "time units", "number of periods simulated", slider=(1, 20))
+    seed: int = _field(0, _Number(0, 2**63 - 1, integer=True), "", "random seed")
+    arrivals: Arrivals = field(default_factory=Arrivals)
+    stages: Stages = field(default_factory=Stages)
+    tenure: TenureSchedule | None = None
+    discounting: Discounting = field(default_factory=Discounting)
+
+    def __post_init__(self):
+        problems: list[str] = []
+        values = _check_scenario(self, problems)
+        if problems:
+            raise ScenarioError(problems)
+        for name, value in values.items():
+            object.__setattr__(self, name, value)
+
+    # -- derived quantities -------------------------------------------------
+    @property
+    def periods_per_year(self) -> int:
+        """1 for yearly periods, 12 for monthly."""
+        return PERIODS_PER_YEAR[self.time_unit]
+
+    @property
+    def period_years(self) -> float:
+        """Length of one reporting period, in years."""
+        return 1.0 / self.periods_per_year
+
+    @property
+    def n_periods(self) -> int:
+        """Number of reporting periods (= ``horizon``)."""
+        return self.horizon
+
+    @property
+    def horizon_years(self) -> float:
+        """The horizon in years."""
+        return self.horizon / self.periods_per_year
+
+    # -- conversion ---------------------------------------------------------
+    @classmethod
+    def from_dict(cls, data: Mapping, source: str | None = None) -> "Scenario":
+        """Build a scenario from plain data (as read from a TOML or JSON file)."""
+        problems: list[str] = []
+        known = _known_keys(cls, data, "", problems)
+        if known is None:
+            raise ScenarioError(problems, source)
+        try:
+            scenario = cls(**known)
+        except ScenarioError as error:
+            problems.extend(error.problems)
+        if problems:
+            raise ScenarioError(problems, source)
+        return scenario
+
+    def to_dict(self) -> dict:
+        """Plain data (dicts, lists, numbers, strings) that :meth:`from_dict` reads back."""
+        out = {}
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            if value is None:
+                continue
+            if f.name == "stages":
+                value = {name: _plain(getattr(value, name)) for name in _STAGE_FIELDS
+                         if getattr(value, name) != StageParams()}
+            elif dataclasses.is_dataclass(value):
+                value = _plain(value)
+            out[f.name] = value
+        return out
+
+    def to_toml(self) -> str:
+        """The scenario as TOML text."""
+        import tomli_w
+
+        return tomli_w.dumps(self.to_dict())
+
+    def save(self, path) -> Path:
+        """Write the scenario to ``path`` (``.toml`` or ``.json``)."""
+        path = Path(path)
+        if path.suffix == ".json":
+            path.write_text(json.dumps(self.to_dict(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        elif path.suffix == ".toml":
+            path.write_text(self.to_toml(), encoding="utf-8")
+        else:
+            raise ValueError(f"path: got {str(path)!r}, expected a file name ending in .toml or .json")
+        return path
+
+    @classmethod
+    def from_file(cls, path) -> "Scenario":
+        """Read a scenario from a ``.toml`` or ``.json`` file (safe parsers only)."""
+        path = Path(path)
+        if path.suffix not in (".toml", ".json"):
+            raise ScenarioError(f"file: got {str(path)!r}, expected a .toml or .json file")
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise ScenarioError(f"file: {str(path)!r} does not exist") from None
+        except (OSError, UnicodeDecodeError) as error:
+            raise ScenarioError(f"file: cannot read {str(path)!r}: {error}") from None
+        return cls.from_text(text, format=path.suffix[1:], source=str(path))
+
+    @classmethod
+    def from_text(cls, text: str, format: str = "toml", source: str | None = None) -> "Scenario":
+        """Parse TOML or JSON text into a scenario."""
+        if format == "toml":
+            try:
+                data = tomllib.loads(text)
+            except tomllib.TOMLDecodeError as error:
+                raise ScenarioError(f"not valid TOML: {error}", source) from None
+        elif format == "json":
+            try:
+                data = json.loads(text)
+            except (json.JSONDecodeError, RecursionError) as error:
+                raise ScenarioError(f"not valid JSON: {error}", source) from None
+        else:
+            raise ValueError(f"format: got {format!r}, expected 'toml' or 'json'")
+        return cls.from_dict(data, source=source)
+
+    def replace(self, **changes) -> "Scenario":
+        """A copy with some top-level fields changed (checked again)."""
+        return dataclasses.replace(self, **changes)
+
+    def updated(self, changes: Mapping[str, Any]) -> "Scenario":
+        """A copy with fields changed by dotted path, checked again.
+
+        >>> s = Scenario(arrivals={"cohort_size": 10})
+        >>> s.updated({"arrivals.cohort_size": 20, "stages.new.orders_per_year": 3}).arrivals.cohort_size
+        20
+        """
+        data = self.to_dict()
+        for path, value in changes.items():
+            *parents, last = path.split(".")
+            node = data
+            for key in parents:
+                node = node.setdefault(key, {})
+                if not isinstance(node, dict):
+                    raise ScenarioError(f"{path}: {key} is not a table")
+            node[last] = value
+        return Scenario.from_dict(data)
+
+
+# --------------------------------------------------------------------------
+# the one place where a scenario is checked
+# --------------------------------------------------------------------------
+def _plain(obj) -> dict:
+    out = {}
+    for f in dataclasses.fields(obj):
+        value = getattr(obj, f.name)
+        if value is None:
+            continue
+        if isinstance(value, Stage):
+            value = value.label
+        elif isinstance(value, Mapping):
+            value = {Stage(k).label if isinstance(k, Stage) else k: v for k, v in value.items()}
+        elif isinstance(value, tuple):
+            value = list(value)
+        out[f.name] = value
+    return out
+
+
+def _known_keys(cls, data, path: str, problems: list[str]) -> dict | None:
+    """``data`` as keyword arguments of ``cls``; unknown keys are problems."""
+    where = path or "scenario"
+    names = [f.name for f in dataclasses.fields(cls)]
+    if not isinstance(data, Mapping):
+        problems.append(f"{where}: got {_show(data)} ({type(data).__name__}), "
+                        f"expected a table with keys {', '.join(names)}")
+        return None
+    known = {}
+    for key, value in data.items():
+        if key in names:
+            known[key] = value
+        else:
+            prefix = f"{path}." if path else ""
+            problems.append(f"{prefix}{_show(key) if not isinstance(key, str) else key}: unknown key; "
+                            f"allowed: {', '.join(names)}")
+    return known
+
+
+def _as_part(cls, value, path: str, problems: list[str]):
+    """Accept a part given as an instance of ``cls`` or as a mapping of its fields."""
+    if isinstance(value, cls):
+        return value
+    known = _known_keys(cls, value, path, problems)
+    if known is None:
+        return None
+    if cls is Stages:
+        parts = {}
+        for name, stage_data in known.items():
+            parts[name] = _as_part(StageParams, stage_data, f"{path}.{name}", problems)
+        if any(p is None for p in parts.values()):
+            return None
+        return Stages(**parts)
+    return cls(**known)
+
+
+def _check_fields(obj, path: str, problems: list[str]) -> dict:
+    """Check every field of ``obj`` that carries a rule; return the clean values."""
+    clean = {}
+    for f in dataclasses.fields(obj):
+        rule = f.metadata.get("rule")
+        if rule is None:
+            continue
+        clean[f.name] = rule.check(f"{path}.{f.name}" if path else f.name, getattr(obj, f.name), problems)
+    return clean
+
+
+def _check_next_stage(stage: Stage, params: StageParams, path: str, problems: list[str]):
+    raw = params.next_stage
+    allowed = ", ".join(s.label for s in stage.allowed_next)
+    if not isinstance(raw, Mapping):
+        problems.append(f"{path}.next_stage: got {_show(raw)}, expected a table of "
+                        f"next stage -> probability with stages from: {allowed}")
+        return MappingProxyType({})
+    clean: dict[Stage, float] = {}
+    for key, probability in raw.items():
+        try:
+            target = key if isinstance(key, Stage) else Stage.from_name(key)
+        except ValueError:
+            problems.append(f"{path}.next_stage.{key}: unknown stage; allowed from {stage.label}: {allowed}")
+            continue
+        if target not in stage.allowed_next:
+            problems.append(f"{path}.next_stage.{target.label}: {stage.label} cannot move to "
+                            f"{target.label}; allowed: {allowed}")
+            continue
+        value = FRACTION.check(f"{path}.next_stage.{target.label}", probability, problems)
+        if value is not None:
+            clean[target] = value
+    if params.mean_duration_years is None:
+        if raw:
+            problems.append(f"{path}.next_stage: given, but mean_duration_years is not, so the stage "
+                            "never ends; set mean_duration_years or remove next_stage")
+    elif not raw:
+        problems.append(f"{path}.next_stage: missing, expected probabilities of the next stages "
+                        f"({allowed}) since mean_duration_years is set")
+    elif len(clean) == len(raw):
+        total = sum(clean.values())
+        if abs(total - 1.0) > 1e-9:
+            problems.append(f"{path}.next_stage: probabilities sum to {total:g}, expected 1")
+    return MappingProxyType(clean)
+
+
+def _check_tenure(tenure: TenureSchedule, problems: list[str]) -> TenureSchedule | None:
+    clean = {}
+    n_years = None
+    for f in dataclasses.fields(tenure):
+        path = f"tenure.{f.name}"
+        value = getattr(tenure, f.name)
+        if value is None and f.default is None:
+            clean[f.name] = None
+            continue
+        if isinstance(value, (str, bytes, Mapping)) or not hasattr(value, "__len__") or not hasattr(value, "__iter__"):
+            problems.append(f"{path}: got {_show(value)}, expected a list with one value per tenure year "
+                            f"({f.metadata['rule'].describe()})")
+            continue
+        items = list(value)
+        if not 1 <= len(items) <= MAX_HORIZON_YEARS:
+            problems.append(f"{path}: got {len(items)} values, expected 1 to {MAX_HORIZON_YEARS} (one per year)")
+            continue
+        if n_years is None:
+            n_years = len(items)
+        elif len(items) != n_years:
+            problems.append(f"{path}: got {len(items)} years, expected {n_years} like tenure.retention_rate; "
+                            "every row of the table needs one value per year")
+            continue
+        checked = [f.metadata["rule"].check(f"{path}[{i}]", item, problems) for i, item in enumerate(items)]
+        clean[f.name] = tuple(checked)
+    if any(v is None for k, v in clean.items() if k in ("retention_rate", "orders_per_year",
+                                                          "average_order_value", "cost_of_sales_share")):
+        return None
+    if len(clean) != len(dataclasses.fields(tenure)):
+        return None
+    n_years = len(clean["retention_rate"])
+    for name in ("order_value_sd", "service_cost_per_year", "referrals_per_year"):
+        if clean[name] is None:
+            clean[name] = (0.0,) * n_years
+    if any(None in v for v in clean.values()):
+        return None
+    return TenureSchedule(**clean)
+
+
+def _check_scenario(scenario: Scenario, problems: list[str]) -> dict:
+    """Every check of a scenario, in one place. Returns the normalised fields."""
+    values = _check_fields(scenario, "", problems)
+
+    time_unit = values.get("time_unit")
+    periods_per_year = PERIODS_PER_YEAR.get(time_unit or "year", 1)
+    horizon_rule = _Number(1, MAX_HORIZON_YEARS * periods_per_year, integer=True)
+    values["horizon"] = horizon_rule.check("horizon", scenario.horizon, problems)
+
+    parts = {}
+    for name, cls in (("arrivals", Arrivals), ("stages", Stages), ("discounting", Discounting)):
+        parts[name] = _as_part(cls, getattr(scenario, name), name, problems)
+    tenure = scenario.tenure
+    if tenure is not None:
+        tenure = _as_part(TenureSchedule, tenure, "tenure", problems)
+
+    arrivals = parts["arrivals"]
+    if arrivals is not None:
+        clean = _check_fields(arrivals, "arrivals", problems)
+        if clean["cohort_stage"] is not None:
+            clean["cohort_stage"] = Stage.from_name(clean["cohort_stage"])
+        if clean["cohort_size"] == 0 and clean["prospects_per_year"] == 0:
+            problems.append("arrivals: cohort_size is 0 and prospects_per_year is 0, so nobody ever "
+                            "enters; set at least one of them above 0")
+        values["arrivals"] = Arrivals(**clean)
+
+    stages = parts["stages"]
+    if stages is not None:
+        clean_stages = {}
+        for name in _STAGE_FIELDS:
+            params = getattr(stages, name)
+            path = f"stages.{name}"
+            if not isinstance(params, StageParams):
+                params = _as_part(StageParams, params, path, problems)
+                if params is None:
+                    continue
+            clean = _check_fields(params, path, problems)
+            clean["next_stage"] = _check_next_stage(Stage.from_name(name), params, path, problems)
+            clean_stages[name] = StageParams(**clean)
+            if tenure is not None and name != "prospect" and params != StageParams():
+                problems.append(f"{path}: not used when a tenure table is given (converted customers "
+                                "follow tenure); remove it or remove tenure")
+        if len(clean_stages) == len(_STAGE_FIELDS):
+            values["stages"] = Stages(**clean_stages)
+
+    if parts["discounting"] is not None:
+        values["discounting"] = Discounting(**_check_fields(parts["discounting"], "discounting", problems))
+
+    if tenure is not None:
+        values["tenure"] = _check_tenure(tenure, problems)
+    return values
