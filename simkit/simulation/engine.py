@@ -48,7 +48,7 @@ class _Customer:
 
     __slots__ = ("id", "source", "entry_time", "stage", "stage_since", "entered", "years_in",
                  "n_purchases", "revenue", "cost_of_sales", "acquisition_cost", "service_cost",
-                 "referral_damage_cost", "value", "n_referrals", "n_damage", "exit_time")
+                 "referral_damage_cost", "value", "n_referrals", "n_damage", "exit_time", "tenure_year")
 
     def __init__(self, customer_id: int, source: int, now: float, stage: Stage):
         self.id = customer_id
@@ -69,6 +69,7 @@ class _Customer:
         self.n_referrals = 0
         self.n_damage = 0
         self.exit_time = _NAN
+        self.tenure_year = 0  # year of a tenure table the customer is in; 0: not following one
 
 
 class _Run:
@@ -110,6 +111,10 @@ class _Run:
         self.counts = {name: [0] * n for name in
                        ("n_arrived", "n_acquired", "n_lost", "n_unconverted", "n_referred", "n_purchases",
                         "n_prospects_lost")}
+        # the lists a purchase touches, held directly (the hot path)
+        self._revenue = self.money["revenue"]
+        self._cost_of_sales = self.money["cost_of_sales"]
+        self._n_purchases = self.counts["n_purchases"]
         self.flows = [[0] * N_STATES for _ in range(n)]
         self.ltv_all = RunningStats()
         self.ltv_acquired = RunningStats()
@@ -128,7 +133,7 @@ class _Run:
         table = self.inverse_discount
         return table[year] if year < len(table) else table[-1]
 
-    def _log(self, customer, event: str, stage: Stage, amount: float = 0.0):
+    def log(self, customer, event: str, stage: Stage, amount: float = 0.0):
         self.event_rows.append((customer.id, self.env.now, event, stage.label, amount))
 
     # -- what happens to customers -----------------------------------------
@@ -141,9 +146,11 @@ class _Run:
         self.flows[k][stage] += 1
         self.counts["n_arrived"][k] += 1
         if self.event_rows is not None:
-            self._log(customer, "arrive", stage)
+            self.log(customer, "arrive", stage)
         if stage is Stage.NEW:
             self.acquire(customer)
+            if self.tenure_rows is not None:
+                customer.tenure_year = 1
         self.env.process(life(self, customer))
         return customer
 
@@ -156,7 +163,7 @@ class _Run:
         customer.acquisition_cost += price
         customer.value -= price * self._discount(customer, self.env.now)
         if self.event_rows is not None:
-            self._log(customer, "acquire", Stage.NEW, price)
+            self.log(customer, "acquire", Stage.NEW, price)
 
     def move(self, customer: _Customer, target: Stage):
         now = self.env.now
@@ -176,29 +183,44 @@ class _Run:
             self.counts["n_unconverted"][k] += 1
             customer.exit_time = now
         if self.event_rows is not None:
-            self._log(customer, "move", target)
+            self.log(customer, "move", target)
 
-    def purchase(self, customer: _Customer, value: float, cost_share: float):
-        now = self.env.now
-        k = math.ceil(now * self.periods_per_year - 1e-9) - 1
-        k = 0 if k < 0 else (k if k < self.n_periods else self.n_periods - 1)
-        cost = value * cost_share
-        self.money["revenue"][k] += value
-        self.money["cost_of_sales"][k] += cost
-        self.counts["n_purchases"][k] += 1
-        customer.n_purchases += 1
-        customer.revenue += value
+    def book_purchases(self, customer: _Customer, start: float, times: list, values: list, cost_share: float):
+        """Book the purchases of a spell that began at ``start`` (offsets ``times``, spend ``values``)."""
+        n = len(times)
+        total = sum(values)
+        cost = total * cost_share
+        customer.n_purchases += n
+        customer.revenue += total
         customer.cost_of_sales += cost
-        customer.value += (value - cost) * self._discount(customer, now)
-        if self.event_rows is not None:
-            self._log(customer, "purchase", customer.stage, value)
+        period_of = self.period_of
+        first, final = start + times[0], start + times[-1]
+        k = period_of(first)
+        if k == period_of(final):
+            self._revenue[k] += total
+            self._cost_of_sales[k] += cost
+            self._n_purchases[k] += n
+        else:
+            for offset, value in zip(times, values):
+                k = period_of(start + offset)
+                self._revenue[k] += value
+                self._cost_of_sales[k] += value * cost_share
+                self._n_purchases[k] += 1
+        discount = self._discount
+        factor = discount(customer, first)
+        if factor == discount(customer, final):
+            customer.value += (total - cost) * factor
+        else:
+            margin = 1.0 - cost_share
+            customer.value += sum(value * margin * discount(customer, start + offset)
+                                  for offset, value in zip(times, values))
 
     def referral(self, customer: _Customer):
         """The customer recommends the firm: a new prospect arrives (推荐价值)."""
         customer.n_referrals += 1
         self.counts["n_referred"][self.period_of(self.env.now)] += 1
         if self.event_rows is not None:
-            self._log(customer, "refer", customer.stage)
+            self.log(customer, "refer", customer.stage)
         self.spawn(Stage.PROSPECT, SOURCE_REFERRAL)
 
     def referral_damage(self, customer: _Customer):
@@ -211,7 +233,7 @@ class _Run:
         customer.referral_damage_cost += price
         customer.value -= price * self._discount(customer, self.env.now)
         if self.event_rows is not None:
-            self._log(customer, "damage", customer.stage, price)
+            self.log(customer, "damage", customer.stage, price)
 
     def accrue_service(self, customer: _Customer, start: float, end: float, rate: float):
         """Cost to serve at ``rate`` yuan per year over [start, end], split by period and tenure year."""
