@@ -10,6 +10,7 @@ by :mod:`simkit.widgets` and the command line (``python -m simkit``).
 True
 """
 
+from . import formulas
 from .errors import ScenarioError
 from .presets import list_scenarios, load_scenario
 from .results import EventLog, Ledger, LifetimeValueSummary, SimulationResult

@@ -76,15 +76,18 @@ class _Number:
     optional: bool = False
 
     def describe(self) -> str:
+        def show(bound: float) -> str:
+            return f"{int(bound):,}" if float(bound).is_integer() else f"{bound:g}"
+
         kind = "a whole number" if self.integer else "a number"
         if (self.low, self.high) == (0.0, 1.0) and not self.integer:
             text = "a fraction in [0, 1]"
         elif math.isinf(self.high):
-            text = f"{kind} {'>' if self.low_open else '>='} {self.low:g}"
+            text = f"{kind} {'>' if self.low_open else '>='} {show(self.low)}"
             if not self.integer:
                 text = "a finite " + text[2:]
         else:
-            text = f"{kind} in {'(' if self.low_open else '['}{self.low:g}, {self.high:g}]"
+            text = f"{kind} in {'(' if self.low_open else '['}{show(self.low)}, {show(self.high)}]"
         return text + (", or omitted" if self.optional else "")
 
     def check(self, path: str, value: Any, problems: list[str]):
@@ -592,6 +595,16 @@ def _check_next_stage(stage: Stage, params: StageParams, path: str, problems: li
     return MappingProxyType(clean)
 
 
+MAX_SPREAD = 10.0
+
+
+def _check_spread(path: str, index: str, mean, sd, problems: list[str]):
+    """Spend per purchase is drawn from a gamma law: its spread must stay within reason of the mean."""
+    if mean is not None and sd is not None and mean > 0 and sd > MAX_SPREAD * mean:
+        problems.append(f"{path}.order_value_sd{index}: got {sd:g}, expected at most {MAX_SPREAD:g} x "
+                        f"average_order_value{index} ({mean:g}); with an average of 0 the spread is ignored")
+
+
 def _check_tenure(tenure: TenureSchedule, problems: list[str]) -> TenureSchedule | None:
     clean = {}
     n_years = None
@@ -628,6 +641,8 @@ def _check_tenure(tenure: TenureSchedule, problems: list[str]) -> TenureSchedule
             clean[name] = (0.0,) * n_years
     if any(None in v for v in clean.values()):
         return None
+    for year, (mean, sd) in enumerate(zip(clean["average_order_value"], clean["order_value_sd"])):
+        _check_spread("tenure", f"[{year}]", mean, sd, problems)
     return TenureSchedule(**clean)
 
 
@@ -668,6 +683,7 @@ def _check_scenario(scenario: Scenario, problems: list[str]) -> dict:
                 if params is None:
                     continue
             clean = _check_fields(params, path, problems)
+            _check_spread(path, "", clean["average_order_value"], clean["order_value_sd"], problems)
             clean["next_stage"] = _check_next_stage(Stage.from_name(name), params, path, problems)
             clean_stages[name] = StageParams(**clean)
             if tenure is not None and name != "prospect" and params != StageParams():

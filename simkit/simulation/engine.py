@@ -336,6 +336,6 @@ def run_simulation(scenario: Scenario, *, seed: int | None = None, n_customers: 
         periods=periods,
         ltv=run.ltv_all.summary(),
         ltv_acquired=run.ltv_acquired.summary(),
-        ledger=Ledger.from_rows(run.ledger_rows) if ledger else None,
+        ledger=Ledger.from_rows(sorted(run.ledger_rows)) if ledger else None,  # by customer id
         events=EventLog.from_rows(run.event_rows) if event_log else None,
     )

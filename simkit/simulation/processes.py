@@ -39,7 +39,7 @@ def order_values(rng, n: int, mean: float, sd: float) -> list:
     """Spend of ``n`` purchases: gamma with the given mean and spread (constant if sd = 0)."""
     if n == 0:
         return []
-    if sd <= 0.0 or mean <= 0.0:
+    if sd <= mean * 1e-6 or mean <= 0.0:  # no spread to speak of; validation keeps sd <= 10 x mean
         return [mean] * n
     shape = (mean / sd) ** 2
     return rng.gamma(shape, mean / shape, n).tolist()

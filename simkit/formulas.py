@@ -1,0 +1,106 @@
+"""Closed forms: what the simulation should average to.
+
+The engine draws random lives; these functions compute the same quantities
+exactly, so a notebook can put the two side by side and a test can compare
+them.
+
+>>> group_lifetime(0.20)      # Firm A, textbook §2: 1 / churn
+5.0
+>>> round(discount_rate(3, interest_rate=0.08, risk_factor=2), 4)   # Hughes, textbook §4
+1.3456
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .stages import ACTIVE_STAGES, Stage
+
+__all__ = ["conversion_probability", "discount_rate", "expected_stage_visits", "expected_stage_years",
+           "group_lifetime", "survivors"]
+
+
+def group_lifetime(churn_rate: float) -> float:
+    """Group customer lifetime (企业客户群体生命周期, §2) in years: ``1 / churn_rate``.
+
+    ``churn_rate`` is the share of customers lost per year, in (0, 1].
+    """
+    if isinstance(churn_rate, bool) or not isinstance(churn_rate, (int, float)) or not 0 < churn_rate <= 1:
+        raise ValueError(f"churn_rate: got {churn_rate!r}, expected a fraction in (0, 1]")
+    return 1.0 / churn_rate
+
+
+def survivors(n_customers: float, retention_rate: float, years: float) -> float:
+    """Customers left of a closed cohort after ``years`` at a constant retention: ``n * r**t``.
+
+    >>> round(survivors(100, 0.8, 5), 2)    # Firm A after five years: not zero
+    32.77
+    """
+    if not 0 <= retention_rate <= 1:
+        raise ValueError(f"retention_rate: got {retention_rate!r}, expected a fraction in [0, 1]")
+    return n_customers * retention_rate ** years
+
+
+def discount_rate(year: int, interest_rate: float, risk_factor: float = 1.0,
+                  payment_delay_days: float = 0.0) -> float:
+    """Hughes' discount rate for ``year`` (1-based): ``(1 + i * r) ** (year - 1 + days / 365)``."""
+    return (1.0 + interest_rate * risk_factor) ** (year - 1 + payment_delay_days / 365.0)
+
+
+def _chain(scenario):
+    """Transition matrix among the active stages (the jump chain) and the start stage."""
+    index = {stage: i for i, stage in enumerate(ACTIVE_STAGES)}
+    q = np.zeros((len(ACTIVE_STAGES), len(ACTIVE_STAGES)))
+    for stage in ACTIVE_STAGES:
+        for target, probability in scenario.stages[stage].next_stage.items():
+            if target in index:
+                q[index[stage], index[target]] = probability
+    return q, index[scenario.arrivals.cohort_stage]
+
+
+def expected_stage_visits(scenario) -> dict:
+    """Expected number of times a person entering in the cohort's stage visits each stage.
+
+    Stage model only (a tenure table replaces the stages after conversion);
+    the horizon is ignored (an infinitely long run).  A stage that never ends,
+    or a cycle the customer never leaves, gives ``inf``.
+    """
+    if scenario.tenure is not None:
+        raise ValueError("scenario: has a tenure table; expected visits are defined for the stage model")
+    q, start = _chain(scenario)
+    n = len(ACTIVE_STAGES)
+    try:
+        fundamental = np.linalg.inv(np.eye(n) - q)
+        visits = fundamental[start]
+        if not np.all(np.isfinite(visits)) or np.any(visits < -1e-9):
+            raise np.linalg.LinAlgError
+    except np.linalg.LinAlgError:
+        visits = np.full(n, math.inf)
+    return {stage: float(v) for stage, v in zip(ACTIVE_STAGES, visits)}
+
+
+def expected_stage_years(scenario) -> dict:
+    """Expected years a person entering the scenario spends in each active stage (no horizon)."""
+    visits = expected_stage_visits(scenario)
+    years = {}
+    for stage, count in visits.items():
+        mean = scenario.stages[stage].mean_duration_years
+        if count == 0:
+            years[stage] = 0.0
+        elif mean is None or math.isinf(count):
+            years[stage] = math.inf
+        else:
+            years[stage] = count * mean
+    return years
+
+
+def conversion_probability(scenario) -> float:
+    """Probability that a person entering the scenario becomes a customer (reaches NEW)."""
+    if scenario.arrivals.cohort_stage is Stage.NEW:
+        return 1.0
+    prospect = scenario.stages.prospect
+    if prospect.mean_duration_years is None:
+        return 0.0
+    return float(prospect.next_stage.get(Stage.NEW, 0.0))
