@@ -20,6 +20,18 @@ from .stages import Stage
 
 __version__ = "0.1.0"
 
+_LAZY_SUBMODULES = ("plots", "widgets", "cli")
+
+
+def __getattr__(name):
+    """``simkit.plots`` and ``simkit.widgets`` load matplotlib / ipywidgets only when first used."""
+    if name in _LAZY_SUBMODULES:
+        import importlib
+
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module 'simkit' has no attribute {name!r}")
+
+
 __all__ = [
     "Arrivals",
     "Discounting",

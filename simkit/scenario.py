@@ -48,6 +48,7 @@ __all__ = [
     "Stages",
     "TenureSchedule",
     "field_info",
+    "scenario_reference",
 ]
 
 MAX_HORIZON_YEARS = 100
@@ -176,6 +177,36 @@ def field_info(cls, name: str) -> dict:
     raise KeyError(f"{cls.__name__} has no field {name!r}")
 
 
+def scenario_reference() -> str:
+    """Every field a scenario file may hold, as a Markdown table (the README's reference)."""
+    sections = [("", Scenario), ("arrivals.", Arrivals), ("stages.<stage>.", StageParams),
+                ("tenure.", TenureSchedule), ("discounting.", Discounting)]
+    lines = ["| field | default | allowed | unit | meaning |", "|---|---|---|---|---|"]
+    for prefix, cls in sections:
+        for f in dataclasses.fields(cls):
+            if f.name in ("arrivals", "stages", "tenure", "discounting"):
+                continue
+            rule = f.metadata.get("rule")
+            if f.name == "horizon":
+                allowed = "a whole number in [1, 100] years or [1, 1,200] months"
+            elif f.name == "next_stage":
+                allowed = "table: next stage -> probability, summing to 1"
+            else:
+                allowed = rule.describe() if rule else ""
+            if cls is TenureSchedule:
+                allowed = f"list, one per tenure year: {allowed}"
+            if f.default is not dataclasses.MISSING:
+                default = "(none)" if f.default is None else repr(f.default)
+            else:
+                default = "{}" if f.name == "next_stage" else "(required)"
+            if cls is TenureSchedule and f.default == ():
+                default = "(required)"
+            term = f"; textbook: {f.metadata['term']}" if f.metadata.get("term") else ""
+            lines.append(f"| `{prefix}{f.name}` | {default} | {allowed} | {f.metadata.get('unit', '')} | "
+                         f"{f.metadata.get('doc', '')}{term} |")
+    return "\n".join(lines)
+
+
 # --------------------------------------------------------------------------
 # the parts of a scenario
 # --------------------------------------------------------------------------
@@ -223,7 +254,8 @@ class StageParams:
     average_order_value: float = _field(0.0, _Number(0.0, 1e9), "yuan per purchase",
                                         "mean spend per purchase", "消费额 (§3)", slider=(0, 1000))
     order_value_sd: float = _field(0.0, _Number(0.0, 1e9), "yuan per purchase",
-                                   "spread (standard deviation) of spend per purchase", slider=(0, 500))
+                                   "spread (standard deviation) of spend per purchase, at most 10 x the average",
+                                   slider=(0, 500))
     cost_of_sales_share: float = _field(0.0, FRACTION, "share of revenue",
                                         "cost of sales as a fraction of revenue", "销售成本率 (§4)",
                                         slider=(0, 1))
@@ -274,7 +306,8 @@ class TenureSchedule:
                                         "cost of sales as a fraction of revenue", "销售成本率 (§4)",
                                         slider=(0, 1))
     order_value_sd: tuple | None = _field(None, _Number(0.0, 1e9), "yuan per purchase",
-                                          "spread of spend per purchase (omitted: 0)", slider=(0, 500))
+                                          "spread of spend per purchase, at most 10 x the average (omitted: 0)",
+                                          slider=(0, 500))
     service_cost_per_year: tuple | None = _field(None, MONEY, "yuan per customer per year",
                                                  "marketing and service cost (omitted: 0)",
                                                  "营销与服务成本 (§4)", slider=(0, 200))
@@ -352,8 +385,8 @@ class Scenario:
         Listing every broken rule: field path, value received, what is allowed.
     """
 
-    name: str = _field("scenario", _Text(100, non_empty=True))
-    description: str = _field("", _Text(2000))
+    name: str = _field("scenario", _Text(100, non_empty=True), "", "short identifier")
+    description: str = _field("", _Text(2000), "", "a sentence for people")
     time_unit: str = _field("year", _Choice(tuple(PERIODS_PER_YEAR)), "",
                             "reporting period and unit of the horizon")
     horizon: int = _field(5, None, "time units", "number of periods simulated", slider=(1, 20))

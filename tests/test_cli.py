@@ -1,0 +1,75 @@
+"""The command line: readable output, clear errors, non-zero exit for bad input."""
+
+import subprocess
+import sys
+
+import pytest
+
+import simkit
+from simkit.cli import main
+
+
+def test_list_names_every_builtin(capsys):
+    assert main(["list"]) == 0
+    out = capsys.readouterr().out
+    for name in simkit.list_scenarios():
+        assert name in out
+
+
+def test_show_prints_toml_that_reads_back_as_the_same_scenario(capsys):
+    assert main(["show", "cohort_10000"]) == 0
+    text = capsys.readouterr().out
+    assert simkit.Scenario.from_text(text) == simkit.load_scenario("cohort_10000")
+
+
+def test_run_prints_a_period_table_and_writes_csv(capsys, tmp_path):
+    assert main(["run", "firm_b", "--customers", "1000", "--horizon", "4", "--seed", "3",
+                 "--csv", str(tmp_path), "--events"]) == 0
+    out = capsys.readouterr().out
+    assert "firm_b: 1,000 people entered, seed 3" in out
+    assert out.count("\n") >= 7
+    assert {p.name for p in tmp_path.iterdir()} == {"periods.csv", "ledger.csv", "events.csv"}
+    assert (tmp_path / "periods.csv").read_text().count("\n") == 1 + 4
+
+
+def test_run_accepts_a_scenario_file(capsys, tmp_path):
+    path = simkit.load_scenario("firm_a").updated({"horizon": 2}).save(tmp_path / "mine.toml")
+    assert main(["run", str(path)]) == 0
+    assert "firm_a: 100 people entered" in capsys.readouterr().out
+
+
+def test_validate_reports_each_file(capsys, tmp_path):
+    good = simkit.load_scenario("firm_a").save(tmp_path / "good.json")
+    bad = tmp_path / "bad.toml"
+    bad.write_text('horizon = 0\n[arrivals]\ncohort_size = 10\n')
+    assert main(["validate", str(good)]) == 0
+    assert "good.json: ok" in capsys.readouterr().out
+    assert main(["validate", str(good), str(bad)]) == 2
+    captured = capsys.readouterr()
+    assert "horizon: got 0" in captured.err
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["run", "no_such_scenario"], "expected a built-in scenario"),
+    (["run", "firm_a", "--customers", "-3"], "arrivals.cohort_size: got -3"),
+    (["run", "firm_a", "--horizon", "0"], "horizon: got 0"),
+    (["show", "missing.toml"], "does not exist"),
+])
+def test_bad_input_gives_a_message_and_exit_status_2(capsys, argv, message):
+    assert main(argv) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_bad_arguments_exit_with_status_2(capsys):
+    with pytest.raises(SystemExit) as caught:
+        main(["run"])
+    assert caught.value.code == 2
+    with pytest.raises(SystemExit):
+        main(["frobnicate"])
+
+
+def test_python_dash_m_simkit_runs():
+    done = subprocess.run([sys.executable, "-m", "simkit", "list"], capture_output=True, text=True)
+    assert done.returncode == 0 and "cohort_10000" in done.stdout
+    done = subprocess.run([sys.executable, "-m", "simkit", "run", "nope"], capture_output=True, text=True)
+    assert done.returncode == 2 and "error:" in done.stderr and "Traceback" not in done.stderr
