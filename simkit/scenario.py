@@ -632,7 +632,7 @@ MAX_SPREAD = 10.0
 
 
 def _check_spread(path: str, index: str, mean, sd, problems: list[str]):
-    """Spend per purchase is drawn from a gamma law: its spread must stay within reason of the mean."""
+    """Spend per purchase is log-normal around its average: keep its spread within reason of the mean."""
     if mean is not None and sd is not None and mean > 0 and sd > MAX_SPREAD * mean:
         problems.append(f"{path}.order_value_sd{index}: got {sd:g}, expected at most {MAX_SPREAD:g} x "
                         f"average_order_value{index} ({mean:g}); with an average of 0 the spread is ignored")

@@ -10,22 +10,26 @@ True
 
 from __future__ import annotations
 
+import gc
 import math
 from dataclasses import dataclass
 
 import numpy as np
 import simpy
+from simpy.events import Process
 
 from ..errors import ScenarioError
 from ..scenario import Scenario
 from ..stages import Stage
 from ..results import EventLog, Ledger, RunningStats, SimulationResult
-from .processes import life, prospect_stream
+from .processes import RandomStream, life, prospect_stream
 
 __all__ = ["run_simulation"]
 
 SOURCE_COHORT, SOURCE_STREAM, SOURCE_REFERRAL = 0, 1, 2
 N_STATES = len(Stage)
+_NEW, _LOST, _UNCONVERTED = Stage.NEW, Stage.LOST, Stage.UNCONVERTED  # module constants: the hot path
+_I_NEW, _I_LOYAL, _I_DECLINE = int(Stage.NEW), int(Stage.LOYAL), int(Stage.DECLINE)
 _NAN = math.nan
 
 
@@ -78,7 +82,7 @@ class _Run:
     def __init__(self, scenario: Scenario, seed: int, keep_ledger: bool, keep_events: bool):
         self.scenario = scenario
         self.env = simpy.Environment()
-        self.rng = np.random.default_rng(seed)
+        self.rng = RandomStream(np.random.default_rng(seed))
         self.horizon_years = scenario.horizon_years
         self.periods_per_year = scenario.periods_per_year
         self.n_periods = n = scenario.n_periods
@@ -115,6 +119,9 @@ class _Run:
         self._revenue = self.money["revenue"]
         self._cost_of_sales = self.money["cost_of_sales"]
         self._n_purchases = self.counts["n_purchases"]
+        self._n_arrived = self.counts["n_arrived"]
+        self._n_acquired = self.counts["n_acquired"]
+        self._acquisition_cost = self.money["acquisition_cost"]
         self.flows = [[0] * N_STATES for _ in range(n)]
         self.ltv_all = RunningStats()
         self.ltv_acquired = RunningStats()
@@ -144,26 +151,28 @@ class _Run:
         self.next_id += 1
         k = self.period_of(now)
         self.flows[k][stage] += 1
-        self.counts["n_arrived"][k] += 1
+        self._n_arrived[k] += 1
         if self.event_rows is not None:
             self.log(customer, "arrive", stage)
-        if stage is Stage.NEW:
+        if stage is _NEW:
             self.acquire(customer)
             if self.tenure_rows is not None:
                 customer.tenure_year = 1
-        self.env.process(life(self, customer))
+        Process(self.env, life(self, customer))
         return customer
 
     def acquire(self, customer: _Customer):
         """The customer converts: pay the acquisition cost (获得成本)."""
         price = self.acquisition_price
-        k = self.period_of(self.env.now)
-        self.counts["n_acquired"][k] += 1
-        self.money["acquisition_cost"][k] += price
+        now = self.env.now
+        k = self.period_of(now)
+        self._n_acquired[k] += 1
+        self._acquisition_cost[k] += price
         customer.acquisition_cost += price
-        customer.value -= price * self._discount(customer, self.env.now)
+        if price:
+            customer.value -= price * self._discount(customer, now)
         if self.event_rows is not None:
-            self.log(customer, "acquire", Stage.NEW, price)
+            self.log(customer, "acquire", _NEW, price)
 
     def move(self, customer: _Customer, target: Stage):
         now = self.env.now
@@ -176,10 +185,10 @@ class _Run:
             customer.entered[target] = now
         customer.stage = target
         customer.stage_since = now
-        if target is Stage.LOST:
+        if target is _LOST:
             self.counts["n_lost"][k] += 1
             customer.exit_time = now
-        elif target is Stage.UNCONVERTED:
+        elif target is _UNCONVERTED:
             self.counts["n_unconverted"][k] += 1
             customer.exit_time = now
         if self.event_rows is not None:
@@ -193,25 +202,28 @@ class _Run:
         customer.n_purchases += n
         customer.revenue += total
         customer.cost_of_sales += cost
-        period_of = self.period_of
+        ppy = self.periods_per_year
         first, final = start + times[0], start + times[-1]
-        k = period_of(first)
-        if k == period_of(final):
+        k = math.ceil(first * ppy - 1e-9) - 1
+        if k >= 0 and k == math.ceil(final * ppy - 1e-9) - 1 and k < self.n_periods:
             self._revenue[k] += total
             self._cost_of_sales[k] += cost
             self._n_purchases[k] += n
         else:
+            period_of = self.period_of
             for offset, value in zip(times, values):
                 k = period_of(start + offset)
                 self._revenue[k] += value
                 self._cost_of_sales[k] += value * cost_share
                 self._n_purchases[k] += 1
-        discount = self._discount
-        factor = discount(customer, first)
-        if factor == discount(customer, final):
-            customer.value += (total - cost) * factor
+        entry = customer.entry_time
+        year = int(first - entry + 1e-12)
+        table = self.inverse_discount
+        if year == int(final - entry + 1e-12) and year < len(table):
+            customer.value += (total - cost) * table[year]
         else:
             margin = 1.0 - cost_share
+            discount = self._discount
             customer.value += sum(value * margin * discount(customer, start + offset)
                                   for offset, value in zip(times, values))
 
@@ -237,23 +249,30 @@ class _Run:
 
     def accrue_service(self, customer: _Customer, start: float, end: float, rate: float):
         """Cost to serve at ``rate`` yuan per year over [start, end], split by period and tenure year."""
-        customer.service_cost += rate * (end - start)
+        amount = rate * (end - start)
+        customer.service_cost += amount
         ppy = self.periods_per_year
         service = self.money["service_cost"]
-        t = start
         k = int(start * ppy + 1e-9)
-        while t < end - 1e-12:
-            edge = min((k + 1) / ppy, end)
-            service[min(k, self.n_periods - 1)] += rate * (edge - t)
-            t = edge
-            k += 1
+        if end <= (k + 1) / ppy + 1e-12 and k < self.n_periods:  # within one period: the usual case
+            service[k] += amount
+        else:
+            t = start
+            while t < end - 1e-12:
+                edge = min((k + 1) / ppy, end)
+                service[min(k, self.n_periods - 1)] += rate * (edge - t)
+                t = edge
+                k += 1
         entry = customer.entry_time
-        t = start
+        table = self.inverse_discount
         year = int(start - entry + 1e-9)
+        if end <= entry + year + 1 + 1e-12 and year < len(table):  # within one tenure year
+            customer.value -= amount * table[year]
+            return
+        t = start
         while t < end - 1e-12:
             edge = min(entry + year + 1, end)
-            discount = self.inverse_discount[min(year, len(self.inverse_discount) - 1)]
-            customer.value -= rate * (edge - t) * discount
+            customer.value -= rate * (edge - t) * table[min(year, len(table) - 1)]
             t = edge
             year += 1
 
@@ -263,14 +282,14 @@ class _Run:
         if customer.stage < 4:  # still active at the horizon
             customer.years_in[customer.stage] += now - customer.stage_since
         self.ltv_all.add(customer.value)
-        if customer.entered[Stage.NEW] == customer.entered[Stage.NEW]:
+        if customer.entered[_I_NEW] == customer.entered[_I_NEW]:  # not NaN: became a customer
             self.ltv_acquired.add(customer.value)
         if self.ledger_rows is not None:
             c = customer
             profit = c.revenue - c.cost_of_sales - c.acquisition_cost - c.service_cost - c.referral_damage_cost
             self.ledger_rows.append(
-                (c.id, c.source, c.entry_time, c.entered[Stage.NEW], c.entered[Stage.LOYAL],
-                 c.entered[Stage.DECLINE], c.exit_time, int(c.stage), *c.years_in, c.n_purchases,
+                (c.id, c.source, c.entry_time, c.entered[_I_NEW], c.entered[_I_LOYAL],
+                 c.entered[_I_DECLINE], c.exit_time, int(c.stage), *c.years_in, c.n_purchases,
                  c.revenue, c.cost_of_sales, c.acquisition_cost, c.service_cost, c.referral_damage_cost,
                  profit, c.value, c.n_referrals, c.n_damage))
 
@@ -317,11 +336,20 @@ def run_simulation(scenario: Scenario, *, seed: int | None = None, n_customers: 
 
     run = _Run(scenario, scenario.seed, ledger, event_log)
     arrivals = scenario.arrivals
-    for _ in range(arrivals.cohort_size):
-        run.spawn(arrivals.cohort_stage, SOURCE_COHORT)
-    if arrivals.prospects_per_year > 0:
-        run.env.process(prospect_stream(run, arrivals.prospects_per_year, SOURCE_STREAM))
-    run.env.run(until=scenario.horizon_years + 1e-6)
+    # Python's cyclic garbage collector would scan every live customer again and again (the run
+    # makes millions of short-lived events); a finished customer leaves no reference cycle behind,
+    # so pausing the collector for the run changes no result and no memory peak, only the time.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        for _ in range(arrivals.cohort_size):
+            run.spawn(arrivals.cohort_stage, SOURCE_COHORT)
+        if arrivals.prospects_per_year > 0:
+            run.env.process(prospect_stream(run, arrivals.prospects_per_year, SOURCE_STREAM))
+        run.env.run(until=scenario.horizon_years + 1e-6)
+    finally:
+        if collecting:
+            gc.enable()
 
     stage_counts = np.cumsum(np.array(run.flows, dtype=np.int64), axis=0)
     periods = {name: np.array(values, dtype=float) for name, values in run.money.items()}

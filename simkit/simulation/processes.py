@@ -22,27 +22,100 @@ from simpy.events import Timeout
 from ..stages import Stage
 
 PURCHASE, REFERRAL, DAMAGE = 0, 1, 2
+_NEW, _LOYAL, _LOST = Stage.NEW, Stage.LOYAL, Stage.LOST
 _EPS = 1e-9
 
 
-def poisson_times(rng, rate: float, span: float) -> list:
+class RandomStream:
+    """Draws from one ``numpy.random.Generator``, fetched in blocks.
+
+    A customer needs a handful of numbers per spell; asking numpy for each one
+    costs more than the arithmetic.  Uniforms and standard normals are drawn
+    8,192 at a time and handed out in order, so a seed still fixes every draw.
+
+    >>> import numpy as np
+    >>> a, b = RandomStream(np.random.default_rng(1)), RandomStream(np.random.default_rng(1))
+    >>> [a.uniform() for _ in range(3)] == [b.uniform() for _ in range(3)]
+    True
+    """
+
+    BLOCK = 8192
+
+    def __init__(self, generator):
+        self.generator = generator
+        self._uniforms, self._u = [], 0
+        self._normals, self._n = [], 0
+
+    def uniform(self) -> float:
+        """A uniform draw on [0, 1)."""
+        if self._u == len(self._uniforms):
+            self._uniforms, self._u = self.generator.random(self.BLOCK).tolist(), 0
+        self._u += 1
+        return self._uniforms[self._u - 1]
+
+    def uniforms(self, n: int) -> list:
+        """``n`` uniform draws on [0, 1), in the order :meth:`uniform` would give them."""
+        start = self._u
+        if start + n <= len(self._uniforms):
+            self._u = start + n
+            return self._uniforms[start:start + n]
+        return [self.uniform() for _ in range(n)]
+
+    def normals(self, n: int) -> list:
+        """``n`` standard normal draws, in the order :meth:`normal` would give them."""
+        start = self._n
+        if start + n <= len(self._normals):
+            self._n = start + n
+            return self._normals[start:start + n]
+        return [self.normal() for _ in range(n)]
+
+    def normal(self) -> float:
+        """A standard normal draw."""
+        if self._n == len(self._normals):
+            self._normals, self._n = self.generator.standard_normal(self.BLOCK).tolist(), 0
+        self._n += 1
+        return self._normals[self._n - 1]
+
+    def exponential(self, mean: float) -> float:
+        """An exponential draw with the given mean."""
+        return -mean * math.log(1.0 - self.uniform())
+
+    def poisson(self, mean: float) -> int:
+        """A Poisson count: inversion for small means, numpy's sampler for large ones."""
+        if mean > 30.0:
+            return int(self.generator.poisson(mean))
+        u = self.uniform()
+        k = 0
+        p = math.exp(-mean)
+        cumulative = p
+        while u >= cumulative and p > 0.0:
+            k += 1
+            p *= mean / k
+            cumulative += p
+        return k
+
+
+def poisson_times(stream: RandomStream, rate: float, span: float) -> list:
     """Times (offsets from the spell start) of a Poisson process of ``rate`` per year on [0, span)."""
     if rate <= 0.0 or span <= 0.0:
         return []
-    n = rng.poisson(rate * span)
+    n = stream.poisson(rate * span)
     if n == 0:
         return []
-    return sorted([span * u for u in rng.random(n).tolist()])
+    return sorted([span * u for u in stream.uniforms(n)])
 
 
-def order_values(rng, n: int, mean: float, sd: float) -> list:
-    """Spend of ``n`` purchases: gamma with the given mean and spread (constant if sd = 0)."""
+def order_values(stream: RandomStream, n: int, mean: float, sd: float) -> list:
+    """Spend of ``n`` purchases: log-normal with the given mean and spread (constant if sd = 0)."""
     if n == 0:
         return []
     if sd <= mean * 1e-6 or mean <= 0.0:  # no spread to speak of; validation keeps sd <= 10 x mean
         return [mean] * n
-    shape = (mean / sd) ** 2
-    return rng.gamma(shape, mean / shape, n).tolist()
+    sigma2 = math.log1p((sd / mean) ** 2)
+    sigma = math.sqrt(sigma2)
+    scale = mean * math.exp(-sigma2 / 2)
+    exp = math.exp
+    return [scale * exp(sigma * z) for z in stream.normals(n)]
 
 
 def _spell_length(run, duration: float) -> tuple[float, bool]:
@@ -67,11 +140,15 @@ def _stage_spell(run, customer):
 
 
 def _tenure_spell(run, customer):
-    """One year of a tenure table (LTV-table model, §4)."""
+    """One year of a tenure table (LTV-table model, §4), cut at the horizon."""
     rows = run.tenure_rows
-    terms = rows[min(customer.tenure_year, len(rows)) - 1][1]
-    span, cut = _spell_length(run, 1.0)
-    return span, terms, cut
+    year = customer.tenure_year
+    terms = rows[year - 1 if year <= len(rows) else -1][1]
+    start = run.env.now
+    horizon = run.horizon_years
+    if start + 1.0 > horizon + _EPS:
+        return max(horizon - start, 0.0), terms, True
+    return min(1.0, horizon - start), terms, False
 
 
 def first_spell(run, customer):
@@ -84,20 +161,22 @@ def first_spell(run, customer):
 def next_spell(run, customer):
     """Decide what happens when a spell ends; return the next spell, or None when the story ends."""
     rng = run.rng
-    if customer.tenure_year:
-        retention = run.tenure_rows[min(customer.tenure_year, len(run.tenure_rows)) - 1][0]
-        if rng.random() >= retention:
-            run.move(customer, Stage.LOST)
+    year = customer.tenure_year
+    if year:
+        rows = run.tenure_rows
+        retention = rows[year - 1 if year <= len(rows) else -1][0]
+        if rng.uniform() >= retention:
+            run.move(customer, _LOST)
             return None
         customer.tenure_year += 1
-        if customer.stage is Stage.NEW:
-            run.move(customer, Stage.LOYAL)
+        if customer.stage is _NEW:
+            run.move(customer, _LOYAL)
         return _tenure_spell(run, customer)
     rule = run.stage_rules[customer.stage]
     if len(rule.targets) == 1:
         target = rule.targets[0]
     else:
-        draw = rng.random()
+        draw = rng.uniform()
         target = rule.targets[-1]
         for candidate, threshold in zip(rule.targets, rule.cumulative):
             if draw < threshold:
