@@ -18,8 +18,8 @@ import numpy as np
 
 from .stages import ACTIVE_STAGES, Stage
 
-__all__ = ["conversion_probability", "discount_rate", "expected_stage_visits", "expected_stage_years",
-           "group_lifetime", "survivors"]
+__all__ = ["clv", "conversion_probability", "discount_rate", "discounted_clv", "expected_stage_visits",
+           "expected_stage_years", "group_lifetime", "survivors"]
 
 
 def group_lifetime(churn_rate: float) -> float:
@@ -104,3 +104,68 @@ def conversion_probability(scenario) -> float:
     if prospect.mean_duration_years is None:
         return 0.0
     return float(prospect.next_stage.get(Stage.NEW, 0.0))
+
+
+# ---------------------------------------------------------------- one customer (§3)
+def clv(value_per_purchase: float, lifetime_years: float, *, purchases_per_year: float | None = None,
+        years_between_purchases: float | None = None) -> float:
+    """Customer lifetime value, undiscounted (客户终身价值, §3): CLV = (s / t) x T.
+
+    Parameters
+    ----------
+    value_per_purchase : float
+        s, yuan per purchase: spend (消费额) in seed 001's formula, or profit per
+        purchase as in the ¥48,000 example.
+    lifetime_years : float
+        T, the customer's lifetime in years.
+    purchases_per_year, years_between_purchases : float
+        The buying rhythm: give one of them (t = 1 / purchases_per_year).
+
+    >>> clv(100, 20, purchases_per_year=24)      # ¥100 a purchase, twice a month, 20 years
+    48000.0
+    >>> clv(1, 4, purchases_per_year=8 * 12)     # milk powder: 8 bags a month for 4 years -> bags
+    384.0
+    """
+    rate = _purchase_rate(purchases_per_year, years_between_purchases)
+    _non_negative("value_per_purchase", value_per_purchase)
+    _non_negative("lifetime_years", lifetime_years)
+    return float(value_per_purchase) * rate * float(lifetime_years)
+
+
+def discounted_clv(value_per_year: float, lifetime_years: float, interest_rate: float,
+                   risk_factor: float = 1.0) -> float:
+    """The same customer with each year discounted: sum over years n of value / (1 + i r)^(n - 1).
+
+    Year n's value is divided by the discount rate of §4 (year 1 undiscounted);
+    a final part-year counts for its fraction.
+
+    >>> round(discounted_clv(2400, 20, interest_rate=0.05))   # the ¥48,000 customer at 5 %
+    31405
+    """
+    _non_negative("value_per_year", value_per_year)
+    _non_negative("lifetime_years", lifetime_years)
+    _non_negative("interest_rate", interest_rate)
+    whole = int(lifetime_years)
+    total = sum(value_per_year / discount_rate(n, interest_rate, risk_factor) for n in range(1, whole + 1))
+    part = lifetime_years - whole
+    if part > 0:
+        total += part * value_per_year / discount_rate(whole + 1, interest_rate, risk_factor)
+    return total
+
+
+def _purchase_rate(purchases_per_year, years_between_purchases) -> float:
+    if (purchases_per_year is None) == (years_between_purchases is None):
+        raise ValueError("give exactly one of purchases_per_year and years_between_purchases, "
+                         f"got {purchases_per_year!r} and {years_between_purchases!r}")
+    if purchases_per_year is not None:
+        _non_negative("purchases_per_year", purchases_per_year)
+        return float(purchases_per_year)
+    _non_negative("years_between_purchases", years_between_purchases)
+    if years_between_purchases == 0:
+        raise ValueError("years_between_purchases: got 0, expected a number > 0")
+    return 1.0 / years_between_purchases
+
+
+def _non_negative(name: str, value) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
+        raise ValueError(f"{name}: got {value!r}, expected a finite number >= 0")

@@ -191,14 +191,18 @@ def scenario_reference() -> str:
                 allowed = "a whole number in [1, 100] years or [1, 1,200] months"
             elif f.name == "next_stage":
                 allowed = "table: next stage -> probability, summing to 1"
+            elif f.name == "other_costs_per_year":
+                allowed = "table: cost name -> list of numbers >= 0"
+            elif f.name == "replace_lost":
+                allowed = "true or false"
             else:
                 allowed = rule.describe() if rule else ""
-            if cls is TenureSchedule:
+            if cls is TenureSchedule and f.name != "other_costs_per_year":
                 allowed = f"list, one per tenure year: {allowed}"
             if f.default is not dataclasses.MISSING:
                 default = "(none)" if f.default is None else repr(f.default)
             else:
-                default = "{}" if f.name == "next_stage" else "(required)"
+                default = "{}" if f.name in ("next_stage", "other_costs_per_year") else "(required)"
             if cls is TenureSchedule and f.default == ():
                 default = "(required)"
             term = f"; textbook: {f.metadata['term']}" if f.metadata.get("term") else ""
@@ -228,6 +232,9 @@ class Arrivals:
     referral_damage_cost: float = _field(0.0, MONEY, "yuan per lost prospect",
                                          "business lost per prospect driven away by bad word of mouth",
                                          "推荐破坏成本 (§1)", slider=(0, 500))
+    replace_lost: bool = _field(False, None, "",
+                                "replace each lost customer at once by a newly acquired one (acquisition "
+                                "cost paid): a firm holding its size, the steady state of §2")
 
 
 @dataclass(frozen=True)
@@ -311,9 +318,16 @@ class TenureSchedule:
     service_cost_per_year: tuple | None = _field(None, MONEY, "yuan per customer per year",
                                                  "marketing and service cost (omitted: 0)",
                                                  "营销与服务成本 (§4)", slider=(0, 200))
-    referrals_per_year: tuple | None = _field(None, _Number(0.0, 1000.0), "prospects per year",
-                                              "prospects brought by recommendation (omitted: 0)",
-                                              slider=(0, 5))
+    referral_rate: tuple | None = _field(None, _Number(0.0, 10.0), "referred customers per customer",
+                                         "customers each retained customer brings by recommendation in "
+                                         "the year; they join at once and follow the table (omitted: 0)",
+                                         "推荐率 (Hughes)", slider=(0, 0.2))
+    referral_incentive: tuple | None = _field(None, MONEY, "yuan per referred customer",
+                                              "paid for each referred customer, instead of the acquisition "
+                                              "cost (omitted: 0)", "推荐奖励", slider=(0, 100))
+    other_costs_per_year: Mapping = _field({}, None, "yuan per customer per year",
+                                           "further cost lines by name, one value per year, e.g. "
+                                           "{database = [4, 4, 4], special_programme = [2, 2, 2]}")
 
     @property
     def n_years(self) -> int:
@@ -321,9 +335,20 @@ class TenureSchedule:
         return len(self.retention_rate)
 
     def row(self, tenure_year: int) -> dict:
-        """The parameters of tenure year ``tenure_year`` (1-based; the last row repeats)."""
+        """The parameters of tenure year ``tenure_year`` (1-based; the last row repeats).
+
+        ``other_costs_per_year`` comes back as a dict of name -> yuan for that year.
+        """
         index = min(max(tenure_year, 1), self.n_years) - 1
-        return {f.name: getattr(self, f.name)[index] for f in dataclasses.fields(self)}
+        row = {f.name: getattr(self, f.name)[index] for f in dataclasses.fields(self)
+               if f.name != "other_costs_per_year"}
+        row["other_costs_per_year"] = {name: values[index] for name, values in self.other_costs_per_year.items()}
+        return row
+
+    def yearly_cost_per_customer(self, tenure_year: int) -> float:
+        """Marketing/service cost plus every further cost line, yuan per customer in that year."""
+        row = self.row(tenure_year)
+        return row["service_cost_per_year"] + sum(row["other_costs_per_year"].values())
 
 
 @dataclass(frozen=True)
@@ -539,7 +564,8 @@ def _plain(obj) -> dict:
         if isinstance(value, Stage):
             value = value.label
         elif isinstance(value, Mapping):
-            value = {Stage(k).label if isinstance(k, Stage) else k: v for k, v in value.items()}
+            value = {Stage(k).label if isinstance(k, Stage) else k: list(v) if isinstance(v, tuple) else v
+                     for k, v in value.items()}
         elif isinstance(value, tuple):
             value = list(value)
         out[f.name] = value
@@ -638,45 +664,59 @@ def _check_spread(path: str, index: str, mean, sd, problems: list[str]):
                         f"average_order_value{index} ({mean:g}); with an average of 0 the spread is ignored")
 
 
+def _tenure_list(path: str, value, rule, n_years: int | None, problems: list[str]) -> tuple | None:
+    """One row of a tenure table: a list with one checked value per year."""
+    if isinstance(value, (str, bytes, Mapping)) or not hasattr(value, "__len__") or not hasattr(value, "__iter__"):
+        problems.append(f"{path}: got {_show(value)}, expected a list with one value per tenure year "
+                        f"({rule.describe()})")
+        return None
+    items = list(value)
+    if not 1 <= len(items) <= MAX_HORIZON_YEARS:
+        problems.append(f"{path}: got {len(items)} values, expected 1 to {MAX_HORIZON_YEARS} (one per year)")
+        return None
+    if n_years is not None and len(items) != n_years:
+        problems.append(f"{path}: got {len(items)} years, expected {n_years} like tenure.retention_rate; "
+                        "every row of the table needs one value per year")
+        return None
+    checked = tuple(rule.check(f"{path}[{i}]", item, problems) for i, item in enumerate(items))
+    return None if None in checked else checked
+
+
+_REQUIRED_TENURE = ("retention_rate", "orders_per_year", "average_order_value", "cost_of_sales_share")
+_OPTIONAL_TENURE = ("order_value_sd", "service_cost_per_year", "referral_rate", "referral_incentive")
+
+
 def _check_tenure(tenure: TenureSchedule, problems: list[str]) -> TenureSchedule | None:
+    rules = {f.name: f.metadata["rule"] for f in dataclasses.fields(tenure)}
+    retention = tenure.retention_rate
+    n_years = len(retention) if hasattr(retention, "__len__") and not isinstance(retention, (str, bytes, Mapping)) \
+        and 1 <= len(retention) <= MAX_HORIZON_YEARS else None
     clean = {}
-    n_years = None
-    for f in dataclasses.fields(tenure):
-        path = f"tenure.{f.name}"
-        value = getattr(tenure, f.name)
-        if value is None and f.default is None:
-            clean[f.name] = None
+    for name in _REQUIRED_TENURE + _OPTIONAL_TENURE:
+        value = getattr(tenure, name)
+        if value is None and name in _OPTIONAL_TENURE:
+            clean[name] = (0.0,) * n_years if n_years else None
             continue
-        if isinstance(value, (str, bytes, Mapping)) or not hasattr(value, "__len__") or not hasattr(value, "__iter__"):
-            problems.append(f"{path}: got {_show(value)}, expected a list with one value per tenure year "
-                            f"({f.metadata['rule'].describe()})")
-            continue
-        items = list(value)
-        if not 1 <= len(items) <= MAX_HORIZON_YEARS:
-            problems.append(f"{path}: got {len(items)} values, expected 1 to {MAX_HORIZON_YEARS} (one per year)")
-            continue
-        if n_years is None:
-            n_years = len(items)
-        elif len(items) != n_years:
-            problems.append(f"{path}: got {len(items)} years, expected {n_years} like tenure.retention_rate; "
-                            "every row of the table needs one value per year")
-            continue
-        checked = [f.metadata["rule"].check(f"{path}[{i}]", item, problems) for i, item in enumerate(items)]
-        clean[f.name] = tuple(checked)
-    if any(v is None for k, v in clean.items() if k in ("retention_rate", "orders_per_year",
-                                                          "average_order_value", "cost_of_sales_share")):
-        return None
-    if len(clean) != len(dataclasses.fields(tenure)):
-        return None
-    n_years = len(clean["retention_rate"])
-    for name in ("order_value_sd", "service_cost_per_year", "referrals_per_year"):
-        if clean[name] is None:
-            clean[name] = (0.0,) * n_years
-    if any(None in v for v in clean.values()):
+        clean[name] = _tenure_list(f"tenure.{name}", value, rules[name], n_years, problems)
+    others = tenure.other_costs_per_year
+    clean_others = {}
+    if not isinstance(others, Mapping):
+        problems.append(f"tenure.other_costs_per_year: got {_show(others)}, expected a table of "
+                        "cost name -> list of yuan per customer per year")
+    else:
+        for name, values in others.items():
+            if not isinstance(name, str) or not name.strip() or len(name) > 40:
+                problems.append(f"tenure.other_costs_per_year: cost name {_show(name)} is not allowed, "
+                                "expected a text of 1 to 40 characters")
+                continue
+            checked = _tenure_list(f"tenure.other_costs_per_year.{name}", values, MONEY, n_years, problems)
+            if checked is not None:
+                clean_others[name] = checked
+    if any(v is None for v in clean.values()):
         return None
     for year, (mean, sd) in enumerate(zip(clean["average_order_value"], clean["order_value_sd"])):
         _check_spread("tenure", f"[{year}]", mean, sd, problems)
-    return TenureSchedule(**clean)
+    return TenureSchedule(**clean, other_costs_per_year=MappingProxyType(clean_others))
 
 
 def _check_scenario(scenario: Scenario, problems: list[str]) -> dict:
@@ -700,6 +740,10 @@ def _check_scenario(scenario: Scenario, problems: list[str]) -> dict:
         clean = _check_fields(arrivals, "arrivals", problems)
         if clean["cohort_stage"] is not None:
             clean["cohort_stage"] = Stage.from_name(clean["cohort_stage"])
+        if isinstance(arrivals.replace_lost, bool):
+            clean["replace_lost"] = arrivals.replace_lost
+        else:
+            problems.append(f"arrivals.replace_lost: got {_show(arrivals.replace_lost)}, expected true or false")
         if clean["cohort_size"] == 0 and clean["prospects_per_year"] == 0:
             problems.append("arrivals: cohort_size is 0 and prospects_per_year is 0, so nobody ever "
                             "enters; set at least one of them above 0")

@@ -58,7 +58,7 @@ def test_scenario_is_immutable(valid_dict):
 def test_tenure_schedule_fills_optional_rows_and_repeats_the_last_year(cohort):
     tenure = cohort.tenure
     assert tenure.n_years == 3
-    assert tenure.referrals_per_year == (0.0, 0.0, 0.0)
+    assert tenure.referral_rate == (0.0, 0.0, 0.0) and tenure.other_costs_per_year == {}
     assert tenure.row(5)["retention_rate"] == 0.80
 
 

@@ -26,7 +26,7 @@ from .processes import RandomStream, life, prospect_stream
 
 __all__ = ["run_simulation"]
 
-SOURCE_COHORT, SOURCE_STREAM, SOURCE_REFERRAL = 0, 1, 2
+SOURCE_COHORT, SOURCE_STREAM, SOURCE_REFERRAL, SOURCE_REPLACEMENT = 0, 1, 2, 3
 N_STATES = len(Stage)
 _NEW, _LOST, _UNCONVERTED = Stage.NEW, Stage.LOST, Stage.UNCONVERTED  # module constants: the hot path
 _I_NEW, _I_LOYAL, _I_DECLINE = int(Stage.NEW), int(Stage.LOYAL), int(Stage.DECLINE)
@@ -104,11 +104,15 @@ class _Run:
         self.tenure_rows = None
         if scenario.tenure is not None:
             t = scenario.tenure
+            # (retention, spell terms, referral rate, referral incentive) per tenure year; the yearly
+            # cost per customer is marketing/service plus every further cost line
             self.tenure_rows = [
-                (t.retention_rate[i], _terms(t.orders_per_year[i], t.average_order_value[i],
-                                             t.order_value_sd[i], t.cost_of_sales_share[i],
-                                             t.service_cost_per_year[i], t.referrals_per_year[i], 0.0))
+                (t.retention_rate[i],
+                 _terms(t.orders_per_year[i], t.average_order_value[i], t.order_value_sd[i],
+                        t.cost_of_sales_share[i], t.yearly_cost_per_customer(i + 1), 0.0, 0.0),
+                 t.referral_rate[i], t.referral_incentive[i])
                 for i in range(t.n_years)]
+        self.replace_lost = scenario.arrivals.replace_lost
         # per-period tallies (plain lists: cheaper than numpy for one element at a time)
         self.money = {name: [0.0] * n for name in
                       ("revenue", "cost_of_sales", "acquisition_cost", "service_cost", "referral_damage_cost")}
@@ -135,6 +139,15 @@ class _Run:
         k = math.ceil(t * self.periods_per_year - 1e-9) - 1
         return 0 if k < 0 else (k if k < self.n_periods else self.n_periods - 1)
 
+    def period_starting(self, t: float) -> int:
+        """Index of the period [k/ppy, (k+1)/ppy) holding time t: for what opens a period.
+
+        Everything at a period boundary belongs to the period it ends (a churn at the year end),
+        except a customer who joins for the period that starts there (referred for next year).
+        """
+        k = int(t * self.periods_per_year + 1e-9)
+        return k if k < self.n_periods else self.n_periods - 1
+
     def _discount(self, customer: _Customer, t: float) -> float:
         year = int(t - customer.entry_time + 1e-12)
         table = self.inverse_discount
@@ -144,28 +157,38 @@ class _Run:
         self.event_rows.append((customer.id, self.env.now, event, stage.label, amount))
 
     # -- what happens to customers -----------------------------------------
-    def spawn(self, stage: Stage, source: int) -> _Customer:
-        """A new person enters in ``stage`` (prospect, or new for an acquired cohort)."""
+    def spawn(self, stage: Stage, source: int, tenure_year: int = 1, price: float | None = None,
+              opening: bool = False) -> _Customer:
+        """A new person enters in ``stage`` (prospect, or new for an acquired customer).
+
+        A new customer pays ``price`` (the acquisition cost unless given) and, under a tenure
+        table, starts in ``tenure_year``.  ``opening``: the person joins for the period that
+        starts now (a referred customer joining for the next tenure year), so at a period
+        boundary it is booked in the next period rather than the one that ends.
+        """
         now = self.env.now
         customer = _Customer(self.next_id, source, now, stage)
         self.next_id += 1
-        k = self.period_of(now)
+        k = self.period_starting(now) if opening else self.period_of(now)
         self.flows[k][stage] += 1
         self._n_arrived[k] += 1
         if self.event_rows is not None:
             self.log(customer, "arrive", stage)
         if stage is _NEW:
-            self.acquire(customer)
+            self.acquire(customer, price, k)
             if self.tenure_rows is not None:
-                customer.tenure_year = 1
+                customer.tenure_year = tenure_year
+                if source != SOURCE_REFERRAL:  # a referred customer refers from its second year on
+                    self.tenure_referrals(customer)
         Process(self.env, life(self, customer))
         return customer
 
-    def acquire(self, customer: _Customer):
+    def acquire(self, customer: _Customer, price: float | None = None, period: int | None = None):
         """The customer converts: pay the acquisition cost (获得成本)."""
-        price = self.acquisition_price
+        if price is None:
+            price = self.acquisition_price
         now = self.env.now
-        k = self.period_of(now)
+        k = self.period_of(now) if period is None else period
         self._n_acquired[k] += 1
         self._acquisition_cost[k] += price
         customer.acquisition_cost += price
@@ -173,6 +196,24 @@ class _Run:
             customer.value -= price * self._discount(customer, now)
         if self.event_rows is not None:
             self.log(customer, "acquire", _NEW, price)
+
+    def tenure_referrals(self, customer: _Customer):
+        """At the start of a tenure year a retained customer brings referred customers (Hughes).
+
+        Their number is Poisson with mean ``referral_rate`` of the year; they join at once, in the
+        same tenure year, for the referral incentive instead of the acquisition cost.
+        """
+        rows = self.tenure_rows
+        year = customer.tenure_year
+        _, _, rate, incentive = rows[year - 1 if year <= len(rows) else -1]
+        if rate <= 0.0:
+            return
+        for _ in range(self.rng.poisson(rate)):
+            customer.n_referrals += 1
+            self.counts["n_referred"][self.period_starting(self.env.now)] += 1
+            if self.event_rows is not None:
+                self.log(customer, "refer", customer.stage)
+            self.spawn(_NEW, SOURCE_REFERRAL, tenure_year=year, price=incentive, opening=True)
 
     def move(self, customer: _Customer, target: Stage):
         now = self.env.now
@@ -185,14 +226,16 @@ class _Run:
             customer.entered[target] = now
         customer.stage = target
         customer.stage_since = now
+        if self.event_rows is not None:
+            self.log(customer, "move", target)
         if target is _LOST:
             self.counts["n_lost"][k] += 1
             customer.exit_time = now
+            if self.replace_lost:
+                self.spawn(_NEW, SOURCE_REPLACEMENT)
         elif target is _UNCONVERTED:
             self.counts["n_unconverted"][k] += 1
             customer.exit_time = now
-        if self.event_rows is not None:
-            self.log(customer, "move", target)
 
     def book_purchases(self, customer: _Customer, start: float, times: list, values: list, cost_share: float):
         """Book the purchases of a spell that began at ``start`` (offsets ``times``, spend ``values``)."""

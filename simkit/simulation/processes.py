@@ -171,6 +171,7 @@ def next_spell(run, customer):
         customer.tenure_year += 1
         if customer.stage is _NEW:
             run.move(customer, _LOYAL)
+        run.tenure_referrals(customer)
         return _tenure_spell(run, customer)
     rule = run.stage_rules[customer.stage]
     if len(rule.targets) == 1:
@@ -187,6 +188,7 @@ def next_spell(run, customer):
         run.acquire(customer)
         if run.tenure_rows is not None:
             customer.tenure_year = 1
+            run.tenure_referrals(customer)
             return _tenure_spell(run, customer)
     if target.is_terminal:
         return None

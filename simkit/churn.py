@@ -1,0 +1,162 @@
+"""Churn and group lifetime (客户流失率, textbook §2).
+
+churn rate = customers lost per year / customers;  group lifetime = 1 / churn.
+A firm that keeps its size must win as many new customers a year as it loses,
+so a higher churn costs acquisition spending every year.
+
+Two readings of "Firm A loses all 100 customers in 5 years":
+
+* **steady state** (the firm replaces whom it loses): the average customer
+  stays 1 / churn years and 100 customers are replaced every 1 / churn years
+  -- turnover, not an empty customer base;
+* **closed cohort** (no replacement): 100 x (1 - churn)^t are left after t
+  years -- about 33 after five years at 20 % churn.
+
+>>> table = churn_table(acquisition_cost=60)
+>>> [f.group_lifetime for f in table.firms]
+[5.0, 10.0]
+>>> table.extra_spending()
+600.0
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+
+from .formulas import group_lifetime, survivors
+from .results import format_table
+from .scenario import Scenario
+
+__all__ = ["ChurnTable", "Firm", "TEXTBOOK_FIRMS", "churn_table", "firm_scenario"]
+
+
+@dataclass(frozen=True)
+class Firm:
+    """A firm with ``customers`` customers losing ``lost_per_year`` of them a year."""
+
+    name: str
+    customers: int
+    lost_per_year: float
+
+    def __post_init__(self):
+        if isinstance(self.customers, bool) or not isinstance(self.customers, int) or self.customers < 1:
+            raise ValueError(f"{self.name}: customers: got {self.customers!r}, expected a whole number >= 1")
+        if (isinstance(self.lost_per_year, bool) or not isinstance(self.lost_per_year, (int, float))
+                or not 0 < self.lost_per_year <= self.customers):
+            raise ValueError(f"{self.name}: lost_per_year: got {self.lost_per_year!r}, expected a number in "
+                             f"(0, {self.customers}] (the customers it has)")
+
+    @property
+    def churn_rate(self) -> float:
+        """Share of customers lost per year."""
+        return self.lost_per_year / self.customers
+
+    @property
+    def group_lifetime(self) -> float:
+        """Years: 1 / churn rate (企业客户群体生命周期)."""
+        return group_lifetime(self.churn_rate)
+
+    @property
+    def replacements_per_year(self) -> float:
+        """New customers needed per year to stay at the same size."""
+        return float(self.lost_per_year)
+
+    def acquisition_spending(self, acquisition_cost: float) -> float:
+        """Yuan per year spent on replacing lost customers."""
+        return self.replacements_per_year * acquisition_cost
+
+    def left_in_closed_cohort(self, years: float) -> float:
+        """Customers left after ``years`` without replacement: n (1 - churn)^years."""
+        return survivors(self.customers, 1.0 - self.churn_rate, years)
+
+
+#: The textbook's two firms (§2).
+TEXTBOOK_FIRMS = (Firm("Firm A", 100, 20), Firm("Firm B", 100, 10))
+
+
+@dataclass(frozen=True)
+class ChurnTable:
+    """The churn example as a table: one column per firm."""
+
+    firms: tuple
+    acquisition_cost: float | None = None
+
+    def extra_spending(self, first: int = 0, second: int = 1) -> float:
+        """How much more ``firms[first]`` spends a year on acquisition than ``firms[second]`` (yuan)."""
+        if self.acquisition_cost is None:
+            raise ValueError("acquisition_cost: not given; churn_table(acquisition_cost=...) sets it")
+        a, b = self.firms[first], self.firms[second]
+        return a.acquisition_spending(self.acquisition_cost) - b.acquisition_spending(self.acquisition_cost)
+
+    def rows(self) -> list:
+        rows = [["customers", *(f.customers for f in self.firms)],
+                ["lost per year", *(f.lost_per_year for f in self.firms)],
+                ["churn rate", *(f"{f.churn_rate:.1%}" for f in self.firms)],
+                ["group lifetime = 1 / churn (years)", *(f"{f.group_lifetime:g}" for f in self.firms)],
+                ["new customers needed per year", *(f.replacements_per_year for f in self.firms)]]
+        if self.acquisition_cost is not None:
+            rows.append([f"acquisition spending per year ¥ (at ¥{self.acquisition_cost:g} each)",
+                         *(f.acquisition_spending(self.acquisition_cost) for f in self.firms)])
+        rows.append(["left after 5 years without replacement",
+                     *(f"{f.left_in_closed_cohort(5):.1f}" for f in self.firms)])
+        return rows
+
+    def to_text(self) -> str:
+        text = format_table(["churn and group lifetime (客户流失率, §2)", *(f.name for f in self.firms)],
+                            [[r[0], *(_plain(v) for v in r[1:])] for r in self.rows()])
+        if self.acquisition_cost is not None and len(self.firms) >= 2:
+            a, b = self.firms[0], self.firms[1]
+            text += (f"\n{a.name} spends ¥{self.extra_spending():,.0f} a year more than {b.name} on "
+                     f"replacing lost customers.")
+        return text
+
+    def __str__(self) -> str:
+        return self.to_text()
+
+    def _repr_html_(self) -> str:
+        head = "".join(f"<th>{html.escape(f.name)}</th>" for f in self.firms)
+        body = "".join("<tr><td style='text-align:left'>" + html.escape(r[0]) + "</td>"
+                       + "".join(f"<td>{html.escape(_plain(v))}</td>" for v in r[1:]) + "</tr>"
+                       for r in self.rows())
+        return f"<table><thead><tr><th></th>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _plain(value) -> str:
+    if isinstance(value, float):
+        return f"{value:,.0f}" if value == int(value) else f"{value:,.2f}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value)
+
+
+def churn_table(firms=TEXTBOOK_FIRMS, acquisition_cost: float | None = None) -> ChurnTable:
+    """The textbook's churn table for ``firms`` (default: Firm A and Firm B)."""
+    firms = tuple(firms)
+    if not firms or not all(isinstance(f, Firm) for f in firms):
+        raise ValueError(f"firms: got {firms!r}, expected one or more simkit.churn.Firm")
+    if acquisition_cost is not None and (isinstance(acquisition_cost, bool)
+                                         or not isinstance(acquisition_cost, (int, float))
+                                         or not 0 <= acquisition_cost < float("inf")):
+        raise ValueError(f"acquisition_cost: got {acquisition_cost!r}, expected a finite number >= 0")
+    return ChurnTable(firms, None if acquisition_cost is None else float(acquisition_cost))
+
+
+def firm_scenario(firm: Firm, *, steady_state: bool, horizon_years: int = 10, acquisition_cost: float = 0.0,
+                  seed: int = 2) -> Scenario:
+    """A scenario for the engine: the firm's customers at time 0, a constant yearly retention.
+
+    ``steady_state=True`` replaces each lost customer at once (the firm keeps
+    its size); ``False`` is the closed cohort.
+    """
+    return Scenario.from_dict({
+        "name": f"{firm.name.lower().replace(' ', '_')}_{'steady' if steady_state else 'cohort'}",
+        "description": f"{firm.name}: {firm.customers} customers, {firm.lost_per_year:g} lost a year"
+                       f"{', each replaced at once' if steady_state else ', no replacement'}.",
+        "horizon": horizon_years,
+        "seed": seed,
+        "arrivals": {"cohort_size": firm.customers, "cohort_stage": "new", "acquisition_cost": acquisition_cost,
+                     "replace_lost": steady_state},
+        "tenure": {"retention_rate": [1.0 - firm.churn_rate], "orders_per_year": [0.0],
+                   "average_order_value": [0.0], "cost_of_sales_share": [0.0]},
+    })
