@@ -11,11 +11,13 @@ True
 """
 
 from . import formulas
+from .churn import Firm, churn_table
+from .cohort import CohortTable, cohort_table, hughes_table, ltv_sensitivity, simulated_cohort_table
 from .errors import ScenarioError
 from .presets import list_scenarios, load_scenario
 from .results import EventLog, Ledger, LifetimeValueSummary, SimulationResult
 from .scenario import Arrivals, Discounting, Scenario, StageParams, Stages, TenureSchedule
-from .simulation import run_simulation
+from .simulation import replicate, run_simulation
 from .stages import Stage
 
 __version__ = "0.1.0"
@@ -34,6 +36,8 @@ def __getattr__(name):
 
 __all__ = [
     "Arrivals",
+    "CohortTable",
+    "Firm",
     "Discounting",
     "EventLog",
     "Ledger",
@@ -45,7 +49,13 @@ __all__ = [
     "StageParams",
     "Stages",
     "TenureSchedule",
+    "churn_table",
+    "cohort_table",
+    "hughes_table",
     "list_scenarios",
     "load_scenario",
+    "ltv_sensitivity",
+    "replicate",
     "run_simulation",
+    "simulated_cohort_table",
 ]

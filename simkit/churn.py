@@ -104,7 +104,7 @@ class ChurnTable:
 
     def to_text(self) -> str:
         text = format_table(["churn and group lifetime (客户流失率, §2)", *(f.name for f in self.firms)],
-                            [[r[0], *(_plain(v) for v in r[1:])] for r in self.rows()])
+                            [[r[0], *(_plain(v) for v in r[1:])] for r in self.rows()], right_from=1)
         if self.acquisition_cost is not None and len(self.firms) >= 2:
             a, b = self.firms[0], self.firms[1]
             text += (f"\n{a.name} spends ¥{self.extra_spending():,.0f} a year more than {b.name} on "

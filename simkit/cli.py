@@ -5,6 +5,9 @@
     python -m simkit validate my.toml           check scenario files
     python -m simkit run lifecycle_basic        simulate and print a per-period table
     python -m simkit run my.toml --seed 7 --csv out/
+    python -m simkit ltv                        the textbook's 10,000-customer LTV table (§4)
+    python -m simkit ltv my.toml --csv ltv.csv  the table of your own cohort
+    python -m simkit churn                      Firm A / Firm B: churn and group lifetime (§2)
 
 Bad arguments or files give a clear message and exit status 2.
 """
@@ -15,6 +18,8 @@ import argparse
 import sys
 
 from . import __version__
+from .churn import TEXTBOOK_FIRMS, Firm, churn_table
+from .cohort import cohort_table
 from .errors import ScenarioError
 from .presets import list_scenarios, load_scenario
 from .simulation import run_simulation
@@ -66,6 +71,36 @@ def _cmd_run(args) -> int:
     return 0
 
 
+def _cmd_ltv(args) -> int:
+    scenario = load_scenario(args.scenario)
+    table = cohort_table(scenario, years=args.years)
+    print(table.to_text(show_all=args.all))
+    if table.break_even_year is not None:
+        print(f"the cohort breaks even in year {table.break_even_year}")
+    else:
+        print("the cohort does not break even within the table")
+    if args.csv:
+        print(f"wrote {table.to_csv(args.csv)}")
+    return 0
+
+
+def _cmd_churn(args) -> int:
+    firms = TEXTBOOK_FIRMS
+    if args.firm:
+        firms = []
+        for name, customers, lost in args.firm:
+            try:
+                firms.append(Firm(name, int(customers), float(lost)))
+            except ValueError as error:
+                raise ScenarioError(f"--firm: {error}") from None
+    try:
+        table = churn_table(firms, acquisition_cost=args.acquisition_cost)
+    except ValueError as error:
+        raise ScenarioError(str(error)) from None
+    print(table.to_text())
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m simkit",
@@ -92,6 +127,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--csv", metavar="DIR", help="write periods.csv and ledger.csv into DIR")
     p.add_argument("--events", action="store_true", help="also keep the event log (events.csv with --csv)")
     p.set_defaults(handler=_cmd_run)
+
+    p = commands.add_parser("ltv", help="print the exact lifetime-value table (Hughes format, textbook §4)")
+    p.add_argument("scenario", nargs="?", default="cohort_10000",
+                   help="built-in name or .toml/.json file with a [tenure] table (default: cohort_10000)")
+    p.add_argument("--years", type=int, help="number of years (default: the scenario's horizon)")
+    p.add_argument("--csv", metavar="FILE", help="also write the table as CSV")
+    p.add_argument("--all", action="store_true", help="show rows that are zero every year too")
+    p.set_defaults(handler=_cmd_ltv)
+
+    p = commands.add_parser("churn", help="print the churn and group-lifetime table (Firm A/B, textbook §2)")
+    p.add_argument("--acquisition-cost", type=float, default=60.0,
+                   help="yuan per new customer (default 60, the §4 example's figure)")
+    p.add_argument("--firm", nargs=3, action="append", metavar=("NAME", "CUSTOMERS", "LOST_PER_YEAR"),
+                   help="a firm of your own (repeat for several); default: the textbook's Firm A and B")
+    p.set_defaults(handler=_cmd_churn)
     return parser
 
 

@@ -45,7 +45,7 @@ from .scenario import Scenario
 from .stages import Stage
 
 __all__ = ["CohortTable", "DEFAULT_LEVERS", "LeverEffect", "cohort_table", "format_sensitivity", "hughes_table",
-           "ltv_sensitivity"]
+           "ltv_sensitivity", "simulated_cohort_table"]
 
 # row key -> (label, Chinese term, format): "count", "rate", "number", "money" (to the yuan),
 # "factor", "cents"
@@ -106,6 +106,7 @@ class CohortTable:
     scenario: Scenario
     rows: dict
     labels: dict
+    title: str = ""
 
     @property
     def years(self) -> int:
@@ -133,9 +134,10 @@ class CohortTable:
             raise KeyError(f"no row {key!r}; rows: {', '.join(self.rows)}") from None
 
     def _shown(self, show_all: bool):
+        no_referrals = "referred" in self.rows and not np.any(self.rows["referred"])
         for key, values in self.rows.items():
-            if not show_all and key in _OPTIONAL_ROWS and not np.any(values):
-                continue
+            if not show_all and key in _OPTIONAL_ROWS and (not np.any(values) or no_referrals):
+                continue  # without referrals, retained customers are just the customers
             yield key, values
 
     def _kind(self, key: str) -> str:
@@ -151,9 +153,7 @@ class CohortTable:
         def line(cells):
             return "  ".join([cells[0].ljust(widths[0])] + [c.rjust(w) for c, w in zip(cells[1:], widths[1:])])
 
-        title = f"{self.scenario.name}: lifetime value of {self.rows['customers'][0]:,.0f} customers"
-        if self.rows["referred"][0]:
-            title = f"{self.scenario.name}: lifetime value of {self.rows['retained'][0]:,.0f} customers"
+        title = f"{self.scenario.name}: {self.title}"
         return "\n".join([title, line(header), line(["-" * w for w in widths]), *(line(r) for r in lines)])
 
     def __str__(self) -> str:
@@ -169,7 +169,8 @@ class CohortTable:
                             f"{_format(v, self._kind(key))}{'</b>' if strong else ''}</td>" for v in values)
             body.append(f"<tr><td style='text-align:left'>{html.escape(english)} "
                         f"<span style='color:#777'>{html.escape(chinese)}</span></td>{cells}</tr>")
-        return (f"<table><thead><tr><th style='text-align:left'>{html.escape(self.scenario.name)}</th>{head}"
+        return (f"<table><caption>{html.escape(self.scenario.name)}: {html.escape(self.title)}</caption>"
+                f"<thead><tr><th></th>{head}"
                 f"</tr></thead><tbody>{''.join(body)}</tbody></table>")
 
     def to_dict(self) -> dict:
@@ -268,8 +269,49 @@ def cohort_table(scenario: Scenario, years: int | None = None) -> CohortTable:
         retained = customers * row["retention_rate"]
     rows["cumulative_npv"] = np.cumsum(rows["npv"])
     rows["ltv"] = rows["cumulative_npv"] / cohort
-    labels = {key: _ROWS[key][:2] if key in _ROWS else (f"{key.replace('_', ' ')} ¥", "") for key in rows}
-    return CohortTable(scenario=scenario, rows=rows, labels=labels)
+    return CohortTable(scenario=scenario, rows=rows, labels=_labels(rows),
+                       title=f"exact lifetime-value table of {cohort:,.0f} customers acquired at the start")
+
+
+def _labels(rows: dict) -> dict:
+    return {key: _ROWS[key][:2] if key in _ROWS else (f"{key.replace('_', ' ')} ¥", "") for key in rows}
+
+
+def simulated_cohort_table(result) -> CohortTable:
+    """The same layout from a simulation run: what the customers actually did, year by year.
+
+    Money is summed over each year; ``acquisition_cost`` includes referral
+    incentives and replacements; ``marketing_cost`` holds every yearly
+    per-customer cost line.  LTV is the cumulative NPV per customer of the
+    cohort at time 0 (:meth:`SimulationResult.average_ltv`).
+    """
+    scenario = result.scenario
+    per_year = scenario.periods_per_year
+    if scenario.n_periods % per_year:
+        raise ValueError(f"horizon: {scenario.horizon} months is not a whole number of years")
+    years = scenario.n_periods // per_year
+
+    def yearly(values):
+        return np.asarray(values, dtype=float).reshape(years, per_year).sum(axis=1)
+
+    served = result.customers_served()
+    active_before = served - result.periods["n_acquired"]
+    rows = {
+        "customers": active_before[::per_year] + yearly(result.periods["n_acquired"]),
+        "revenue": yearly(result.periods["revenue"]),
+        "cost_of_sales": yearly(result.periods["cost_of_sales"]),
+        "acquisition_cost": yearly(result.periods["acquisition_cost"]),
+        "marketing_cost": yearly(result.periods["service_cost"]),
+        "total_cost": yearly(result.periods["cost_of_sales"] + result.periods["acquisition_cost"]
+                             + result.periods["service_cost"] + result.periods["referral_damage_cost"]),
+        "gross_profit": yearly(result.periods["profit"]),
+        "discount_rate": np.array([scenario.discounting.discount_rate(n) for n in range(1, years + 1)]),
+        "npv": yearly(result.periods["discounted_profit"]),
+    }
+    rows["cumulative_npv"] = np.cumsum(rows["npv"])
+    rows["ltv"] = rows["cumulative_npv"] / scenario.arrivals.cohort_size
+    return CohortTable(scenario=scenario, rows=rows, labels=_labels(rows),
+                       title=f"simulated, {scenario.arrivals.cohort_size:,} customers, seed {result.seed}")
 
 
 def hughes_table(*, customers: int, retention_rate, orders_per_year, average_order_value, cost_of_sales_share,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,20 +21,35 @@ from .stages import Stage
 __all__ = ["EventLog", "Ledger", "LifetimeValueSummary", "SimulationResult", "format_table"]
 
 
-def format_table(headers, rows, title: str | None = None) -> str:
-    """A plain-text table: numbers right-aligned, text left-aligned."""
+def format_table(headers, rows, title: str | None = None, right_from: int | None = None) -> str:
+    """A plain-text table: numbers right-aligned, text left-aligned.
+
+    ``right_from``: right-align every column from this index on, whatever it holds.
+    """
     cells = [[_cell(v) for v in row] for row in rows]
-    widths = [max(len(str(h)), *(len(r[i]) for r in cells)) if cells else len(str(h))
-              for i, h in enumerate(headers)]
-    numeric = [all(_is_number(row[i]) for row in rows) if rows else False for i in range(len(headers))]
+    widths = [max(display_width(str(h)), *(display_width(r[i]) for r in cells)) if cells
+              else display_width(str(h)) for i, h in enumerate(headers)]
+    numeric = [(right_from is not None and i >= right_from)
+               or (all(_is_number(row[i]) for row in rows) if rows else False) for i in range(len(headers))]
 
     def line(values):
-        return "  ".join(v.rjust(w) if n else v.ljust(w) for v, w, n in zip(values, widths, numeric)).rstrip()
+        return "  ".join(pad(v, w, right=n) for v, w, n in zip(values, widths, numeric)).rstrip()
 
     out = [title] if title else []
     out += [line([str(h) for h in headers]), line(["-" * w for w in widths])]
     out += [line(r) for r in cells]
     return "\n".join(out)
+
+
+def display_width(text: str) -> int:
+    """Columns ``text`` takes in a terminal: Chinese characters take two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def pad(text: str, width: int, right: bool = False) -> str:
+    """``text`` padded with spaces to ``width`` terminal columns."""
+    fill = " " * max(width - display_width(text), 0)
+    return fill + text if right else text + fill
 
 
 def _is_number(value) -> bool:
@@ -211,7 +227,8 @@ class EventLog(_Columns):
                 "amount": self["amount"][purchases].astype(float)}
 
 
-PERIOD_MONEY = ("revenue", "cost_of_sales", "acquisition_cost", "service_cost", "referral_damage_cost", "profit")
+PERIOD_MONEY = ("revenue", "cost_of_sales", "acquisition_cost", "service_cost", "referral_damage_cost", "profit",
+                "discounted_profit")
 PERIOD_COUNTS = ("n_arrived", "n_acquired", "n_lost", "n_unconverted", "n_referred", "n_purchases",
                  "n_prospects_lost")
 
@@ -232,7 +249,8 @@ class SimulationResult:
         has entered so far.
     periods : dict of ndarray
         Per period: revenue, cost_of_sales, acquisition_cost, service_cost,
-        referral_damage_cost, profit (yuan) and the counts n_arrived,
+        referral_damage_cost, profit, discounted_profit (yuan; discounted
+        by calendar year from the start) and the counts n_arrived,
         n_acquired, n_lost, n_unconverted, n_referred, n_purchases,
         n_prospects_lost.
     ltv, ltv_acquired : LifetimeValueSummary
@@ -261,6 +279,26 @@ class SimulationResult:
     def active_customers(self) -> np.ndarray:
         """Prospects and customers (new, loyal, decline) at each period end."""
         return self.stage_counts[:, :4].sum(axis=1)
+
+    def cumulative_npv(self) -> np.ndarray:
+        """Running sum of profit discounted by calendar year from the start (yuan), per period."""
+        return np.cumsum(self.periods["discounted_profit"])
+
+    def average_ltv(self) -> np.ndarray:
+        """Cumulative NPV per customer of the starting cohort, per period: Hughes' LTV row (§4).
+
+        Everyone's profit counts -- referred and replacement customers too --
+        and is divided by the cohort that entered at time 0.
+        """
+        cohort = self.scenario.arrivals.cohort_size
+        if cohort == 0:
+            raise ValueError("average_ltv: the scenario has no cohort at time 0 (arrivals.cohort_size = 0)")
+        return self.cumulative_npv() / cohort
+
+    def customers_served(self) -> np.ndarray:
+        """Customers during each period: active at the end of the one before, plus those acquired in it."""
+        active = self.stage_counts[:, Stage.NEW:Stage.LOST].sum(axis=1)
+        return np.concatenate([[0], active[:-1]]) + self.periods["n_acquired"]
 
     def period_table(self) -> dict:
         """Per-period results as named columns (money, counts, stage populations)."""

@@ -73,3 +73,35 @@ def test_python_dash_m_simkit_runs():
     assert done.returncode == 0 and "cohort_10000" in done.stdout
     done = subprocess.run([sys.executable, "-m", "simkit", "run", "nope"], capture_output=True, text=True)
     assert done.returncode == 2 and "error:" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_ltv_prints_the_textbook_table(capsys, tmp_path):
+    assert main(["ltv", "--csv", str(tmp_path / "ltv.csv")]) == 0
+    out = capsys.readouterr().out
+    last = [line for line in out.splitlines() if line.startswith("average LTV")][0]
+    assert last.split()[-3:] == ["-12.00", "30.37", "66.08"]
+    assert "breaks even in year 2" in out
+    assert (tmp_path / "ltv.csv").read_text().startswith("row,year_1")
+
+
+def test_ltv_reads_a_scenario_file(capsys, tmp_path):
+    path = simkit.load_scenario("cohort_10000").updated({"arrivals.acquisition_cost": 0}).save(tmp_path / "c.toml")
+    assert main(["ltv", str(path), "--years", "2"]) == 0
+    out = capsys.readouterr().out
+    last = [line for line in out.splitlines() if line.startswith("average LTV")][0]
+    assert last.split()[-2:] == ["48.00", "90.37"]   # -12 + 60 and 30.37 + 60, by hand
+    assert main(["ltv", "lifecycle_basic"]) == 2
+    assert "tenure: missing" in capsys.readouterr().err
+
+
+def test_churn_prints_lifetimes_and_replacements(capsys):
+    assert main(["churn"]) == 0
+    out = capsys.readouterr().out
+    lifetime = [line for line in out.splitlines() if line.startswith("group lifetime")][0]
+    assert lifetime.split()[-2:] == ["5", "10"]
+    needed = [line for line in out.splitlines() if line.startswith("new customers needed")][0]
+    assert needed.split()[-2:] == ["20", "10"]
+    assert main(["churn", "--firm", "Shop", "50", "5", "--acquisition-cost", "10"]) == 0
+    assert "Shop" in capsys.readouterr().out
+    assert main(["churn", "--firm", "Shop", "50", "80"]) == 2
+    assert "lost_per_year: got 80" in capsys.readouterr().err

@@ -51,3 +51,22 @@ def test_a_stage_that_never_ends_has_infinite_expected_years():
     assert math.isinf(formulas.expected_stage_visits(loop)[Stage.LOYAL])
     with pytest.raises(ValueError, match="tenure table"):
         formulas.expected_stage_visits(simkit.load_scenario("cohort_10000"))
+
+
+def test_one_customer_clv_textbook_cases():
+    """§3: ¥100 a purchase, twice a month, 20 years -> ¥48,000; milk powder 8 bags a month, 4 years -> 384."""
+    assert formulas.clv(100, 20, purchases_per_year=24) == 100 * 2 * 12 * 20 == 48_000
+    assert formulas.clv(100, 20, years_between_purchases=1 / 24) == pytest.approx(48_000)
+    assert formulas.clv(1, 4, purchases_per_year=8 * 12) == 384
+    with pytest.raises(ValueError, match="exactly one of purchases_per_year and years_between_purchases"):
+        formulas.clv(100, 20)
+    with pytest.raises(ValueError, match="lifetime_years: got -1"):
+        formulas.clv(100, -1, purchases_per_year=2)
+
+
+def test_discounted_clv_is_a_geometric_sum():
+    value, years, rate = 2400.0, 20, 0.05
+    q = 1 / 1.05
+    assert formulas.discounted_clv(value, years, rate) == pytest.approx(value * (1 - q ** years) / (1 - q))
+    assert formulas.discounted_clv(value, years, 0.0) == pytest.approx(48_000)
+    assert formulas.discounted_clv(100, 1.5, 0.1) == pytest.approx(100 + 0.5 * 100 / 1.1)

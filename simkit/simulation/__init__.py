@@ -1,5 +1,5 @@
 """The SimPy discrete-event engine (each customer a process)."""
 
-from .engine import run_simulation
+from .engine import replicate, run_simulation
 
-__all__ = ["run_simulation"]
+__all__ = ["replicate", "run_simulation"]

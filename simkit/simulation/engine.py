@@ -24,7 +24,7 @@ from ..stages import Stage
 from ..results import EventLog, Ledger, RunningStats, SimulationResult
 from .processes import RandomStream, life, prospect_stream
 
-__all__ = ["run_simulation"]
+__all__ = ["replicate", "run_simulation"]
 
 SOURCE_COHORT, SOURCE_STREAM, SOURCE_REFERRAL, SOURCE_REPLACEMENT = 0, 1, 2, 3
 N_STATES = len(Stage)
@@ -206,8 +206,8 @@ class _Run:
         rows = self.tenure_rows
         year = customer.tenure_year
         _, _, rate, incentive = rows[year - 1 if year <= len(rows) else -1]
-        if rate <= 0.0:
-            return
+        if rate <= 0.0 or self.env.now >= self.horizon_years - 1e-9:
+            return  # at the horizon the year they would join lies outside the run
         for _ in range(self.rng.poisson(rate)):
             customer.n_referrals += 1
             self.counts["n_referred"][self.period_starting(self.env.now)] += 1
@@ -399,6 +399,10 @@ def run_simulation(scenario: Scenario, *, seed: int | None = None, n_customers: 
     periods["profit"] = (periods["revenue"] - periods["cost_of_sales"] - periods["acquisition_cost"]
                          - periods["service_cost"] - periods["referral_damage_cost"])
     periods.update({name: np.array(values, dtype=np.int64) for name, values in run.counts.items()})
+    # profit discounted by calendar year from the start of the run (Hughes' NPV row for a cohort at time 0)
+    calendar_year = np.arange(scenario.n_periods) // scenario.periods_per_year + 1
+    periods["discounted_profit"] = periods["profit"] / np.array(
+        [scenario.discounting.discount_rate(int(year)) for year in calendar_year])
     return SimulationResult(
         scenario=scenario,
         seed=scenario.seed,
@@ -410,3 +414,21 @@ def run_simulation(scenario: Scenario, *, seed: int | None = None, n_customers: 
         ledger=Ledger.from_rows(sorted(run.ledger_rows)) if ledger else None,  # by customer id
         events=EventLog.from_rows(run.event_rows) if event_log else None,
     )
+
+
+def replicate(scenario: Scenario, n_replications: int, *, n_customers: int | None = None,
+              ledger: bool = False) -> list[SimulationResult]:
+    """Run a scenario ``n_replications`` times with independent seeds derived from ``scenario.seed``.
+
+    The seeds come from ``numpy.random.SeedSequence(scenario.seed)``, so the
+    set of replications is itself reproducible.
+
+    >>> from simkit import load_scenario
+    >>> runs = replicate(load_scenario("cohort_10000"), 3, n_customers=100)
+    >>> len({r.seed for r in runs})
+    3
+    """
+    if isinstance(n_replications, bool) or not isinstance(n_replications, int) or not 1 <= n_replications <= 10_000:
+        raise ScenarioError(f"n_replications: got {n_replications!r}, expected a whole number in [1, 10,000]")
+    seeds = np.random.SeedSequence(scenario.seed).generate_state(n_replications, dtype=np.uint32)
+    return [run_simulation(scenario, seed=int(seed), n_customers=n_customers, ledger=ledger) for seed in seeds]
