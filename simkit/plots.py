@@ -20,7 +20,8 @@ import numpy as np
 
 from .stages import ACTIVE_STAGES, Stage
 
-__all__ = ["STAGE_COLORS", "new_figure", "plot_period_money", "plot_stage_counts", "label"]
+__all__ = ["STAGE_COLORS", "label", "new_figure", "plot_churn", "plot_cumulative_npv", "plot_ltv_histogram",
+           "plot_period_money", "plot_sensitivity", "plot_stage_counts", "plot_tenure"]
 
 #: One colour per stage, used by every plot.
 STAGE_COLORS = {
@@ -127,4 +128,107 @@ def plot_period_money(result, ax=None, **kwargs):
         ax.set_ylabel(f"yuan per {result.scenario.time_unit}")
         ax.set_title(label(f"Revenue and profit per {result.scenario.time_unit}", "收入与利润"))
         ax.legend(loc="upper left", fontsize="small", frameon=False)
+    return ax
+
+
+def plot_cumulative_npv(table, ax=None, **kwargs):
+    """Cumulative NPV of a cohort by year (bars), each labelled with the average LTV (§4)."""
+    ax = _axes(ax)
+    years = np.arange(1, table.years + 1)
+    values = table.cumulative_npv
+    with _fonts():
+        bars = ax.bar(years, values, color=np.where(values >= 0, "#31a354", "#de2d26"), **kwargs)
+        for bar, ltv in zip(bars, table.ltv):
+            ax.annotate(f"LTV ¥{ltv:,.2f}", (bar.get_x() + bar.get_width() / 2, bar.get_height()),
+                        xytext=(0, 3 if ltv >= 0 else -12), textcoords="offset points", ha="center", fontsize="small")
+        ax.axhline(0, color="black", linewidth=0.8)
+        ax.set_xticks(years, [f"year {n}" for n in years])
+        ax.set_ylabel("yuan")
+        ax.set_title(label("Cumulative NPV of the cohort", "累计净现值"))
+        ax.margins(y=0.15)
+    return ax
+
+
+def plot_sensitivity(effects, ax=None, **kwargs):
+    """What each lever does to the final-year LTV: horizontal bars, largest on top (a tornado chart)."""
+    ax = _axes(ax)
+    effects = list(effects)[::-1]
+    changes = [e.change for e in effects]
+    with _fonts():
+        ax.barh([e.lever for e in effects], changes, color=["#31a354" if c >= 0 else "#de2d26" for c in changes],
+                **kwargs)
+        for y, change in enumerate(changes):
+            ax.annotate(f"{change:+,.2f}", (change, y), xytext=(3 if change >= 0 else -3, 0),
+                        textcoords="offset points", va="center", ha="left" if change >= 0 else "right",
+                        fontsize="small")
+        ax.axvline(0, color="black", linewidth=0.8)
+        ax.set_xlabel("change in average LTV, yuan")
+        ax.set_title(label("Levers on lifetime value", "提升客户终身价值的杠杆"))
+        ax.margins(x=0.2)
+    return ax
+
+
+def plot_ltv_histogram(result, ax=None, exact: float | None = None, bins: int = 60, **kwargs):
+    """Individual customers' discounted lifetime values, with their mean (and an exact value if given)."""
+    if result.ledger is None:
+        raise ValueError("result: has no ledger; run_simulation(..., ledger=True) keeps one row per customer")
+    ax = _axes(ax)
+    values = result.ledger["lifetime_value"]
+    with _fonts():
+        ax.hist(values, bins=bins, color="#9ecae1", edgecolor="white", **kwargs)
+        ax.axvline(values.mean(), color="#3182bd", linewidth=2, label=f"simulated mean ¥{values.mean():,.2f}")
+        if exact is not None:
+            ax.axvline(exact, color="black", linestyle="--", label=f"exact ¥{exact:,.2f}")
+        ax.set_xlabel("lifetime value of one customer, yuan")
+        ax.set_ylabel("customers")
+        ax.set_title(label("Lifetime value, customer by customer", "个体客户终身价值"))
+        ax.legend(fontsize="small", frameon=False)
+    return ax
+
+
+def plot_churn(result, ax=None, retention: float | None = None, **kwargs):
+    """Customers over time, and customers lost so far; with the closed-cohort law n r^t if given."""
+    ax = _axes(ax)
+    scenario = result.scenario
+    start = scenario.arrivals.cohort_size
+    x = np.concatenate([[0.0], result.period_end_years])
+    active = np.concatenate([[start], result.stage_counts[:, Stage.NEW:Stage.LOST].sum(axis=1)])
+    lost = np.concatenate([[0], np.cumsum(result.periods["n_lost"])])
+    with _fonts():
+        ax.plot(x, active, marker="o", markersize=3, color="#31a354", label=label("customers", "客户数"), **kwargs)
+        ax.plot(x, lost, marker="o", markersize=3, color="#de2d26", label=label("lost so far", "累计流失"))
+        if retention is not None:
+            t = np.linspace(0, x[-1], 200)
+            ax.plot(t, start * retention ** t, color="black", linestyle="--", linewidth=1,
+                    label=f"n × {retention:g}^t")
+        ax.axhline(start, color="grey", linewidth=0.6)
+        ax.set_xlabel("years")
+        ax.set_ylabel("customers")
+        replaced = "each replaced at once" if scenario.arrivals.replace_lost else "no replacement"
+        churn = f", {1 - scenario.tenure.retention_rate[0]:.0%} lost a year" if scenario.tenure else ""
+        ax.set_title(f"{start:,} customers{churn}, {replaced}", fontsize="medium")
+        ax.legend(fontsize="small", frameon=False)
+    return ax
+
+
+def plot_tenure(result, retention: float, ax=None, **kwargs):
+    """Whole years the lost customers stayed, against the geometric law P(T = k) = r^(k-1)(1 - r)."""
+    if result.ledger is None:
+        raise ValueError("result: has no ledger; run_simulation(..., ledger=True) keeps one row per customer")
+    ax = _axes(ax)
+    ledger = result.ledger
+    cohort = (ledger["final_stage"] == Stage.LOST) & (ledger["source"] == 0)
+    years = np.round(ledger["exit_time"][cohort] - ledger["entry_time"][cohort]).astype(int)
+    horizon = int(result.scenario.horizon_years)
+    k = np.arange(1, horizon + 1)
+    counts = np.bincount(years, minlength=horizon + 1)[1:horizon + 1]
+    n = result.scenario.arrivals.cohort_size
+    with _fonts():
+        ax.bar(k, counts, color="#9ecae1", label="simulated", **kwargs)
+        ax.plot(k, n * retention ** (k - 1) * (1 - retention), "o--", color="black",
+                label=f"n × {retention:g}^(k-1) × {1 - retention:g}")
+        ax.set_xlabel("years as a customer (k)")
+        ax.set_ylabel("customers lost after k years")
+        ax.set_title(label("Tenure of the starting customers", "客户关系持续年数"))
+        ax.legend(fontsize="small", frameon=False)
     return ax

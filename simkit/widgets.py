@@ -17,7 +17,7 @@ from .presets import load_scenario
 from .scenario import Arrivals, Discounting, Scenario, StageParams, field_info
 from .simulation import run_simulation
 
-__all__ = ["SimulationPanel", "simulation_panel"]
+__all__ = ["ChurnPanel", "LtvTablePanel", "SimulationPanel", "churn_panel", "ltv_table_panel", "simulation_panel"]
 
 _PART_CLASSES = {"arrivals": Arrivals, "discounting": Discounting}
 
@@ -63,6 +63,35 @@ def _control(path: str, value, info: dict, description: str | None = None):
                                readout_format=".2f", style=style, layout=layout)
 
 
+def _figure_view():
+    """The widget a panel's figure is shown in: an image whose bytes are replaced on each redraw."""
+    import ipywidgets as widgets
+
+    return widgets.Image(format="png", layout=widgets.Layout(width="100%", max_width="1100px"))
+
+
+def _show(figure, view):
+    """Render ``figure`` to PNG into the image widget ``view`` (no flicker, nothing left behind).
+
+    The first drawing lays the figure out (constrained layout); the layout is
+    then kept, because laying out again on every redraw costs more than the
+    drawing itself.
+    """
+    import io
+
+    if figure.get_layout_engine() is not None and not getattr(figure, "_simkit_laid_out", False):
+        figure.draw_without_rendering()
+        figure.set_layout_engine(None)  # None, not "none": a placeholder engine would draw twice
+        figure._simkit_laid_out = True
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=FIGURE_DPI)
+    view.value = buffer.getvalue()
+
+
+#: Resolution of panel figures (dots per inch): sharp enough on a classroom projector, quick to draw.
+FIGURE_DPI = 90
+
+
 try:
     import ipywidgets as _widgets
 
@@ -103,10 +132,10 @@ class SimulationPanel(_Base):
         self.controls["seed"] = widgets.IntText(value=self.base.seed, description="seed",
                                                 style={"description_width": "14em"})
         self.message = widgets.HTML()
-        self.output = widgets.Output()
+        self.view = _figure_view()
         for control in self.controls.values():
             control.observe(self._on_change, names="value")
-        super().__init__([*self.controls.values(), self.message, self.output])
+        super().__init__([*self.controls.values(), self.message, self.view])
         self.refresh()
 
     def _on_change(self, change):
@@ -134,11 +163,7 @@ class SimulationPanel(_Base):
                     if ltv.count else "nobody was acquired")
         people = "1 person" if result.ltv.count == 1 else f"{result.ltv.count:,} people"
         self.message.value = f"{people} entered; {acquired}."
-        from IPython.display import display
-
-        with self.output:
-            self.output.clear_output(wait=True)
-            display(self.figure)
+        _show(self.figure, self.view)
 
 
 def simulation_panel(scenario="lifecycle_basic", parameters=("stages.loyal.orders_per_year",)):
@@ -153,3 +178,186 @@ def simulation_panel(scenario="lifecycle_basic", parameters=("stages.loyal.order
         ``"stages.loyal.orders_per_year"`` or ``"arrivals.prospects_per_year"``.
     """
     return SimulationPanel(scenario, parameters)
+
+
+# ---------------------------------------------------------------- lifetime-value table (§4)
+_TABLE_ROWS = (  # tenure row, label, slider range, step
+    ("retention_rate", "retention rate", (0.0, 1.0), 0.01),
+    ("orders_per_year", "orders per year", (0.0, 10.0), 0.1),
+    ("average_order_value", "order value ¥", (0.0, 400.0), 1.0),
+    ("cost_of_sales_share", "cost of sales share", (0.0, 1.0), 0.01),
+    ("service_cost_per_year", "marketing ¥ per customer", (0.0, 100.0), 1.0),
+)
+
+
+class LtvTablePanel(_Base):
+    """The exact LTV table and its cumulative NPV, recomputed as the inputs change (textbook §4).
+
+    One slider per row and year of the tenure table, plus acquisition cost,
+    interest rate and risk factor; "reset" brings back the starting scenario.
+    """
+
+    def __init__(self, scenario="cohort_10000"):
+        import ipywidgets as widgets
+
+        from .cohort import cohort_table
+
+        self.base = load_scenario(scenario)
+        cohort_table(self.base)  # refuse, at once, a scenario that has no LTV table
+        self.table = None
+        self.figure, self.axes = new_figure(ncols=2, width=11, height=3.6)
+        tenure = self.base.tenure
+        small = widgets.Layout(width="11em")
+        self.controls = {}
+        grid = [widgets.Label("")] + [widgets.Label(f"year {n}") for n in range(1, tenure.n_years + 1)]
+        for key, text, (low, high), step in _TABLE_ROWS:
+            grid.append(widgets.Label(text))
+            for year, value in enumerate(getattr(tenure, key)):
+                control = widgets.FloatSlider(value=value, min=low, max=max(high, value), step=step,
+                                              continuous_update=False, readout_format=".2f", layout=small)
+                self.controls[(key, year)] = control
+                grid.append(control)
+        style = {"description_width": "12em"}
+        for path, text, (low, high), step in (("arrivals.acquisition_cost", "acquisition cost ¥", (0, 300), 1),
+                                              ("discounting.interest_rate", "interest rate", (0, 0.3), 0.005),
+                                              ("discounting.risk_factor", "risk factor", (0, 4), 0.1)):
+            value, _ = _lookup(self.base, path)
+            self.controls[path] = widgets.FloatSlider(value=value, min=low, max=max(high, value), step=step,
+                                                      description=text, continuous_update=False, style=style,
+                                                      layout=widgets.Layout(width="32em"))
+        self.reset_button = widgets.Button(description="reset to textbook", icon="undo")
+        self.reset_button.on_click(lambda _: self.reset())
+        self.message = widgets.HTML()
+        self.table_view = widgets.HTML()
+        self.view = _figure_view()
+        columns = tenure.n_years + 1
+        self.grid = widgets.GridBox(grid, layout=widgets.Layout(
+            grid_template_columns=f"12em repeat({columns - 1}, 12em)"))
+        for control in self.controls.values():
+            control.observe(lambda change: self.refresh(), names="value")
+        scalars = [c for k, c in self.controls.items() if isinstance(k, str)]
+        super().__init__([self.grid, *scalars, self.reset_button, self.message, self.table_view, self.view])
+        self.refresh()
+
+    def current_scenario(self) -> Scenario:
+        """The scenario the controls describe (raises ScenarioError if they break a rule)."""
+        changes = {path: c.value for path, c in self.controls.items() if isinstance(path, str)}
+        for key, *_ in _TABLE_ROWS:
+            years = sorted(year for (k, year) in (p for p in self.controls if isinstance(p, tuple)) if k == key)
+            changes[f"tenure.{key}"] = [self.controls[(key, year)].value for year in years]
+        return self.base.updated(changes)
+
+    def reset(self):
+        """Put every control back to the starting scenario's value (one recomputation)."""
+        self._resetting = True
+        try:
+            for key, *_ in _TABLE_ROWS:
+                for year, value in enumerate(getattr(self.base.tenure, key)):
+                    self.controls[(key, year)].value = value
+            for path in ("arrivals.acquisition_cost", "discounting.interest_rate", "discounting.risk_factor"):
+                self.controls[path].value = _lookup(self.base, path)[0]
+        finally:
+            self._resetting = False
+        self.refresh()
+
+    def refresh(self):
+        """Recompute the exact table and redraw; show a message if the inputs break a rule."""
+        if getattr(self, "_resetting", False):
+            return
+        from .cohort import cohort_table, ltv_sensitivity
+        from .plots import plot_cumulative_npv, plot_sensitivity
+
+        try:
+            scenario = self.current_scenario()
+        except ScenarioError as error:
+            self.message.value = ("<span style='color:#b00020'>Not computed: "
+                                  f"{html.escape('; '.join(error.problems))}</span>")
+            return
+        self.table = table = cohort_table(scenario)
+        self.table_view.value = table._repr_html_()
+        for ax in self.axes:
+            ax.clear()
+        plot_cumulative_npv(table, ax=self.axes[0])
+        plot_sensitivity(ltv_sensitivity(scenario), ax=self.axes[1])
+        even = table.break_even_year
+        self.message.value = (f"average LTV after year {table.years}: <b>¥{table.ltv[-1]:,.2f}</b>; "
+                              + (f"the cohort breaks even in year {even}." if even else
+                                 "the cohort does not break even within the table."))
+        _show(self.figure, self.view)
+
+
+def ltv_table_panel(scenario="cohort_10000"):
+    """A panel over the exact LTV table (textbook §4): sliders by row and year, reset, table and chart."""
+    return LtvTablePanel(scenario)
+
+
+# ---------------------------------------------------------------- churn (§2)
+class ChurnPanel(_Base):
+    """Two firms with their churn rates: the exact table and both simulated readings (textbook §2)."""
+
+    def __init__(self, churn_a: float = 0.20, churn_b: float = 0.10, customers: int = 100,
+                 acquisition_cost: float = 60.0, horizon_years: int = 10, seed: int = 2):
+        import ipywidgets as widgets
+
+        style = {"description_width": "12em"}
+        layout = widgets.Layout(width="32em")
+
+        def slider(cls, value, low, high, step, text):
+            return cls(value=value, min=low, max=max(high, value), step=step, description=text,
+                       continuous_update=False, style=style, layout=layout)
+
+        self.controls = {
+            "churn_a": slider(widgets.FloatSlider, churn_a, 0.01, 0.6, 0.01, "Firm A churn"),
+            "churn_b": slider(widgets.FloatSlider, churn_b, 0.01, 0.6, 0.01, "Firm B churn"),
+            "customers": slider(widgets.IntSlider, customers, 1, 5000, 1, "customers at start"),
+            "acquisition_cost": slider(widgets.FloatSlider, acquisition_cost, 0, 300, 1, "acquisition cost ¥"),
+            "horizon_years": slider(widgets.IntSlider, horizon_years, 1, 30, 1, "horizon (years)"),
+            "steady_state": widgets.ToggleButtons(options=[("steady state (replace lost)", True),
+                                                           ("closed cohort", False)], value=True),
+            "seed": widgets.IntText(value=seed, description="seed", style=style),
+        }
+        self.message = widgets.HTML()
+        self.table_view = widgets.HTML()
+        self.view = _figure_view()
+        self.figure, self.axes = new_figure(ncols=3, width=13, height=3.6)
+        self.results = None
+        for control in self.controls.values():
+            control.observe(lambda change: self.refresh(), names="value")
+        super().__init__([*self.controls.values(), self.message, self.table_view, self.view])
+        self.refresh()
+
+    def refresh(self):
+        """Recompute the table, simulate both firms, redraw; a message instead of an error."""
+        from .churn import Firm, churn_table, firm_scenario
+        from .plots import plot_churn, plot_tenure
+        from .simulation import run_simulation
+
+        values = {name: control.value for name, control in self.controls.items()}
+        try:
+            firms = [Firm(name, values["customers"], values["customers"] * values[key])
+                     for name, key in (("Firm A", "churn_a"), ("Firm B", "churn_b"))]
+            table = churn_table(firms, acquisition_cost=values["acquisition_cost"])
+            scenarios = [firm_scenario(f, steady_state=values["steady_state"], horizon_years=values["horizon_years"],
+                                       acquisition_cost=values["acquisition_cost"], seed=values["seed"])
+                         for f in firms]
+        except ValueError as error:  # ScenarioError is a ValueError
+            self.message.value = f"<span style='color:#b00020'>Not run: {html.escape(str(error))}</span>"
+            return
+        self.table_view.value = table._repr_html_()
+        self.results = [run_simulation(s) for s in scenarios]
+        for ax in self.axes:
+            ax.clear()
+        for ax, result, firm in zip(self.axes, self.results, firms):
+            plot_churn(result, ax=ax, retention=None if values["steady_state"] else 1 - firm.churn_rate)
+        closed = run_simulation(firm_scenario(firms[0], steady_state=False, horizon_years=values["horizon_years"],
+                                              seed=values["seed"]))
+        plot_tenure(closed, 1 - firms[0].churn_rate, ax=self.axes[2])
+        self.message.value = (f"Firm A: group lifetime {firms[0].group_lifetime:.1f} years; Firm B: "
+                              f"{firms[1].group_lifetime:.1f} years. Firm A spends "
+                              f"¥{table.extra_spending():,.0f} a year more on replacing lost customers.")
+        _show(self.figure, self.view)
+
+
+def churn_panel(**kwargs):
+    """A panel for the churn example (textbook §2): two firms, steady state or closed cohort."""
+    return ChurnPanel(**kwargs)

@@ -78,3 +78,63 @@ def test_panel_rejects_an_unknown_parameter_path():
 
     with pytest.raises(ValueError, match="parameter: got 'stages.vip.orders'"):
         simulation_panel("firm_a", parameters=("stages.vip.orders",))
+
+
+def test_ltv_plots_carry_the_table_figures():
+    table = simkit.cohort_table(simkit.load_scenario("cohort_10000"))
+    ax = plots.plot_cumulative_npv(table)
+    np.testing.assert_allclose([bar.get_height() for bar in ax.patches], table.cumulative_npv)
+    assert [t.get_text() for t in ax.texts] == ["LTV ¥-12.00", "LTV ¥30.37", "LTV ¥66.08"]
+    effects = simkit.ltv_sensitivity(table.scenario)
+    ax = plots.plot_sensitivity(effects)
+    assert sorted(bar.get_width() for bar in ax.patches) == sorted(e.change for e in effects)
+
+
+def test_churn_and_tenure_plots(cohort):
+    from simkit.churn import TEXTBOOK_FIRMS, firm_scenario
+
+    closed = simkit.run_simulation(firm_scenario(TEXTBOOK_FIRMS[0], steady_state=False), n_customers=500)
+    ax = plots.plot_churn(closed, retention=0.8)
+    customers = ax.lines[0].get_ydata()
+    assert customers[0] == 500 and customers[-1] == closed.active_customers[-1]
+    ax = plots.plot_tenure(closed, 0.8)
+    lost = closed.ledger["final_stage"] == simkit.Stage.LOST
+    assert sum(bar.get_height() for bar in ax.patches) == lost.sum()
+    with pytest.raises(ValueError, match="has no ledger"):
+        plots.plot_ltv_histogram(simkit.run_simulation(cohort, n_customers=10, ledger=False))
+
+
+def test_ltv_panel_recomputes_resets_and_refuses_without_raising():
+    pytest.importorskip("ipywidgets")
+    from simkit.widgets import ltv_table_panel
+
+    panel = ltv_table_panel()
+    assert f"{panel.table.ltv[-1]:.2f}" == "66.08"
+    assert "66.08" in panel.table_view.value
+    panel.controls[("retention_rate", 1)].value = 0.8          # year-2 retention 70 % -> 80 %
+    by_hand = -12 + 0.6 * 81.92 / 1.16 + 0.6 * 0.8 * 114.4 / 1.16 ** 2
+    assert panel.table.ltv[-1] == pytest.approx(by_hand)
+    panel.controls["discounting.risk_factor"].value = 0.0      # no discounting
+    assert panel.table["discount_rate"].tolist() == [1.0, 1.0, 1.0]
+    panel.reset()
+    assert f"{panel.table.ltv[-1]:.2f}" == "66.08"
+    panel.base = panel.base.updated({"tenure.cost_of_sales_share": [0.7, 0.65, 0.65]})
+    panel.controls[("average_order_value", 0)].value = 0.0    # an edge value: computes, no error
+    assert panel.table.ltv[0] == pytest.approx(-60.0)
+    with pytest.raises(simkit.ScenarioError, match="tenure: missing"):
+        ltv_table_panel("lifecycle_basic")
+
+
+def test_churn_panel_tables_and_simulates_both_readings():
+    pytest.importorskip("ipywidgets")
+    from simkit.widgets import churn_panel
+
+    panel = churn_panel()
+    assert "group lifetime 5.0 years" in panel.message.value and "¥600 a year more" in panel.message.value
+    assert all(np.all(r.active_customers == 100) for r in panel.results)   # steady state keeps the size
+    panel.controls["steady_state"].value = False
+    assert panel.results[0].active_customers[-1] < 100
+    panel.controls["customers"].value = 1                          # one customer, 10 % churn: 0.1 a year
+    assert "Not run" not in panel.message.value
+    panel.controls["churn_a"].value = 0.6
+    assert panel.results[0].scenario.tenure.retention_rate == (pytest.approx(0.4),)
