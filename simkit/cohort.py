@@ -328,8 +328,8 @@ def hughes_table(*, customers: int, retention_rate, orders_per_year, average_ord
     >>> t = hughes_table(customers=10_000, retention_rate=[0.6, 0.7, 0.8], orders_per_year=[1.6, 2.6, 3.2],
     ...                  average_order_value=[100, 112, 120], cost_of_sales_share=[0.7, 0.65, 0.65],
     ...                  acquisition_cost=60, marketing_cost=[0, 20, 20], interest_rate=0.08, risk_factor=2)
-    >>> round(t.ltv[-1], 2)
-    66.08
+    >>> f"{t.ltv[-1]:.2f}"
+    '66.08'
     """
     tenure = {"retention_rate": retention_rate, "orders_per_year": orders_per_year,
               "average_order_value": average_order_value, "cost_of_sales_share": cost_of_sales_share}
@@ -391,8 +391,8 @@ def ltv_sensitivity(scenario: Scenario, levers: dict | None = None, years: int |
 
     >>> from simkit import load_scenario
     >>> effects = ltv_sensitivity(load_scenario("cohort_10000"))
-    >>> effects[0].lever
-    'retention +10 points'
+    >>> [(e.lever, f"{e.change:+.2f}") for e in effects]
+    [('cost of sales -5 points', '+21.52'), ('retention +10 points', '+18.96'), ('acquisition cost -10 %', '+6.00')]
     """
     base = cohort_table(scenario, years).ltv[-1]
     effects = [LeverEffect(name, float(base), float(cohort_table(change(scenario), years).ltv[-1]))
