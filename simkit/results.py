@@ -253,6 +253,10 @@ class SimulationResult:
         by calendar year from the start) and the counts n_arrived,
         n_acquired, n_lost, n_unconverted, n_referred, n_purchases,
         n_prospects_lost.
+    stage_years, stage_profit : ndarray, shape (n_periods, 4)
+        By period and active stage (prospect, new, loyal, decline): the years
+        customers spent there, and the profit they made there (revenue - cost
+        of sales - cost to serve - referral damage; acquisition is apart).
     ltv, ltv_acquired : LifetimeValueSummary
         Discounted lifetime value of everyone who entered, and of those who
         became customers.
@@ -265,6 +269,8 @@ class SimulationResult:
     period_end_years: np.ndarray
     stage_counts: np.ndarray
     periods: dict
+    stage_years: np.ndarray
+    stage_profit: np.ndarray
     ltv: LifetimeValueSummary
     ltv_acquired: LifetimeValueSummary
     ledger: Ledger | None = None
@@ -279,6 +285,18 @@ class SimulationResult:
     def active_customers(self) -> np.ndarray:
         """Prospects and customers (new, loyal, decline) at each period end."""
         return self.stage_counts[:, :4].sum(axis=1)
+
+    def profit_per_customer_year(self) -> dict:
+        """Profit per customer-year in each active stage over the whole run (yuan per year).
+
+        The inverted U of §1: small in exploration, rising in formation,
+        highest in stability, falling in decline.  NaN for a stage nobody visited.
+        """
+        years = self.stage_years.sum(axis=0)
+        profit = self.stage_profit.sum(axis=0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            per_year = np.where(years > 0, profit / years, np.nan)
+        return {stage: float(per_year[stage]) for stage in (Stage.PROSPECT, Stage.NEW, Stage.LOYAL, Stage.DECLINE)}
 
     def cumulative_npv(self) -> np.ndarray:
         """Running sum of profit discounted by calendar year from the start (yuan), per period."""

@@ -319,3 +319,17 @@ def test_any_valid_scenario_runs_and_conserves_customers(data):
     assert np.array_equal(result.stage_counts.sum(axis=1), np.cumsum(result.periods["n_arrived"]))
     assert np.array_equal(result.stage_counts, _states_from_event_log(result))
     assert result.ledger["profit"].sum() == pytest.approx(result.periods["profit"].sum(), abs=1e-6)
+
+
+def test_stage_tallies_add_up_to_the_ledger(lifecycle):
+    """Years and profit by stage: they add up to the customers' own figures."""
+    result = run_simulation(lifecycle)
+    ledger = result.ledger
+    for stage, column in ((Stage.PROSPECT, "years_prospect"), (Stage.NEW, "years_new"),
+                          (Stage.LOYAL, "years_loyal"), (Stage.DECLINE, "years_decline")):
+        assert result.stage_years[:, stage].sum() == pytest.approx(ledger[column].sum(), rel=1e-9)
+    operating = ledger["profit"].sum() + ledger["acquisition_cost"].sum()   # profit before acquisition
+    assert result.stage_profit.sum() == pytest.approx(operating, rel=1e-9)
+    per_year = result.profit_per_customer_year()
+    # by hand from the scenario: a prospect only costs its sales contact, ¥8 a year
+    assert per_year[Stage.PROSPECT] == pytest.approx(-lifecycle.stages.prospect.service_cost_per_year)

@@ -127,6 +127,10 @@ class _Run:
         self._n_acquired = self.counts["n_acquired"]
         self._acquisition_cost = self.money["acquisition_cost"]
         self.flows = [[0] * N_STATES for _ in range(n)]
+        # by period and stage: years customers spent there, and the profit they made there
+        # (revenue - cost of sales - cost to serve - referral damage; acquisition is booked apart)
+        self.stage_years = [[0.0] * 4 for _ in range(n)]
+        self.stage_profit = [[0.0] * 4 for _ in range(n)]
         self.ltv_all = RunningStats()
         self.ltv_acquired = RunningStats()
         self.ledger_rows = [] if keep_ledger else None
@@ -248,10 +252,12 @@ class _Run:
         ppy = self.periods_per_year
         first, final = start + times[0], start + times[-1]
         k = math.ceil(first * ppy - 1e-9) - 1
+        stage = customer.stage
         if k >= 0 and k == math.ceil(final * ppy - 1e-9) - 1 and k < self.n_periods:
             self._revenue[k] += total
             self._cost_of_sales[k] += cost
             self._n_purchases[k] += n
+            self.stage_profit[k][stage] += total - cost
         else:
             period_of = self.period_of
             for offset, value in zip(times, values):
@@ -259,6 +265,7 @@ class _Run:
                 self._revenue[k] += value
                 self._cost_of_sales[k] += value * cost_share
                 self._n_purchases[k] += 1
+                self.stage_profit[k][stage] += value * (1.0 - cost_share)
         entry = customer.entry_time
         year = int(first - entry + 1e-12)
         table = self.inverse_discount
@@ -284,28 +291,47 @@ class _Run:
         k = self.period_of(self.env.now)
         self.counts["n_prospects_lost"][k] += 1
         self.money["referral_damage_cost"][k] += price
+        self.stage_profit[k][customer.stage] -= price
         customer.n_damage += 1
         customer.referral_damage_cost += price
         customer.value -= price * self._discount(customer, self.env.now)
         if self.event_rows is not None:
             self.log(customer, "damage", customer.stage, price)
 
-    def accrue_service(self, customer: _Customer, start: float, end: float, rate: float):
+    def pieces(self, start: float, end: float) -> list:
+        """[start, end] cut at period boundaries: (period index, years) pairs."""
+        ppy = self.periods_per_year
+        k = int(start * ppy + 1e-9)
+        if end <= (k + 1) / ppy + 1e-12 and k < self.n_periods:  # within one period: the usual case
+            return [(k, end - start)]
+        out = []
+        t = start
+        while t < end - 1e-12:
+            edge = min((k + 1) / ppy, end)
+            out.append((min(k, self.n_periods - 1), edge - t))
+            t = edge
+            k += 1
+        return out
+
+    def end_spell(self, customer: _Customer, start: float, end: float, service_rate: float):
+        """Book the time spent in the stage (exposure) and its cost to serve, by period."""
+        stage = customer.stage
+        pieces = self.pieces(start, end)
+        for k, years in pieces:
+            self.stage_years[k][stage] += years
+        if service_rate > 0.0:
+            self.accrue_service(customer, start, end, service_rate, pieces)
+
+    def accrue_service(self, customer: _Customer, start: float, end: float, rate: float, pieces: list):
         """Cost to serve at ``rate`` yuan per year over [start, end], split by period and tenure year."""
         amount = rate * (end - start)
         customer.service_cost += amount
-        ppy = self.periods_per_year
         service = self.money["service_cost"]
-        k = int(start * ppy + 1e-9)
-        if end <= (k + 1) / ppy + 1e-12 and k < self.n_periods:  # within one period: the usual case
-            service[k] += amount
-        else:
-            t = start
-            while t < end - 1e-12:
-                edge = min((k + 1) / ppy, end)
-                service[min(k, self.n_periods - 1)] += rate * (edge - t)
-                t = edge
-                k += 1
+        stage_profit = self.stage_profit
+        stage = customer.stage
+        for k, years in pieces:
+            service[k] += rate * years
+            stage_profit[k][stage] -= rate * years
         entry = customer.entry_time
         table = self.inverse_discount
         year = int(start - entry + 1e-9)
@@ -409,6 +435,8 @@ def run_simulation(scenario: Scenario, *, seed: int | None = None, n_customers: 
         period_end_years=np.arange(1, scenario.n_periods + 1) / scenario.periods_per_year,
         stage_counts=stage_counts,
         periods=periods,
+        stage_years=np.array(run.stage_years),
+        stage_profit=np.array(run.stage_profit),
         ltv=run.ltv_all.summary(),
         ltv_acquired=run.ltv_acquired.summary(),
         ledger=Ledger.from_rows(sorted(run.ledger_rows)) if ledger else None,  # by customer id

@@ -238,8 +238,7 @@ def life(run, customer):
         yield Timeout(env, span - last)
         if times:
             run.book_purchases(customer, start, times, values, cost_share)
-        if service_rate > 0.0:
-            run.accrue_service(customer, start, start + span, service_rate)
+        run.end_spell(customer, start, start + span, service_rate)
         spell = None if cut else next_spell(run, customer)
     run.finish(customer)
 
