@@ -8,6 +8,7 @@
     python -m simkit ltv                        the textbook's 10,000-customer LTV table (§4)
     python -m simkit ltv my.toml --csv ltv.csv  the table of your own cohort
     python -m simkit churn                      Firm A / Firm B: churn and group lifetime (§2)
+    python -m simkit exercises build            exercises/ from solutions/ (solution blocks stripped)
 
 Bad arguments or files give a clear message and exit status 2.
 """
@@ -15,6 +16,7 @@ Bad arguments or files give a clear message and exit status 2.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 
 from . import __version__
@@ -101,6 +103,28 @@ def _cmd_churn(args) -> int:
     return 0
 
 
+def _cmd_exercises(args) -> int:
+    from .checks import key_entry
+    from .exercises import build_exercises
+
+    if args.action == "build":
+        for path in build_exercises(args.solutions, args.exercises):
+            print(f"wrote {path}")
+        return 0
+    value = args.value
+    if not args.choice:
+        try:
+            value = float(value)
+        except ValueError:
+            raise ScenarioError(f"value: got {args.value!r}, expected a number (or use --choice for a letter)") from None
+    entry = key_entry(args.question, value, decimals=args.decimals, hint=args.hint,
+                      kind="choice" if args.choice else "number")
+    print(f'["{args.question}"]')
+    for name, item in entry.items():
+        print(f"{name} = {json.dumps(item, ensure_ascii=False) if isinstance(item, str) else item}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m simkit",
@@ -142,6 +166,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--firm", nargs=3, action="append", metavar=("NAME", "CUSTOMERS", "LOST_PER_YEAR"),
                    help="a firm of your own (repeat for several); default: the textbook's Firm A and B")
     p.set_defaults(handler=_cmd_churn)
+
+    p = commands.add_parser("exercises", help="build exercises from solutions, or make an answer-key entry")
+    actions = p.add_subparsers(dest="action", required=True, metavar="ACTION")
+    b = actions.add_parser("build", help="write exercises/*.ipynb from solutions/*.ipynb (solution blocks stripped)")
+    b.add_argument("--solutions", default="solutions", help="folder of solution notebooks (default: solutions)")
+    b.add_argument("--exercises", default="exercises", help="folder to write (default: exercises)")
+    k = actions.add_parser("key", help="print the answer-key entry of a question (paste it into exercise_key.toml)")
+    k.add_argument("question", help="question id, e.g. churn.lifetime")
+    k.add_argument("value", help="the right answer: a number, or a letter with --choice")
+    k.add_argument("--decimals", type=int, default=2, help="answers are compared after rounding to this many")
+    k.add_argument("--hint", default="", help="shown when an answer is wrong (never the answer)")
+    k.add_argument("--choice", action="store_true", help="the answer is a letter (multiple choice)")
+    p.set_defaults(handler=_cmd_exercises)
     return parser
 
 

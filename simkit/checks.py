@@ -1,0 +1,159 @@
+"""Self-check for exercises: right or wrong, with a hint, never the answer.
+
+Each question has an entry in ``simkit/exercise_key.toml``:
+
+* ``kind = "number"``: the expected value is stored as a salted SHA-256 hash
+  of the value rounded to ``decimals`` places; an answer is right when its
+  rounding (or one unit more or less in the last place) has the same hash.
+* ``kind = "choice"``: the expected letter, hashed the same way.
+* ``kind = "simulated"``: the expected value is computed by simkit when the
+  check runs (``expected`` names a function in this module) and the answer
+  must lie within ``tolerance`` of it -- for answers read off a simulation.
+
+The exercise notebooks therefore hold no answers.  Instructors add a
+question with ``python -m simkit exercises key QUESTION VALUE --decimals N
+--hint "..."``, which prints the entry to paste into the key file.
+
+>>> entry = key_entry("demo.lifetime", 5.0, decimals=1, hint="1 / churn")
+>>> is_right(entry, "demo.lifetime", 5.04), is_right(entry, "demo.lifetime", 4.0)
+(True, False)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import numbers
+import tomllib
+from functools import lru_cache
+from importlib import resources
+
+__all__ = ["check", "is_right", "key_entry", "load_key"]
+
+_SALT = "simkit-exercises-1"
+
+
+def _digest(question: str, canonical: str) -> str:
+    return hashlib.sha256(f"{_SALT}:{question}:{canonical}".encode()).hexdigest()
+
+
+def _canonical_number(value: float, decimals: int) -> str:
+    text = f"{round(float(value), decimals):.{decimals}f}"
+    return "0" + text[2:] if text.startswith("-0") and float(text) == 0 else text
+
+
+def key_entry(question: str, value, *, decimals: int = 2, hint: str = "", kind: str | None = None) -> dict:
+    """The key entry for a question: a hash of ``value`` (a number, or a choice letter)."""
+    if kind is None:
+        kind = "choice" if isinstance(value, str) else "number"
+    if kind == "choice":
+        return {"kind": "choice", "hash": _digest(question, str(value).strip().lower()), "hint": hint}
+    return {"kind": "number", "decimals": decimals, "hash": _digest(question, _canonical_number(value, decimals)),
+            "hint": hint}
+
+
+@lru_cache(maxsize=1)
+def load_key() -> dict:
+    """All questions of the exercise sets (parsed once)."""
+    text = (resources.files("simkit") / "exercise_key.toml").read_text(encoding="utf-8")
+    key = tomllib.loads(text)
+    return {question: entry for question, entry in _flatten(key)}
+
+
+def _flatten(table, prefix=""):
+    for name, value in table.items():
+        if isinstance(value, dict) and "kind" not in value:
+            yield from _flatten(value, f"{prefix}{name}.")
+        else:
+            yield f"{prefix}{name}", value
+
+
+def _as_number(answer):
+    if isinstance(answer, bool) or not isinstance(answer, numbers.Real):
+        try:  # numpy scalars and 0-d arrays
+            answer = answer.item()
+        except AttributeError:
+            return None
+        if isinstance(answer, bool) or not isinstance(answer, numbers.Real):
+            return None
+    answer = float(answer)
+    return answer if math.isfinite(answer) else None
+
+
+def is_right(entry: dict, question: str, answer) -> bool:
+    """Whether ``answer`` is right for the key ``entry`` of ``question`` (no printing)."""
+    kind = entry["kind"]
+    if kind == "choice":
+        return isinstance(answer, str) and _digest(question, answer.strip().lower()) == entry["hash"]
+    value = _as_number(answer)
+    if value is None:
+        return False
+    if kind == "simulated":
+        expected = _EXPECTED[entry["expected"]]()
+        return abs(value - expected) <= entry["tolerance"]
+    decimals = int(entry["decimals"])
+    step = 10.0 ** -decimals
+    return any(_digest(question, _canonical_number(value + shift * step, decimals)) == entry["hash"]
+               for shift in (0, -1, 1))
+
+
+def check(question: str, answer) -> bool:
+    """Print whether ``answer`` is right for ``question``; a hint when it is not. Returns True/False."""
+    key = load_key()
+    if question not in key:
+        raise KeyError(f"question: got {question!r}, expected one of the exercise questions "
+                       f"({', '.join(sorted(key))})")
+    entry = key[question]
+    if answer is Ellipsis or answer is None:
+        print(f"{question}: no answer yet — replace ... with your answer and run the cell again.")
+        return False
+    if entry["kind"] != "choice" and _as_number(answer) is None:
+        print(f"{question}: expected a number, got {answer!r} ({type(answer).__name__}).")
+        return False
+    if entry["kind"] == "choice" and not isinstance(answer, str):
+        print(f"{question}: expected a letter such as 'a', got {answer!r}.")
+        return False
+    if is_right(entry, question, answer):
+        print(f"{question}: ✓ right")
+        return True
+    hint = entry.get("hint", "")
+    print(f"{question}: ✗ not yet" + (f" — hint: {hint}" if hint else ""))
+    return False
+
+
+# ---------------------------------------------------------------- answers read off a simulation
+def _firm_a_left_after_5_years() -> float:
+    from .formulas import survivors
+
+    return survivors(10_000, 0.8, 5)
+
+
+def _loyal_at_year_5() -> float:
+    from .presets import load_scenario
+    from .simulation import run_simulation
+
+    return float(run_simulation(load_scenario("lifecycle_basic"), ledger=False).customers_in("loyal")[4])
+
+
+def _loyal_profit_per_year_with_8_orders() -> float:
+    from .presets import load_scenario
+    from .simulation import run_simulation
+    from .stages import Stage
+
+    scenario = load_scenario("lifecycle_basic").updated({"stages.loyal.orders_per_year": 8})
+    return run_simulation(scenario, ledger=False).profit_per_customer_year()[Stage.LOYAL]
+
+
+def _textbook_ltv() -> float:
+    from .cohort import cohort_table
+    from .presets import load_scenario
+
+    return float(cohort_table(load_scenario("cohort_10000")).ltv[-1])
+
+
+_EXPECTED = {
+    "firm_a_left_after_5_years": _firm_a_left_after_5_years,
+    "loyal_at_year_5": _loyal_at_year_5,
+    "loyal_profit_per_year_with_8_orders": _loyal_profit_per_year_with_8_orders,
+    "textbook_ltv": _textbook_ltv,
+}

@@ -1,0 +1,146 @@
+"""Exercises and solutions: one source, checks that accept the right answer and refuse a wrong one."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+import simkit
+from simkit import checks
+from simkit.exercises import build_exercises, exercise_from_solution, strip_solution
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# Right answers from independent sources: the textbook's figures and hand calculations.
+RIGHT = {
+    "churn.lifetime": 400 / 100,
+    "churn.replacements": 100,
+    "churn.extra_spending": (20 - 10) * 80,
+    "churn.left_after_5": 10_000 * 0.8 ** 5,
+    "churn.why_not_empty": "b",
+    "clv.textbook": 100 * 2 * 12 * 20,
+    "clv.coffee": 30 * 26 * 5,
+    "clv.discounted": sum(2400 / 1.05 ** (n - 1) for n in range(1, 21)),
+    "clv.milk": 8 * 12 * 4,
+    "clv.pizza_years": 8000 / (20 * 26),
+    "clv.why_discount": "a",
+    "ltv.revenue_year2": 6000 * 2.6 * 112,
+    "ltv.npv_year2": (6000 * 2.6 * 112 * (1 - 0.65) - 6000 * 20) / 1.16,
+    "ltv.year3": 66.08,
+    "ltv.break_even": 2,
+    "ltv.retention_for_zero": 12 * 1.16 / (2.6 * 112 * (1 - 0.65) - 20),
+    "ltv.best_lever": "c",   # cost of sales -5 points: +21.52 against +18.96 and +6.00 (tests/test_cohort.py)
+    "ltv.simulated": 66.08,
+    "life.conversion": 0.4,
+    "life.expected_loyal_years": 3.0 * (0.6 * 0.4 + 0.15 * 0.2 * 0.4) / (1 - 0.15 * 0.8),
+    "life.peak_stage": "c",
+    "life.predict": "a",
+}
+
+
+def _simulated(question):
+    """Answers read off a simulation: what a student running the solution's code gets."""
+    scenario = simkit.load_scenario("lifecycle_basic")
+    if question == "life.loyal_year5":
+        return simkit.run_simulation(scenario).customers_in("loyal")[4]
+    changed = scenario.updated({"stages.loyal.orders_per_year": 8})
+    return simkit.run_simulation(changed).profit_per_customer_year()[simkit.Stage.LOYAL]
+
+
+def _right(question):
+    return RIGHT[question] if question in RIGHT else _simulated(question)
+
+
+def _wrong(answer):
+    if isinstance(answer, str):
+        return "d" if answer != "d" else "a"
+    return answer * 1.5 + 7
+
+
+def test_every_question_has_a_right_answer_here():
+    assert set(checks.load_key()) == set(RIGHT) | {"life.loyal_year5", "life.loyal_profit_8"}
+
+
+@pytest.mark.parametrize("question", sorted(checks.load_key()))
+def test_each_check_accepts_the_right_answer_and_refuses_a_wrong_one(question, capsys):
+    right = _right(question)
+    assert checks.check(question, right) is True
+    assert "✓ right" in capsys.readouterr().out
+    assert checks.check(question, _wrong(right)) is False
+    out = capsys.readouterr().out
+    assert "✗ not yet" in out
+    if not isinstance(right, str):
+        assert f"{right:.2f}" not in out and f"{right:,.0f}" not in out  # the hint never gives the answer
+
+
+def test_numbers_are_compared_after_rounding():
+    entry = checks.key_entry("demo", 66.08, decimals=2)
+    assert checks.is_right(entry, "demo", 66.0799)
+    assert checks.is_right(entry, "demo", 66.09)          # one unit in the last place
+    assert not checks.is_right(entry, "demo", 66.11)
+    assert not checks.is_right(entry, "other", 66.08)     # the question is part of the hash
+    assert not checks.is_right(entry, "demo", "66.08")    # a string is not a number
+
+
+def test_check_explains_missing_or_mistyped_answers(capsys):
+    assert checks.check("churn.lifetime", ...) is False
+    assert "no answer yet" in capsys.readouterr().out
+    assert checks.check("churn.lifetime", "four") is False
+    assert "expected a number" in capsys.readouterr().out
+    assert checks.check("churn.why_not_empty", 2) is False
+    assert "expected a letter" in capsys.readouterr().out
+    with pytest.raises(KeyError, match="question: got 'churn.nope'"):
+        checks.check("churn.nope", 1)
+
+
+def test_the_key_holds_no_answers():
+    text = (ROOT / "simkit" / "exercise_key.toml").read_text(encoding="utf-8")
+    for answer in ("48000", "48,000", "66.08", "423724", "1747200", "0.859", "15.38"):
+        assert answer not in text
+
+
+# ---------------------------------------------------------------- one source
+def test_exercises_are_up_to_date_with_the_solutions(tmp_path):
+    built = build_exercises(ROOT / "solutions", tmp_path)
+    assert sorted(p.name for p in built) == sorted(p.name for p in (ROOT / "exercises").glob("*.ipynb"))
+    for path in built:
+        fresh = json.loads(path.read_text(encoding="utf-8"))
+        stored = json.loads((ROOT / "exercises" / path.name).read_text(encoding="utf-8"))
+        assert fresh == stored, f"exercises/{path.name} is stale: run `python -m simkit exercises build`"
+
+
+def test_every_solution_check_is_a_question_of_the_key_and_every_question_is_asked():
+    asked = set()
+    for path in (ROOT / "solutions").glob("*.ipynb"):
+        for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]:
+            source = "".join(cell["source"])
+            if "check(" in source and cell["cell_type"] == "code":
+                asked.add(source.split("check('", 1)[1].split("'", 1)[0])
+                assert "# NBVAL_CHECK_OUTPUT" in source   # a failing check fails CI
+                printed = "".join("".join(o.get("text", "")) for o in cell["outputs"])
+                assert "✓ right" in printed
+    assert asked == set(checks.load_key())
+
+
+def test_exercises_hold_blanks_not_solutions():
+    for path in (ROOT / "exercises").glob("*.ipynb"):
+        text = path.read_text(encoding="utf-8")
+        assert "BEGIN SOLUTION" not in text and "NBVAL_CHECK_OUTPUT" not in text
+        assert "# YOUR CODE HERE" in text
+        notebook = json.loads(text)
+        assert all(not cell.get("outputs") for cell in notebook["cells"])
+
+
+def test_strip_solution_rules():
+    code = "a = 1\n    ### BEGIN SOLUTION\n    x, y = 2, 3\n    z += 1\n    ### END SOLUTION\nprint(a)"
+    assert strip_solution(code) == "a = 1\n    # YOUR CODE HERE\n    x = ...\n    y = ...\n    z = ...\nprint(a)"
+    assert strip_solution("### BEGIN SOLUTION\nplot()\n### END SOLUTION") == "# YOUR CODE HERE\npass"
+    assert strip_solution("Why?\n### BEGIN SOLUTION\nBecause.\n### END SOLUTION", markdown=True) == \
+        "Why?\n*YOUR ANSWER HERE*"
+    for broken, message in (("### BEGIN SOLUTION\nx = 1", "without ### END"),
+                            ("x = 1\n### END SOLUTION", "without ### BEGIN"),
+                            ("### BEGIN SOLUTION\n### BEGIN SOLUTION", "inside a solution block")):
+        with pytest.raises(ValueError, match=message):
+            strip_solution(broken)
+    with pytest.raises(ValueError, match="cell 0: "):
+        exercise_from_solution({"cells": [{"cell_type": "code", "source": "### END SOLUTION", "outputs": []}]})
