@@ -51,6 +51,7 @@ __all__ = [
     "TenureSchedule",
     "churn_table",
     "cohort_table",
+    "formulas",
     "hughes_table",
     "list_scenarios",
     "load_scenario",

@@ -63,6 +63,12 @@ def _control(path: str, value, info: dict, description: str | None = None):
                                readout_format=".2f", style=style, layout=layout)
 
 
+def _refuse(message, verb: str, error: ValueError):
+    """Say in the panel, in red, why the controls' values were not run -- instead of raising."""
+    problems = getattr(error, "problems", None) or (str(error),)
+    message.value = f"<span style='color:#b00020'>{verb}: {html.escape('; '.join(problems))}</span>"
+
+
 def _figure_view():
     """The widget a panel's figure is shown in: an image whose bytes are replaced on each redraw."""
     import ipywidgets as widgets
@@ -150,8 +156,7 @@ class SimulationPanel(_Base):
         try:
             scenario = self.current_scenario()
         except ScenarioError as error:
-            self.message.value = ("<span style='color:#b00020'>Not run: "
-                                  f"{html.escape('; '.join(error.problems))}</span>")
+            _refuse(self.message, "Not run", error)
             return
         self.result = result = run_simulation(scenario, ledger=False)
         for ax in self.axes:
@@ -270,8 +275,7 @@ class LtvTablePanel(_Base):
         try:
             scenario = self.current_scenario()
         except ScenarioError as error:
-            self.message.value = ("<span style='color:#b00020'>Not computed: "
-                                  f"{html.escape('; '.join(error.problems))}</span>")
+            _refuse(self.message, "Not computed", error)
             return
         self.table = table = cohort_table(scenario)
         self.table_view.value = table._repr_html_()
@@ -341,7 +345,7 @@ class ChurnPanel(_Base):
                                        acquisition_cost=values["acquisition_cost"], seed=values["seed"])
                          for f in firms]
         except ValueError as error:  # ScenarioError is a ValueError
-            self.message.value = f"<span style='color:#b00020'>Not run: {html.escape(str(error))}</span>"
+            _refuse(self.message, "Not run", error)
             return
         self.table_view.value = table._repr_html_()
         self.results = [run_simulation(s) for s in scenarios]

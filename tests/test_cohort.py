@@ -1,7 +1,6 @@
 """The exact cohort calculator against the textbook, a published Hughes table, hand sums and closed forms."""
 
 import csv
-import io
 import math
 
 import numpy as np

@@ -26,6 +26,30 @@ _NEW, _LOYAL, _LOST = Stage.NEW, Stage.LOYAL, Stage.LOST
 _EPS = 1e-9
 
 
+class _Block:
+    """Numbers from one numpy sampler, fetched 8,192 at a time and handed out in order."""
+
+    SIZE = 8192
+
+    def __init__(self, sample):
+        self._sample = sample          # e.g. generator.random: size -> ndarray
+        self._values, self._next = [], 0
+
+    def one(self) -> float:
+        if self._next == len(self._values):
+            self._values, self._next = self._sample(self.SIZE).tolist(), 0
+        self._next += 1
+        return self._values[self._next - 1]
+
+    def many(self, n: int) -> list:
+        """``n`` numbers, in the order :meth:`one` would give them."""
+        start = self._next
+        if start + n <= len(self._values):
+            self._next = start + n
+            return self._values[start:start + n]
+        return [self.one() for _ in range(n)]
+
+
 class RandomStream:
     """Draws from one ``numpy.random.Generator``, fetched in blocks.
 
@@ -39,42 +63,11 @@ class RandomStream:
     True
     """
 
-    BLOCK = 8192
-
     def __init__(self, generator):
         self.generator = generator
-        self._uniforms, self._u = [], 0
-        self._normals, self._n = [], 0
-
-    def uniform(self) -> float:
-        """A uniform draw on [0, 1)."""
-        if self._u == len(self._uniforms):
-            self._uniforms, self._u = self.generator.random(self.BLOCK).tolist(), 0
-        self._u += 1
-        return self._uniforms[self._u - 1]
-
-    def uniforms(self, n: int) -> list:
-        """``n`` uniform draws on [0, 1), in the order :meth:`uniform` would give them."""
-        start = self._u
-        if start + n <= len(self._uniforms):
-            self._u = start + n
-            return self._uniforms[start:start + n]
-        return [self.uniform() for _ in range(n)]
-
-    def normals(self, n: int) -> list:
-        """``n`` standard normal draws, in the order :meth:`normal` would give them."""
-        start = self._n
-        if start + n <= len(self._normals):
-            self._n = start + n
-            return self._normals[start:start + n]
-        return [self.normal() for _ in range(n)]
-
-    def normal(self) -> float:
-        """A standard normal draw."""
-        if self._n == len(self._normals):
-            self._normals, self._n = self.generator.standard_normal(self.BLOCK).tolist(), 0
-        self._n += 1
-        return self._normals[self._n - 1]
+        uniforms, normals = _Block(generator.random), _Block(generator.standard_normal)
+        self.uniform, self.uniforms = uniforms.one, uniforms.many    # uniform draws on [0, 1)
+        self.normal, self.normals = normals.one, normals.many        # standard normal draws
 
     def exponential(self, mean: float) -> float:
         """An exponential draw with the given mean."""
