@@ -117,7 +117,8 @@ class ChurnTable:
     def _repr_html_(self) -> str:
         head = "".join(f"<th>{html.escape(f.name)}</th>" for f in self.firms)
         body = "".join("<tr><td style='text-align:left'>" + html.escape(r[0]) + "</td>"
-                       + "".join(f"<td>{html.escape(_plain(v))}</td>" for v in r[1:]) + "</tr>"
+                       + "".join(f"<td style='text-align:right'>{html.escape(_plain(v))}</td>" for v in r[1:])
+                       + "</tr>"
                        for r in self.rows())
         return f"<table><thead><tr><th></th>{head}</tr></thead><tbody>{body}</tbody></table>"
 

@@ -230,14 +230,15 @@ class LtvTablePanel(_Base):
             self.controls[path] = widgets.FloatSlider(value=value, min=low, max=max(high, value), step=step,
                                                       description=text, continuous_update=False, style=style,
                                                       layout=widgets.Layout(width="32em"))
-        self.reset_button = widgets.Button(description="reset to textbook", icon="undo")
+        self.reset_button = widgets.Button(description="reset to textbook", icon="undo",
+                                           layout=widgets.Layout(width="14em"))
         self.reset_button.on_click(lambda _: self.reset())
         self.message = widgets.HTML()
         self.table_view = widgets.HTML()
         self.view = _figure_view()
         columns = tenure.n_years + 1
         self.grid = widgets.GridBox(grid, layout=widgets.Layout(
-            grid_template_columns=f"12em repeat({columns - 1}, 12em)"))
+            grid_template_columns=f"15em repeat({columns - 1}, 12em)"))
         for control in self.controls.values():
             control.observe(lambda change: self.refresh(), names="value")
         scalars = [c for k, c in self.controls.items() if isinstance(k, str)]
@@ -317,7 +318,8 @@ class ChurnPanel(_Base):
             "acquisition_cost": slider(widgets.FloatSlider, acquisition_cost, 0, 300, 1, "acquisition cost ¥"),
             "horizon_years": slider(widgets.IntSlider, horizon_years, 1, 30, 1, "horizon (years)"),
             "steady_state": widgets.ToggleButtons(options=[("steady state (replace lost)", True),
-                                                           ("closed cohort", False)], value=True),
+                                                           ("closed cohort", False)], value=True,
+                                                  style={"button_width": "16em"}),
             "seed": widgets.IntText(value=seed, description="seed", style=style),
         }
         self.message = widgets.HTML()
