@@ -21,7 +21,7 @@ import numpy as np
 from .stages import ACTIVE_STAGES, Stage
 
 __all__ = ["STAGE_COLORS", "label", "new_figure", "plot_churn", "plot_cumulative_npv", "plot_ltv_histogram",
-           "plot_period_money", "plot_sensitivity", "plot_stage_counts", "plot_tenure"]
+           "plot_period_money", "plot_profit_by_stage", "plot_sensitivity", "plot_stage_counts", "plot_tenure"]
 
 #: One colour per stage, used by every plot.
 STAGE_COLORS = {
@@ -231,4 +231,20 @@ def plot_tenure(result, retention: float, ax=None, **kwargs):
         ax.set_ylabel("customers lost after k years")
         ax.set_title(label("Tenure of the starting customers", "客户关系持续年数"))
         ax.legend(fontsize="small", frameon=False)
+    return ax
+
+
+def plot_profit_by_stage(result, ax=None, **kwargs):
+    """Profit per customer-year in each stage, from simulated customers: the inverted U of §1 (倒U型)."""
+    ax = _axes(ax)
+    per_year = result.profit_per_customer_year()
+    stages = list(per_year)
+    values = [per_year[s] for s in stages]
+    with _fonts():
+        ax.bar([label(s.label, s.chinese) for s in stages], values, color=[STAGE_COLORS[s] for s in stages],
+               **kwargs)
+        ax.plot(range(len(stages)), values, color="black", marker="o", linewidth=1)
+        ax.axhline(0, color="black", linewidth=0.8)
+        ax.set_ylabel("profit per customer-year, yuan")
+        ax.set_title(label("Profit along the lifecycle", "客户生命周期利润"))
     return ax

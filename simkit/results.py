@@ -257,6 +257,9 @@ class SimulationResult:
         By period and active stage (prospect, new, loyal, decline): the years
         customers spent there, and the profit they made there (revenue - cost
         of sales - cost to serve - referral damage; acquisition is apart).
+    tenure_years, tenure_profit : ndarray, shape (ceil(horizon years),)
+        The same by year of the relationship (year 1 = the first year after
+        entry), over everyone.
     ltv, ltv_acquired : LifetimeValueSummary
         Discounted lifetime value of everyone who entered, and of those who
         became customers.
@@ -271,6 +274,8 @@ class SimulationResult:
     periods: dict
     stage_years: np.ndarray
     stage_profit: np.ndarray
+    tenure_years: np.ndarray
+    tenure_profit: np.ndarray
     ltv: LifetimeValueSummary
     ltv_acquired: LifetimeValueSummary
     ledger: Ledger | None = None
@@ -297,6 +302,15 @@ class SimulationResult:
         with np.errstate(invalid="ignore", divide="ignore"):
             per_year = np.where(years > 0, profit / years, np.nan)
         return {stage: float(per_year[stage]) for stage in (Stage.PROSPECT, Stage.NEW, Stage.LOYAL, Stage.DECLINE)}
+
+    def profit_per_customer_by_tenure(self) -> np.ndarray:
+        """Profit per customer-year in each year of the relationship (year 1 first), yuan per year.
+
+        Acquisition is left out, as in :meth:`profit_per_customer_year`; NaN for
+        a year nobody reached.
+        """
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(self.tenure_years > 0, self.tenure_profit / self.tenure_years, np.nan)
 
     def cumulative_npv(self) -> np.ndarray:
         """Running sum of profit discounted by calendar year from the start (yuan), per period."""

@@ -330,6 +330,10 @@ def test_stage_tallies_add_up_to_the_ledger(lifecycle):
         assert result.stage_years[:, stage].sum() == pytest.approx(ledger[column].sum(), rel=1e-9)
     operating = ledger["profit"].sum() + ledger["acquisition_cost"].sum()   # profit before acquisition
     assert result.stage_profit.sum() == pytest.approx(operating, rel=1e-9)
+    # the same profit and years, cut by year of the relationship instead of by stage
+    assert result.tenure_profit.sum() == pytest.approx(operating, rel=1e-9)
+    assert result.tenure_years.sum() == pytest.approx(result.stage_years.sum(), rel=1e-9)
+    assert result.tenure_years.shape == (lifecycle.horizon,)
     per_year = result.profit_per_customer_year()
     # by hand from the scenario: a prospect only costs its sales contact, ¥8 a year
     assert per_year[Stage.PROSPECT] == pytest.approx(-lifecycle.stages.prospect.service_cost_per_year)

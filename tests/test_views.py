@@ -138,3 +138,10 @@ def test_churn_panel_tables_and_simulates_both_readings():
     assert "Not run" not in panel.message.value
     panel.controls["churn_a"].value = 0.6
     assert panel.results[0].scenario.tenure.retention_rate == (pytest.approx(0.4),)
+
+
+def test_profit_by_stage_plot_shows_the_simulated_inverted_u(result):
+    ax = plots.plot_profit_by_stage(result)
+    heights = [bar.get_height() for bar in ax.patches]
+    assert heights == pytest.approx(list(result.profit_per_customer_year().values()))
+    assert heights.index(max(heights)) == simkit.Stage.LOYAL   # highest in stability (稳定期)

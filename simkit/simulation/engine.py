@@ -131,6 +131,10 @@ class _Run:
         # (revenue - cost of sales - cost to serve - referral damage; acquisition is booked apart)
         self.stage_years = [[0.0] * 4 for _ in range(n)]
         self.stage_profit = [[0.0] * 4 for _ in range(n)]
+        # the same by year of the relationship (years since entry): the inverted U along tenure
+        n_years = int(math.ceil(self.horizon_years - 1e-9))
+        self.tenure_years = [0.0] * n_years
+        self.tenure_profit = [0.0] * n_years
         self.ltv_all = RunningStats()
         self.ltv_acquired = RunningStats()
         self.ledger_rows = [] if keep_ledger else None
@@ -269,13 +273,16 @@ class _Run:
         entry = customer.entry_time
         year = int(first - entry + 1e-12)
         table = self.inverse_discount
+        last_year = len(self.tenure_profit) - 1
         if year == int(final - entry + 1e-12) and year < len(table):
             customer.value += (total - cost) * table[year]
+            self.tenure_profit[min(year, last_year)] += total - cost
         else:
             margin = 1.0 - cost_share
             discount = self._discount
-            customer.value += sum(value * margin * discount(customer, start + offset)
-                                  for offset, value in zip(times, values))
+            for offset, value in zip(times, values):
+                customer.value += value * margin * discount(customer, start + offset)
+                self.tenure_profit[min(int(start + offset - entry + 1e-12), last_year)] += value * margin
 
     def referral(self, customer: _Customer):
         """The customer recommends the firm: a new prospect arrives (推荐价值)."""
@@ -292,6 +299,8 @@ class _Run:
         self.counts["n_prospects_lost"][k] += 1
         self.money["referral_damage_cost"][k] += price
         self.stage_profit[k][customer.stage] -= price
+        year = int(self.env.now - customer.entry_time + 1e-12)
+        self.tenure_profit[min(year, len(self.tenure_profit) - 1)] -= price
         customer.n_damage += 1
         customer.referral_damage_cost += price
         customer.value -= price * self._discount(customer, self.env.now)
@@ -313,37 +322,48 @@ class _Run:
             k += 1
         return out
 
+    def tenure_pieces(self, customer: _Customer, start: float, end: float) -> list:
+        """[start, end] cut at the customer's anniversaries: (year of relationship - 1, years) pairs."""
+        entry = customer.entry_time
+        year = int(start - entry + 1e-9)
+        if end <= entry + year + 1 + 1e-12:  # within one year of the relationship: the usual case
+            return [(year, end - start)]
+        out = []
+        t = start
+        while t < end - 1e-12:
+            edge = min(entry + year + 1, end)
+            out.append((year, edge - t))
+            t = edge
+            year += 1
+        return out
+
     def end_spell(self, customer: _Customer, start: float, end: float, service_rate: float):
-        """Book the time spent in the stage (exposure) and its cost to serve, by period."""
+        """Book the time spent in the stage (exposure) and its cost to serve, by period and tenure year."""
         stage = customer.stage
         pieces = self.pieces(start, end)
         for k, years in pieces:
             self.stage_years[k][stage] += years
+        by_tenure = self.tenure_pieces(customer, start, end)
+        last_year = len(self.tenure_years) - 1
+        for year, years in by_tenure:
+            self.tenure_years[min(year, last_year)] += years
         if service_rate > 0.0:
-            self.accrue_service(customer, start, end, service_rate, pieces)
+            self.accrue_service(customer, end - start, service_rate, pieces, by_tenure)
 
-    def accrue_service(self, customer: _Customer, start: float, end: float, rate: float, pieces: list):
-        """Cost to serve at ``rate`` yuan per year over [start, end], split by period and tenure year."""
-        amount = rate * (end - start)
-        customer.service_cost += amount
+    def accrue_service(self, customer: _Customer, span: float, rate: float, pieces: list, by_tenure: list):
+        """Cost to serve at ``rate`` yuan per year over a spell, split by period and by tenure year."""
+        customer.service_cost += rate * span
         service = self.money["service_cost"]
         stage_profit = self.stage_profit
         stage = customer.stage
         for k, years in pieces:
             service[k] += rate * years
             stage_profit[k][stage] -= rate * years
-        entry = customer.entry_time
         table = self.inverse_discount
-        year = int(start - entry + 1e-9)
-        if end <= entry + year + 1 + 1e-12 and year < len(table):  # within one tenure year
-            customer.value -= amount * table[year]
-            return
-        t = start
-        while t < end - 1e-12:
-            edge = min(entry + year + 1, end)
-            customer.value -= rate * (edge - t) * table[min(year, len(table) - 1)]
-            t = edge
-            year += 1
+        last_year = len(self.tenure_profit) - 1
+        for year, years in by_tenure:
+            customer.value -= rate * years * table[min(year, len(table) - 1)]
+            self.tenure_profit[min(year, last_year)] -= rate * years
 
     def finish(self, customer: _Customer):
         """The customer's story ends (lost, unconverted, or still active at the horizon)."""
@@ -437,6 +457,8 @@ def run_simulation(scenario: Scenario, *, seed: int | None = None, n_customers: 
         periods=periods,
         stage_years=np.array(run.stage_years),
         stage_profit=np.array(run.stage_profit),
+        tenure_years=np.array(run.tenure_years),
+        tenure_profit=np.array(run.tenure_profit),
         ltv=run.ltv_all.summary(),
         ltv_acquired=run.ltv_acquired.summary(),
         ledger=Ledger.from_rows(sorted(run.ledger_rows)) if ledger else None,  # by customer id
