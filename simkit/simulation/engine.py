@@ -126,6 +126,7 @@ class _Run:
         self._n_arrived = self.counts["n_arrived"]
         self._n_acquired = self.counts["n_acquired"]
         self._acquisition_cost = self.money["acquisition_cost"]
+        self._service_cost = self.money["service_cost"]
         self.flows = [[0] * N_STATES for _ in range(n)]
         # by period and stage: years customers spent there, and the profit they made there
         # (revenue - cost of sales - cost to serve - referral damage; acquisition is booked apart)
@@ -340,6 +341,22 @@ class _Run:
     def end_spell(self, customer: _Customer, start: float, end: float, service_rate: float):
         """Book the time spent in the stage (exposure) and its cost to serve, by period and tenure year."""
         stage = customer.stage
+        k = int(start * self.periods_per_year + 1e-9)
+        year = int(start - customer.entry_time + 1e-9)
+        if (k < self.n_periods and end <= (k + 1) / self.periods_per_year + 1e-12
+                and year < len(self.tenure_years) and end <= customer.entry_time + year + 1 + 1e-12):
+            # the usual case: the spell lies within one period and one year of the relationship
+            span = end - start
+            self.stage_years[k][stage] += span
+            self.tenure_years[year] += span
+            if service_rate > 0.0:
+                amount = service_rate * span
+                customer.service_cost += amount
+                self._service_cost[k] += amount
+                self.stage_profit[k][stage] -= amount
+                self.tenure_profit[year] -= amount
+                customer.value -= amount * self.inverse_discount[year]
+            return
         pieces = self.pieces(start, end)
         for k, years in pieces:
             self.stage_years[k][stage] += years
