@@ -188,7 +188,7 @@ class Ledger(_Columns):
     ``final_stage`` is a :class:`~simkit.Stage` value; ``lifetime_value`` is
     the customer's profit discounted by tenure year from entry (yuan), to the
     horizon for customers still active.  ``source``: 0 cohort, 1 marketing
-    stream, 2 referral.
+    stream, 2 referral, 3 replacement of a lost customer.
     """
 
     columns = (
