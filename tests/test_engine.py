@@ -337,3 +337,43 @@ def test_stage_tallies_add_up_to_the_ledger(lifecycle):
     per_year = result.profit_per_customer_year()
     # by hand from the scenario: a prospect only costs its sales contact, ¥8 a year
     assert per_year[Stage.PROSPECT] == pytest.approx(-lifecycle.stages.prospect.service_cost_per_year)
+
+
+@st.composite
+def _tenure_scenarios(draw):
+    years = draw(st.integers(1, 4))
+
+    def row(low, high):
+        return draw(st.lists(st.floats(low, high), min_size=years, max_size=years))
+
+    mean = row(0, 200)
+    return {
+        "time_unit": draw(st.sampled_from(["year", "month"])),
+        "horizon": draw(st.integers(1, 4)),
+        "seed": draw(st.integers(0, 2**32)),
+        "arrivals": {"cohort_size": draw(st.integers(1, 30)), "cohort_stage": draw(st.sampled_from(["new", "prospect"])),
+                     "prospects_per_year": draw(st.floats(0, 10)), "acquisition_cost": draw(st.floats(0, 100)),
+                     "replace_lost": draw(st.booleans())},
+        "stages": {"prospect": draw(_stage(["new", "unconverted"]))},
+        "tenure": {"retention_rate": row(0, 1), "orders_per_year": row(0, 5), "average_order_value": mean,
+                   "order_value_sd": [draw(st.floats(0, 10 * m)) for m in mean], "cost_of_sales_share": row(0, 1),
+                   "service_cost_per_year": row(0, 50), "referral_rate": row(0, 0.5), "referral_incentive": row(0, 20),
+                   "other_costs_per_year": {"database": row(0, 10)}},
+    }
+
+
+@settings(max_examples=40, deadline=None)
+@given(data=_tenure_scenarios())
+def test_any_valid_tenure_scenario_runs_and_conserves_customers(data):
+    """Tenure tables with referrals, further cost lines and replacement of the lost: no error, nobody lost track of."""
+    result = run_simulation(Scenario.from_dict(data))
+    entered = np.cumsum(result.periods["n_arrived"])
+    assert np.array_equal(result.stage_counts.sum(axis=1), entered)
+    assert len(result.ledger) == entered[-1]
+    assert np.array_equal(np.bincount(result.ledger["final_stage"], minlength=len(Stage)), result.stage_counts[-1])
+    assert result.ledger["profit"].sum() == pytest.approx(result.periods["profit"].sum(), abs=1e-6)
+    if data["arrivals"]["replace_lost"] and data["arrivals"]["cohort_stage"] == "new" \
+            and data["arrivals"]["prospects_per_year"] == 0:
+        active = result.stage_counts[:, Stage.NEW:Stage.LOST].sum(axis=1)
+        referred = np.cumsum(result.periods["n_referred"])
+        assert np.all(active == data["arrivals"]["cohort_size"] + referred)   # replacement keeps the size
