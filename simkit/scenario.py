@@ -31,6 +31,7 @@ import dataclasses
 import json
 import math
 import numbers
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -476,16 +477,25 @@ class Scenario:
             if f.name == "stages":
                 value = {name: _plain(getattr(value, name)) for name in _STAGE_FIELDS
                          if getattr(value, name) != StageParams()}
+                if not value:
+                    continue
             elif dataclasses.is_dataclass(value):
                 value = _plain(value)
             out[f.name] = value
         return out
 
     def to_toml(self) -> str:
-        """The scenario as TOML text."""
+        """The scenario as TOML text (one line per list of numbers, as a person writes it)."""
         import tomli_w
 
-        return tomli_w.dumps(self.to_dict())
+        text = tomli_w.dumps(self.to_dict())
+
+        def one_line(match):
+            items = [item.strip().rstrip(",") for item in match.group(2).strip().splitlines()]
+            line = f"{match.group(1)}[{', '.join(items)}]"
+            return line if len(line) <= 100 else match.group(0)
+
+        return re.sub(r"^(\w+ = )\[\n((?:[ \t]+[^\[\]\n]+,\n)+)\]", one_line, text, flags=re.MULTILINE)
 
     def save(self, path) -> Path:
         """Write the scenario to ``path`` (``.toml`` or ``.json``)."""

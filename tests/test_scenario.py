@@ -268,3 +268,10 @@ def test_arbitrary_data_and_text_give_only_clear_errors(data):
 @given(text=st.text(max_size=200))
 def test_arbitrary_toml_text_gives_only_clear_errors(text):
     _only_clear_errors(lambda: Scenario.from_text(text, "toml"))
+
+
+def test_toml_is_written_as_a_person_writes_it(cohort):
+    text = cohort.to_toml()
+    assert "retention_rate = [0.6, 0.7, 0.8]" in text
+    assert "[stages]" not in text   # a tenure scenario has no stage tables to show
+    assert Scenario.from_text(text) == cohort
