@@ -21,7 +21,8 @@ import numpy as np
 from .stages import ACTIVE_STAGES, Stage
 
 __all__ = ["STAGE_COLORS", "label", "new_figure", "plot_churn", "plot_cumulative_npv", "plot_ltv_histogram",
-           "plot_period_money", "plot_profit_by_stage", "plot_sensitivity", "plot_stage_counts", "plot_tenure"]
+           "plot_period_money", "plot_profit_by_stage", "plot_profit_parts", "plot_sensitivity", "plot_stage_counts",
+           "plot_tenure"]
 
 #: One colour per stage, used by every plot.
 STAGE_COLORS = {
@@ -247,4 +248,44 @@ def plot_profit_by_stage(result, ax=None, **kwargs):
         ax.axhline(0, color="black", linewidth=0.8)
         ax.set_ylabel("profit per customer-year, yuan")
         ax.set_title(label("Profit along the lifecycle", "客户生命周期利润"))
+    return ax
+
+
+_PART_LABELS = {
+    "base_profit": ("base profit", "基本利润"),
+    "associated_profit": ("associated (cross-sell)", "关联利润"),
+    "cost_savings": ("cost savings", "成本节约"),
+    "referral_value": ("referral value", "推荐价值"),
+    "acquisition_cost": ("acquisition cost", "获得成本"),
+    "price_discounts": ("price discounts", "价格优惠"),
+    "referral_damage": ("referral damage", "推荐破坏成本"),
+}
+
+
+def plot_profit_parts(ledger, ax=None, per_customer: bool = True, **kwargs):
+    """Lifetime profit = total profit - total investment (§1), as a waterfall of the ledger's parts.
+
+    Each bar starts where the one before ended; the last bar is the lifetime profit.
+    ``per_customer`` divides by the number of customers who converted.
+    """
+    if ledger is None:
+        raise ValueError("ledger: got None; run_simulation(..., ledger=True) keeps one row per customer")
+    ax = _axes(ax)
+    parts = ledger.profit_parts()
+    divisor = max(int(np.sum(~np.isnan(ledger["entered_new"]))), 1) if per_customer else 1
+    values = [float(parts[key].sum()) / divisor for key in _PART_LABELS]
+    total = float(parts["lifetime_profit"].sum()) / divisor
+    starts = np.concatenate([[0.0], np.cumsum(values)[:-1]])
+    names = [label(*_PART_LABELS[key]) for key in _PART_LABELS] + [label("lifetime profit", "客户生命周期利润")]
+    with _fonts():
+        ax.bar(names[:-1], values, bottom=starts, color=["#31a354" if v >= 0 else "#de2d26" for v in values],
+               **kwargs)
+        ax.bar(names[-1], total, color="#3182bd", **kwargs)
+        for x, (start, value) in enumerate(zip(list(starts) + [0.0], values + [total])):
+            ax.annotate(f"{value:+,.0f}", (x, start + value), xytext=(0, 3 if value >= 0 else -11),
+                        textcoords="offset points", ha="center", fontsize="small")
+        ax.axhline(0, color="black", linewidth=0.8)
+        ax.set_ylabel("yuan per customer" if per_customer else "yuan")
+        ax.set_title(label("Lifetime profit = total profit - total investment", "客户生命周期利润"))
+        ax.tick_params(axis="x", labelrotation=30)
     return ax

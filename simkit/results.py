@@ -188,7 +188,10 @@ class Ledger(_Columns):
     ``final_stage`` is a :class:`~simkit.Stage` value; ``lifetime_value`` is
     the customer's profit discounted by tenure year from entry (yuan), to the
     horizon for customers still active.  ``source``: 0 cohort, 1 marketing
-    stream, 2 referral, 3 replacement of a lost customer.
+    stream, 2 referral, 3 replacement of a lost customer; ``referred_by`` the
+    referrer's id (-1: none).  ``revenue`` is net of price discounts;
+    ``adopted_second_product`` is when the customer became a new customer of
+    a new business (NaN: never).  See :meth:`profit_parts`.
     """
 
     columns = (
@@ -199,8 +202,44 @@ class Ledger(_Columns):
         ("n_purchases", np.int64), ("revenue", float), ("cost_of_sales", float),
         ("acquisition_cost", float), ("service_cost", float), ("referral_damage_cost", float),
         ("profit", float), ("lifetime_value", float), ("n_referrals", np.int64),
-        ("n_prospects_lost", np.int64),
+        ("n_prospects_lost", np.int64), ("price_discounts", float), ("cross_sell_revenue", float),
+        ("cross_sell_cost", float), ("adopted_second_product", float), ("cost_savings", float),
+        ("referred_by", np.int64),
     )
+
+    @classmethod
+    def from_rows(cls, rows):
+        """Build the ledger; add each customer's referral value (推荐价值) from the customers it referred."""
+        ledger = super().from_rows(rows)
+        data = ledger._data
+        referral_value = np.zeros(len(ledger))
+        referred = data["referred_by"] >= 0
+        # customer ids run 0, 1, 2, ... in the order people entered, and the ledger is sorted by id
+        np.add.at(referral_value, data["referred_by"][referred], data["profit"][referred])
+        data["referral_value"] = referral_value
+        data["lifetime_profit"] = data["profit"] + referral_value
+        return ledger
+
+    def profit_parts(self) -> dict:
+        """Lifetime profit split as the textbook splits it (§1), one array per part, one value per customer.
+
+        lifetime profit = base profit + associated profit + cost savings + referral value
+        - (acquisition cost + price discounts + referral damage).  Base profit is counted at
+        list price and at a new customer's cost to serve; cost savings are what the customer
+        costs less to serve than that; referral value is the profit of the customers it referred.
+        """
+        d = self._data
+        base = (d["revenue"] + d["price_discounts"] - d["cost_of_sales"] - d["service_cost"] - d["cost_savings"])
+        return {
+            "base_profit": base,
+            "associated_profit": d["cross_sell_revenue"] - d["cross_sell_cost"],
+            "cost_savings": d["cost_savings"],
+            "referral_value": d["referral_value"],
+            "acquisition_cost": -d["acquisition_cost"],
+            "price_discounts": -d["price_discounts"],
+            "referral_damage": -d["referral_damage_cost"],
+            "lifetime_profit": d["lifetime_profit"],
+        }
 
 
 class EventLog(_Columns):
@@ -227,10 +266,10 @@ class EventLog(_Columns):
                 "amount": self["amount"][purchases].astype(float)}
 
 
-PERIOD_MONEY = ("revenue", "cost_of_sales", "acquisition_cost", "service_cost", "referral_damage_cost", "profit",
-                "discounted_profit")
+PERIOD_MONEY = ("revenue", "cost_of_sales", "cross_sell_revenue", "cross_sell_cost", "price_discounts",
+                "acquisition_cost", "service_cost", "referral_damage_cost", "profit", "discounted_profit")
 PERIOD_COUNTS = ("n_arrived", "n_acquired", "n_lost", "n_unconverted", "n_referred", "n_purchases",
-                 "n_prospects_lost")
+                 "n_prospects_lost", "n_adopted", "n_cross_sell")
 
 
 @dataclass(frozen=True)

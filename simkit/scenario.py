@@ -43,6 +43,7 @@ from .stages import Stage
 
 __all__ = [
     "Arrivals",
+    "CrossSell",
     "Discounting",
     "Scenario",
     "StageParams",
@@ -181,11 +182,11 @@ def field_info(cls, name: str) -> dict:
 def scenario_reference() -> str:
     """Every field a scenario file may hold, as a Markdown table (the README's reference)."""
     sections = [("", Scenario), ("arrivals.", Arrivals), ("stages.<stage>.", StageParams),
-                ("tenure.", TenureSchedule), ("discounting.", Discounting)]
+                ("tenure.", TenureSchedule), ("cross_sell.", CrossSell), ("discounting.", Discounting)]
     lines = ["| field | default | allowed | unit | meaning |", "|---|---|---|---|---|"]
     for prefix, cls in sections:
         for f in dataclasses.fields(cls):
-            if f.name in ("arrivals", "stages", "tenure", "discounting"):
+            if f.name in ("arrivals", "stages", "tenure", "discounting", "cross_sell"):
                 continue
             rule = f.metadata.get("rule")
             if f.name == "horizon":
@@ -276,6 +277,13 @@ class StageParams:
     referral_damage_per_year: float = _field(0.0, _Number(0.0, 1000.0), "prospects per year",
                                              "prospects driven away by bad word of mouth",
                                              "推荐破坏 (§1)", slider=(0, 5))
+    price_discount: float = _field(0.0, FRACTION, "share of the list price",
+                                   "price given away on this stage's purchases (e.g. to win new customers)",
+                                   "价格优惠 (§1)", slider=(0, 0.5))
+    cross_sell_adoption_per_year: float = _field(0.0, _Number(0.0, 100.0), "per year",
+                                                 "rate at which a customer here adopts the second product, "
+                                                 "becoming a new customer of a new business ([cross_sell])",
+                                                 "新业务的新客户 (§1)", slider=(0, 2))
 
 
 _STAGE_FIELDS = ("prospect", "new", "loyal", "decline")
@@ -353,6 +361,19 @@ class TenureSchedule:
 
 
 @dataclass(frozen=True)
+class CrossSell:
+    """The firm's second product, bought by customers who adopted it (associated profit, 关联利润, §1)."""
+
+    orders_per_year: float = _field(0.0, _Number(0.0, 10000.0), "purchases per year",
+                                    "purchases of the second product by an adopter, in every active stage",
+                                    slider=(0, 12))
+    average_order_value: float = _field(0.0, _Number(0.0, 1e9), "yuan per purchase",
+                                        "spend per purchase of the second product", slider=(0, 1000))
+    cost_of_sales_share: float = _field(0.0, FRACTION, "share of revenue",
+                                        "cost of sales of the second product", slider=(0, 1))
+
+
+@dataclass(frozen=True)
 class Discounting:
     """Discounting of future profit (textbook §4, Hughes' format).
 
@@ -404,6 +425,8 @@ class Scenario:
         must be left out.
     discounting : Discounting or mapping
         Interest rate, risk factor and payment delay (§4).
+    cross_sell : CrossSell or mapping
+        The second product adopters buy (stage field ``cross_sell_adoption_per_year``).
 
     Raises
     ------
@@ -420,6 +443,7 @@ class Scenario:
     arrivals: Arrivals = field(default_factory=Arrivals)
     stages: Stages = field(default_factory=Stages)
     tenure: TenureSchedule | None = None
+    cross_sell: CrossSell = field(default_factory=CrossSell)
     discounting: Discounting = field(default_factory=Discounting)
 
     def __post_init__(self):
@@ -479,6 +503,8 @@ class Scenario:
                          if getattr(value, name) != StageParams()}
                 if not value:
                     continue
+            elif f.name == "cross_sell" and value == CrossSell():
+                continue
             elif dataclasses.is_dataclass(value):
                 value = _plain(value)
             out[f.name] = value
@@ -739,7 +765,8 @@ def _check_scenario(scenario: Scenario, problems: list[str]) -> dict:
     values["horizon"] = horizon_rule.check("horizon", scenario.horizon, problems)
 
     parts = {}
-    for name, cls in (("arrivals", Arrivals), ("stages", Stages), ("discounting", Discounting)):
+    for name, cls in (("arrivals", Arrivals), ("stages", Stages), ("discounting", Discounting),
+                      ("cross_sell", CrossSell)):
         parts[name] = _as_part(cls, getattr(scenario, name), name, problems)
     tenure = scenario.tenure
     if tenure is not None:
@@ -781,6 +808,8 @@ def _check_scenario(scenario: Scenario, problems: list[str]) -> dict:
 
     if parts["discounting"] is not None:
         values["discounting"] = Discounting(**_check_fields(parts["discounting"], "discounting", problems))
+    if parts["cross_sell"] is not None:
+        values["cross_sell"] = CrossSell(**_check_fields(parts["cross_sell"], "cross_sell", problems))
 
     if tenure is not None:
         values["tenure"] = _check_tenure(tenure, problems)

@@ -285,7 +285,8 @@ def _stage(draw, targets):
     data = {"orders_per_year": draw(_rate), "average_order_value": mean,
             "order_value_sd": draw(st.floats(0, 10 * mean)), "cost_of_sales_share": draw(st.floats(0, 1)),
             "service_cost_per_year": draw(st.floats(0, 50)), "referrals_per_year": draw(st.floats(0, 1)),
-            "referral_damage_per_year": draw(st.floats(0, 1))}
+            "referral_damage_per_year": draw(st.floats(0, 1)), "price_discount": draw(st.floats(0, 1)),
+            "cross_sell_adoption_per_year": draw(st.floats(0, 2))}
     if draw(st.booleans()):
         weights = draw(st.lists(st.floats(0.01, 1), min_size=len(targets), max_size=len(targets)))
         probabilities = [w / sum(weights) for w in weights]
@@ -309,6 +310,8 @@ def _scenarios(draw):
                      "referral_damage_cost": draw(st.floats(0, 100))},
         "stages": {name: draw(_stage([s.label for s in Stage.from_name(name).allowed_next]))
                    for name in ("prospect", "new", "loyal", "decline")},
+        "cross_sell": {"orders_per_year": draw(_rate), "average_order_value": draw(st.floats(0, 100)),
+                       "cost_of_sales_share": draw(st.floats(0, 1))},
     }
 
 
@@ -319,6 +322,9 @@ def test_any_valid_scenario_runs_and_conserves_customers(data):
     assert np.array_equal(result.stage_counts.sum(axis=1), np.cumsum(result.periods["n_arrived"]))
     assert np.array_equal(result.stage_counts, _states_from_event_log(result))
     assert result.ledger["profit"].sum() == pytest.approx(result.periods["profit"].sum(), abs=1e-6)
+    parts = result.ledger.profit_parts()
+    total = sum(value for key, value in parts.items() if key != "lifetime_profit")
+    np.testing.assert_allclose(total, parts["lifetime_profit"], atol=1e-6)
 
 
 def test_stage_tallies_add_up_to_the_ledger(lifecycle):
@@ -377,3 +383,66 @@ def test_any_valid_tenure_scenario_runs_and_conserves_customers(data):
         active = result.stage_counts[:, Stage.NEW:Stage.LOST].sum(axis=1)
         referred = np.cumsum(result.periods["n_referred"])
         assert np.all(active == data["arrivals"]["cohort_size"] + referred)   # replacement keeps the size
+
+
+# ------------------------------------------------------------- the parts of lifetime profit (§1)
+@pytest.fixture(scope="module")
+def with_parts():
+    scenario = simkit.load_scenario("lifecycle_basic").updated({
+        "horizon": 5, "arrivals.prospects_per_year": 100,
+        "cross_sell": {"orders_per_year": 2.0, "average_order_value": 50.0, "cost_of_sales_share": 0.5},
+        "stages.loyal.cross_sell_adoption_per_year": 0.5, "stages.new.price_discount": 0.1})
+    return run_simulation(scenario, event_log=True)
+
+
+def test_profit_parts_add_up_for_every_customer(with_parts):
+    ledger = with_parts.ledger
+    parts = ledger.profit_parts()
+    total = sum(value for key, value in parts.items() if key != "lifetime_profit")
+    np.testing.assert_allclose(total, parts["lifetime_profit"], atol=1e-8)
+    np.testing.assert_allclose(parts["lifetime_profit"], ledger["profit"] + ledger["referral_value"], atol=1e-8)
+    # every referred customer's profit is counted once, as its referrer's referral value
+    referred = ledger["referred_by"] >= 0
+    assert ledger["referral_value"].sum() == pytest.approx(ledger["profit"][referred].sum())
+    assert ledger["profit"].sum() == pytest.approx(with_parts.periods["profit"].sum())
+
+
+def test_new_customers_of_a_new_business(with_parts):
+    """Only adopters buy the second product, and only after adopting it; adoption is logged."""
+    ledger, events = with_parts.ledger, with_parts.events
+    adopted = ~np.isnan(ledger["adopted_second_product"])
+    assert adopted.sum() == with_parts.periods["n_adopted"].sum() > 0
+    assert np.all(ledger["cross_sell_revenue"][~adopted] == 0)
+    assert np.all(~np.isnan(ledger["entered_loyal"][adopted]))   # adoption is a loyal customer's event here
+    cross = events["event"] == "cross_sell"
+    adopted_at = dict(zip(ledger["customer_id"][adopted], ledger["adopted_second_product"][adopted]))
+    assert all(t >= adopted_at[c] for c, t in zip(events["customer_id"][cross], events["time"][cross]))
+    np.testing.assert_allclose(ledger["cross_sell_cost"], ledger["cross_sell_revenue"] * 0.5)
+
+
+def test_price_discounts_and_cost_savings_by_hand():
+    """A customer new for exactly one year, then loyal: 10 % off in year 1, ¥25 a year cheaper to serve after."""
+    scenario = Scenario(horizon=3, arrivals={"cohort_size": 50, "cohort_stage": "new"}, stages={
+        "new": {"mean_duration_years": 1, "duration_distribution": "fixed", "next_stage": {"loyal": 1},
+                "orders_per_year": 4, "average_order_value": 100, "price_discount": 0.1,
+                "service_cost_per_year": 40},
+        "loyal": {"orders_per_year": 4, "average_order_value": 100, "service_cost_per_year": 15}})
+    ledger = run_simulation(scenario).ledger
+    np.testing.assert_allclose(ledger["cost_savings"], (40 - 15) * 2)
+    new_spend = ledger["price_discounts"] / 0.1                 # list price of the year-1 purchases
+    assert np.all(ledger["revenue"] >= new_spend * 0.9 - 1e-9)
+    parts = ledger.profit_parts()
+    np.testing.assert_allclose(parts["base_profit"], ledger["revenue"] + ledger["price_discounts"] - 40 * 3)
+
+
+def test_waterfall_plot_of_the_parts(with_parts):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from simkit import plots
+
+    ax = plots.plot_profit_parts(with_parts.ledger, per_customer=False)
+    heights = [bar.get_height() for bar in ax.patches]
+    parts = with_parts.ledger.profit_parts()
+    assert heights[-1] == pytest.approx(parts["lifetime_profit"].sum())
+    assert sum(heights[:-1]) == pytest.approx(heights[-1])

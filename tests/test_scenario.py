@@ -131,6 +131,10 @@ BROKEN = [
     ("stages.loyal.mean_duration_years", _DELETE, r"stages\.loyal\.next_stage: given, but mean_duration_years is not"),
     ("stages.loyal.referrals_per_year", "many", r"stages\.loyal\.referrals_per_year: got 'many' \(str\)"),
     ("stages.new.order_value_sd", 501.0, r"stages\.new\.order_value_sd: got 501, expected at most 10 x average_order_value \(50\)"),
+    ("stages.new.price_discount", 1.5, r"stages\.new\.price_discount: got 1\.5, expected a fraction in \[0, 1\]"),
+    ("stages.loyal.cross_sell_adoption_per_year", -1, r"stages\.loyal\.cross_sell_adoption_per_year: got -1"),
+    ("cross_sell.orders_per_year", -1, r"cross_sell\.orders_per_year: got -1"),
+    ("cross_sell.colour", "red", r"cross_sell\.colour: unknown key"),
     ("discounting.interest_rate", 8, r"discounting\.interest_rate: got 8, expected a fraction in \[0, 1\]"),
     ("discounting.risk_factor", -2, r"discounting\.risk_factor: got -2"),
 ]

@@ -42,9 +42,9 @@ class _StageRule:
     terms: tuple
 
 
-def _terms(orders, value, sd, share, service, referrals, damage) -> tuple:
+def _terms(orders, value, sd, share, service, referrals, damage, discount=0.0, adoption=0.0) -> tuple:
     return (float(orders), float(value), float(sd), float(share), float(service),
-            float(referrals), float(damage))
+            float(referrals), float(damage), float(discount), float(adoption))
 
 
 class _Customer:
@@ -52,7 +52,9 @@ class _Customer:
 
     __slots__ = ("id", "source", "entry_time", "stage", "stage_since", "entered", "years_in",
                  "n_purchases", "revenue", "cost_of_sales", "acquisition_cost", "service_cost",
-                 "referral_damage_cost", "value", "n_referrals", "n_damage", "exit_time", "tenure_year")
+                 "referral_damage_cost", "value", "n_referrals", "n_damage", "exit_time", "tenure_year",
+                 "price_discounts", "cross_sell_revenue", "cross_sell_cost", "adopted_at", "cost_savings",
+                 "referred_by")
 
     def __init__(self, customer_id: int, source: int, now: float, stage: Stage):
         self.id = customer_id
@@ -74,6 +76,12 @@ class _Customer:
         self.n_damage = 0
         self.exit_time = _NAN
         self.tenure_year = 0  # year of a tenure table the customer is in; 0: not following one
+        self.price_discounts = 0.0
+        self.cross_sell_revenue = 0.0
+        self.cross_sell_cost = 0.0
+        self.adopted_at = _NAN
+        self.cost_savings = 0.0
+        self.referred_by = -1
 
 
 class _Run:
@@ -100,7 +108,7 @@ class _Run:
                 p.mean_duration_years, p.duration_distribution == "fixed", targets, cumulative,
                 _terms(p.orders_per_year, p.average_order_value, p.order_value_sd,
                        p.cost_of_sales_share, p.service_cost_per_year, p.referrals_per_year,
-                       p.referral_damage_per_year))
+                       p.referral_damage_per_year, p.price_discount, p.cross_sell_adoption_per_year))
         self.tenure_rows = None
         if scenario.tenure is not None:
             t = scenario.tenure
@@ -113,12 +121,18 @@ class _Run:
                  t.referral_rate[i], t.referral_incentive[i])
                 for i in range(t.n_years)]
         self.replace_lost = scenario.arrivals.replace_lost
+        cross = scenario.cross_sell
+        self.cross_sell = (cross.orders_per_year, cross.average_order_value, cross.cost_of_sales_share)
+        # the yardstick of cost savings (成本节约): what a new customer costs to serve per year
+        self.reference_service = (scenario.tenure.yearly_cost_per_customer(1) if scenario.tenure is not None
+                                  else scenario.stages.new.service_cost_per_year)
         # per-period tallies (plain lists: cheaper than numpy for one element at a time)
         self.money = {name: [0.0] * n for name in
-                      ("revenue", "cost_of_sales", "acquisition_cost", "service_cost", "referral_damage_cost")}
+                      ("revenue", "cost_of_sales", "acquisition_cost", "service_cost", "referral_damage_cost",
+                       "cross_sell_revenue", "cross_sell_cost", "price_discounts")}
         self.counts = {name: [0] * n for name in
                        ("n_arrived", "n_acquired", "n_lost", "n_unconverted", "n_referred", "n_purchases",
-                        "n_prospects_lost")}
+                        "n_prospects_lost", "n_adopted", "n_cross_sell")}
         # the lists a purchase touches, held directly (the hot path)
         self._revenue = self.money["revenue"]
         self._cost_of_sales = self.money["cost_of_sales"]
@@ -167,7 +181,7 @@ class _Run:
 
     # -- what happens to customers -----------------------------------------
     def spawn(self, stage: Stage, source: int, tenure_year: int = 1, price: float | None = None,
-              opening: bool = False) -> _Customer:
+              opening: bool = False, referred_by: int = -1) -> _Customer:
         """A new person enters in ``stage`` (prospect, or new for an acquired customer).
 
         A new customer pays ``price`` (the acquisition cost unless given) and, under a tenure
@@ -177,6 +191,7 @@ class _Run:
         """
         now = self.env.now
         customer = _Customer(self.next_id, source, now, stage)
+        customer.referred_by = referred_by
         self.next_id += 1
         k = self.period_starting(now) if opening else self.period_of(now)
         self.flows[k][stage] += 1
@@ -222,7 +237,8 @@ class _Run:
             self.counts["n_referred"][self.period_starting(self.env.now)] += 1
             if self.event_rows is not None:
                 self.log(customer, "refer", customer.stage)
-            self.spawn(_NEW, SOURCE_REFERRAL, tenure_year=year, price=incentive, opening=True)
+            self.spawn(_NEW, SOURCE_REFERRAL, tenure_year=year, price=incentive, opening=True,
+                       referred_by=customer.id)
 
     def move(self, customer: _Customer, target: Stage):
         now = self.env.now
@@ -246,44 +262,70 @@ class _Run:
             self.counts["n_unconverted"][k] += 1
             customer.exit_time = now
 
-    def book_purchases(self, customer: _Customer, start: float, times: list, values: list, cost_share: float):
-        """Book the purchases of a spell that began at ``start`` (offsets ``times``, spend ``values``)."""
+    def book_purchases(self, customer: _Customer, start: float, times: list, values: list, cost_share: float,
+                       discount: float = 0.0, cross_sell: bool = False):
+        """Book the purchases of a spell that began at ``start`` (offsets ``times``, list-price spend ``values``).
+
+        ``discount`` is the share of the list price given away (价格优惠); cost of sales is on
+        the list price.  ``cross_sell``: purchases of the second product (关联利润).
+        """
         n = len(times)
-        total = sum(values)
-        cost = total * cost_share
-        customer.n_purchases += n
-        customer.revenue += total
-        customer.cost_of_sales += cost
+        listed = sum(values)
+        revenue = listed * (1.0 - discount)
+        cost = listed * cost_share
+        margin = revenue - cost
+        if cross_sell:
+            customer.cross_sell_revenue += revenue
+            customer.cross_sell_cost += cost
+            revenue_by_period, cost_by_period, count_by_period = (
+                self.money["cross_sell_revenue"], self.money["cross_sell_cost"], self.counts["n_cross_sell"])
+        else:
+            customer.n_purchases += n
+            customer.revenue += revenue
+            customer.cost_of_sales += cost
+            customer.price_discounts += listed - revenue
+            revenue_by_period, cost_by_period, count_by_period = (
+                self._revenue, self._cost_of_sales, self._n_purchases)
         ppy = self.periods_per_year
         first, final = start + times[0], start + times[-1]
         k = math.ceil(first * ppy - 1e-9) - 1
         stage = customer.stage
         if k >= 0 and k == math.ceil(final * ppy - 1e-9) - 1 and k < self.n_periods:
-            self._revenue[k] += total
-            self._cost_of_sales[k] += cost
-            self._n_purchases[k] += n
-            self.stage_profit[k][stage] += total - cost
+            revenue_by_period[k] += revenue
+            cost_by_period[k] += cost
+            count_by_period[k] += n
+            self.stage_profit[k][stage] += margin
+            if discount:
+                self.money["price_discounts"][k] += listed - revenue
         else:
             period_of = self.period_of
             for offset, value in zip(times, values):
                 k = period_of(start + offset)
-                self._revenue[k] += value
-                self._cost_of_sales[k] += value * cost_share
-                self._n_purchases[k] += 1
-                self.stage_profit[k][stage] += value * (1.0 - cost_share)
+                revenue_by_period[k] += value * (1.0 - discount)
+                cost_by_period[k] += value * cost_share
+                count_by_period[k] += 1
+                self.stage_profit[k][stage] += value * (1.0 - discount - cost_share)
+                self.money["price_discounts"][k] += value * discount
         entry = customer.entry_time
         year = int(first - entry + 1e-12)
         table = self.inverse_discount
         last_year = len(self.tenure_profit) - 1
         if year == int(final - entry + 1e-12) and year < len(table):
-            customer.value += (total - cost) * table[year]
-            self.tenure_profit[min(year, last_year)] += total - cost
+            customer.value += margin * table[year]
+            self.tenure_profit[min(year, last_year)] += margin
         else:
-            margin = 1.0 - cost_share
-            discount = self._discount
+            unit_margin = 1.0 - discount - cost_share
+            discount_of = self._discount
             for offset, value in zip(times, values):
-                customer.value += value * margin * discount(customer, start + offset)
-                self.tenure_profit[min(int(start + offset - entry + 1e-12), last_year)] += value * margin
+                customer.value += value * unit_margin * discount_of(customer, start + offset)
+                self.tenure_profit[min(int(start + offset - entry + 1e-12), last_year)] += value * unit_margin
+
+    def adopt(self, customer: _Customer):
+        """The customer adopts the firm's second product: a new customer of a new business (新业务的新客户)."""
+        customer.adopted_at = self.env.now
+        self.counts["n_adopted"][self.period_of(self.env.now)] += 1
+        if self.event_rows is not None:
+            self.log(customer, "adopt", customer.stage)
 
     def referral(self, customer: _Customer):
         """The customer recommends the firm: a new prospect arrives (推荐价值)."""
@@ -291,7 +333,7 @@ class _Run:
         self.counts["n_referred"][self.period_of(self.env.now)] += 1
         if self.event_rows is not None:
             self.log(customer, "refer", customer.stage)
-        self.spawn(Stage.PROSPECT, SOURCE_REFERRAL)
+        self.spawn(Stage.PROSPECT, SOURCE_REFERRAL, referred_by=customer.id)
 
     def referral_damage(self, customer: _Customer):
         """Bad word of mouth drives a prospect away (推荐破坏成本)."""
@@ -341,6 +383,8 @@ class _Run:
     def end_spell(self, customer: _Customer, start: float, end: float, service_rate: float):
         """Book the time spent in the stage (exposure) and its cost to serve, by period and tenure year."""
         stage = customer.stage
+        if stage:  # a customer (not a prospect) costing less to serve than a new one: cost savings (成本节约)
+            customer.cost_savings += (self.reference_service - service_rate) * (end - start)
         k = int(start * self.periods_per_year + 1e-9)
         year = int(start - customer.entry_time + 1e-9)
         if (k < self.n_periods and end <= (k + 1) / self.periods_per_year + 1e-12
@@ -392,12 +436,14 @@ class _Run:
             self.ltv_acquired.add(customer.value)
         if self.ledger_rows is not None:
             c = customer
-            profit = c.revenue - c.cost_of_sales - c.acquisition_cost - c.service_cost - c.referral_damage_cost
+            profit = (c.revenue - c.cost_of_sales + c.cross_sell_revenue - c.cross_sell_cost - c.acquisition_cost
+                      - c.service_cost - c.referral_damage_cost)
             self.ledger_rows.append(
                 (c.id, c.source, c.entry_time, c.entered[_I_NEW], c.entered[_I_LOYAL],
                  c.entered[_I_DECLINE], c.exit_time, int(c.stage), *c.years_in, c.n_purchases,
                  c.revenue, c.cost_of_sales, c.acquisition_cost, c.service_cost, c.referral_damage_cost,
-                 profit, c.value, c.n_referrals, c.n_damage))
+                 profit, c.value, c.n_referrals, c.n_damage, c.price_discounts, c.cross_sell_revenue,
+                 c.cross_sell_cost, c.adopted_at, c.cost_savings, c.referred_by))
 
 
 def run_simulation(scenario: Scenario, *, seed: int | None = None, n_customers: int | None = None,
@@ -459,8 +505,9 @@ def run_simulation(scenario: Scenario, *, seed: int | None = None, n_customers: 
 
     stage_counts = np.cumsum(np.array(run.flows, dtype=np.int64), axis=0)
     periods = {name: np.array(values, dtype=float) for name, values in run.money.items()}
-    periods["profit"] = (periods["revenue"] - periods["cost_of_sales"] - periods["acquisition_cost"]
-                         - periods["service_cost"] - periods["referral_damage_cost"])
+    periods["profit"] = (periods["revenue"] - periods["cost_of_sales"] + periods["cross_sell_revenue"]
+                         - periods["cross_sell_cost"] - periods["acquisition_cost"] - periods["service_cost"]
+                         - periods["referral_damage_cost"])
     periods.update({name: np.array(values, dtype=np.int64) for name, values in run.counts.items()})
     # profit discounted by calendar year from the start of the run (Hughes' NPV row for a cohort at time 0)
     calendar_year = np.arange(scenario.n_periods) // scenario.periods_per_year + 1

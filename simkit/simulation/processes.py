@@ -21,7 +21,7 @@ from simpy.events import Timeout
 
 from ..stages import Stage
 
-PURCHASE, REFERRAL, DAMAGE = 0, 1, 2
+PURCHASE, REFERRAL, DAMAGE, ADOPTION, CROSS_SELL = 0, 1, 2, 3, 4
 _NEW, _LOYAL, _LOST = Stage.NEW, Stage.LOYAL, Stage.LOST
 _EPS = 1e-9
 
@@ -191,46 +191,66 @@ def next_spell(run, customer):
 def life(run, customer):
     """Whole life of a customer from entry to the end of its story or the horizon.
 
-    Every purchase, referral and referral damage is a timeout at its own
-    time; the spell's purchases are booked when the spell ends (nothing can
-    cut a spell short, so the books are the same as booking each one as it
-    happens, at a fraction of the cost).  ``terms`` of a spell =
-    (orders_per_year, average_order_value, order_value_sd,
-    cost_of_sales_share, service_cost_per_year, referrals_per_year,
-    referral_damage_per_year).
+    Every purchase, referral, referral damage, adoption of the second product
+    and purchase of it is a timeout at its own time; the spell's purchases
+    are booked when the spell ends (nothing can cut a spell short, so the
+    books are the same as booking each one as it happens, at a fraction of
+    the cost).  ``terms`` of a spell = (orders_per_year, average_order_value,
+    order_value_sd, cost_of_sales_share, service_cost_per_year,
+    referrals_per_year, referral_damage_per_year, price_discount,
+    cross_sell_adoption_per_year).
     """
     env = run.env
     rng = run.rng
     log = run.event_rows
+    cross_orders, cross_value, cross_share = run.cross_sell
     spell = first_spell(run, customer)
     while spell is not None:
-        span, (orders, value_mean, value_sd, cost_share, service_rate, referral_rate, damage_rate), cut = spell
+        span, terms, cut = spell
+        orders, value_mean, value_sd, cost_share, service_rate, referral_rate, damage_rate, discount, adoption = terms
         start = env.now
         times = poisson_times(rng, orders, span)
         values = order_values(rng, len(times), value_mean, value_sd)
+        adopt_at = None
+        cross_times = []
+        if adoption > 0.0 and customer.adopted_at != customer.adopted_at:  # NaN: not adopted yet
+            wait = rng.exponential(1.0 / adoption)
+            if wait < span:
+                adopt_at = wait
+        if cross_orders > 0.0 and (adopt_at is not None or customer.adopted_at == customer.adopted_at):
+            begin = adopt_at or 0.0
+            cross_times = [begin + t for t in poisson_times(rng, cross_orders, span - begin)]
         last = 0.0
-        if referral_rate > 0.0 or damage_rate > 0.0 or log is not None:
+        if referral_rate > 0.0 or damage_rate > 0.0 or log is not None or adopt_at is not None or cross_times:
             timeline = [(t, PURCHASE, v) for t, v in zip(times, values)]
             timeline += [(t, REFERRAL, 0.0) for t in poisson_times(rng, referral_rate, span)]
             timeline += [(t, DAMAGE, 0.0) for t in poisson_times(rng, damage_rate, span)]
+            timeline += [(t, CROSS_SELL, cross_value) for t in cross_times]
+            if adopt_at is not None:
+                timeline.append((adopt_at, ADOPTION, 0.0))
             timeline.sort()
             for offset, kind, value in timeline:
                 yield Timeout(env, offset - last)
                 last = offset
-                if kind == PURCHASE:
+                if kind == PURCHASE or kind == CROSS_SELL:
                     if log is not None:
-                        run.log(customer, "purchase", customer.stage, value)
+                        run.log(customer, "purchase" if kind == PURCHASE else "cross_sell", customer.stage, value)
                 elif kind == REFERRAL:
                     run.referral(customer)
-                else:
+                elif kind == DAMAGE:
                     run.referral_damage(customer)
+                else:
+                    run.adopt(customer)
         else:
             for offset in times:
                 yield Timeout(env, offset - last)
                 last = offset
         yield Timeout(env, span - last)
         if times:
-            run.book_purchases(customer, start, times, values, cost_share)
+            run.book_purchases(customer, start, times, values, cost_share, discount)
+        if cross_times:
+            run.book_purchases(customer, start, cross_times, [cross_value] * len(cross_times), cross_share,
+                               0.0, cross_sell=True)
         run.end_spell(customer, start, start + span, service_rate)
         spell = None if cut else next_spell(run, customer)
     run.finish(customer)
