@@ -287,5 +287,8 @@ def plot_profit_parts(ledger, ax=None, per_customer: bool = True, **kwargs):
         ax.axhline(0, color="black", linewidth=0.8)
         ax.set_ylabel("yuan per customer" if per_customer else "yuan")
         ax.set_title(label("Lifetime profit = total profit - total investment", "客户生命周期利润"))
-        ax.tick_params(axis="x", labelrotation=30)
+        for tick in ax.get_xticklabels():
+            tick.set_rotation(30)
+            tick.set_horizontalalignment("right")
+        ax.margins(y=0.12)
     return ax

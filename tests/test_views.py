@@ -1,5 +1,7 @@
 """Plots and widgets: thin views that build headless and never raise on an edge value."""
 
+from pathlib import Path
+
 import matplotlib
 import numpy as np
 import pytest
@@ -145,3 +147,30 @@ def test_profit_by_stage_plot_shows_the_simulated_inverted_u(result):
     heights = [bar.get_height() for bar in ax.patches]
     assert heights == pytest.approx(list(result.profit_per_customer_year().values()))
     assert heights.index(max(heights)) == simkit.Stage.LOYAL   # highest in stability (稳定期)
+
+
+def test_lifecycle_dashboard_runs_compares_refuses_and_exports(tmp_path, monkeypatch):
+    pytest.importorskip("ipywidgets")
+    from simkit.widgets import COMPARISONS, lifecycle_dashboard
+
+    monkeypatch.chdir(tmp_path)
+    small = simkit.load_scenario("lifecycle_textbook").updated({"arrivals.cohort_size": 150,
+                                                                "arrivals.prospects_per_year": 40, "horizon": 24})
+    board = lifecycle_dashboard(small, comparison=next(iter(COMPARISONS)))
+    assert board.result is not None and board.compared is not None
+    assert "people entered" in board.message.value and "(<b>" in board.message.value
+    parts = board.result.ledger.profit_parts()
+    waterfall = [bar.get_height() for bar in board.axes[2].patches]
+    assert waterfall[-1] == pytest.approx(parts["lifetime_profit"].sum()
+                                          / np.sum(~np.isnan(board.result.ledger["entered_new"])))
+    assert all(getattr(c, "continuous_update", False) is False for c in board.controls.values()
+               if hasattr(c, "continuous_update"))
+    board.controls["stages.loyal.orders_per_year"].value = 0.0     # an edge value: runs
+    assert board.result.scenario.stages.loyal.orders_per_year == 0.0
+    board.controls["seed"].value = -5                              # refused with a message
+    assert "Not run" in board.message.value and "seed: got -5" in board.message.value
+    board.controls["seed"].value = 3
+    assert Path(board.export_png()).stat().st_size > 1000
+    assert sorted(Path(p).name for p in board.export_csv()) == ["ledger.csv", "periods.csv"]
+    board.preset.value = "lifecycle_basic"
+    assert board.result.scenario.name == "lifecycle_basic"
