@@ -19,7 +19,8 @@ import numpy as np
 from .stages import ACTIVE_STAGES, Stage
 
 __all__ = ["clv", "conversion_probability", "discount_rate", "discounted_clv", "expected_stage_visits",
-           "expected_stage_years", "group_lifetime", "survivors"]
+           "expected_stage_years", "funnel_expected", "group_lifetime", "leads_needed", "prospect_temperature",
+           "survivors"]
 
 
 def group_lifetime(churn_rate: float) -> float:
@@ -57,6 +58,8 @@ def _chain(scenario):
         for target, probability in scenario.stages[stage].next_stage.items():
             if target in index:
                 q[index[stage], index[target]] = probability
+    if scenario.funnel is not None:  # the funnel decides who leaves the prospect stage as a customer
+        q[index[Stage.PROSPECT], index[Stage.NEW]] = float(np.prod(scenario.funnel.step_probabilities()))
     return q, index[scenario.arrivals.cohort_stage]
 
 
@@ -87,6 +90,9 @@ def expected_stage_years(scenario) -> dict:
     years = {}
     for stage, count in visits.items():
         mean = scenario.stages[stage].mean_duration_years
+        if stage is Stage.PROSPECT and scenario.funnel is not None:
+            reach = funnel_expected(scenario.funnel, 1.0)
+            mean = sum(r * d for r, d in zip(list(reach.values())[:-1], scenario.funnel.mean_duration_years))
         if count == 0:
             years[stage] = 0.0
         elif mean is None or math.isinf(count):
@@ -100,6 +106,8 @@ def conversion_probability(scenario) -> float:
     """Probability that a person entering the scenario becomes a customer (reaches NEW)."""
     if scenario.arrivals.cohort_stage is Stage.NEW:
         return 1.0
+    if scenario.funnel is not None:
+        return float(np.prod(scenario.funnel.step_probabilities()))
     prospect = scenario.stages.prospect
     if prospect.mean_duration_years is None:
         return 0.0
@@ -169,3 +177,58 @@ def _purchase_rate(purchases_per_year, years_between_purchases) -> float:
 def _non_negative(name: str, value) -> None:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
         raise ValueError(f"{name}: got {value!r}, expected a finite number >= 0")
+
+
+# ---------------------------------------------------------------- the sales funnel (§7) and prospects (§6)
+def funnel_expected(funnel, leads: float) -> dict:
+    """Expected number of ``leads`` that reach each funnel stage, and that become customers.
+
+    >>> from simkit.scenario import Funnel
+    >>> {k: round(v) for k, v in funnel_expected(Funnel(), 1000).items()}
+    {'leads': 1000, 'prospect': 500, 'opportunity': 250, 'pipeline': 100, 'upside': 83, 'committed': 71, 'customers': 50}
+    """
+    from .scenario import FUNNEL_STAGES
+
+    _non_negative("leads", leads)
+    counts = {}
+    reached = float(leads)
+    for name, step in zip(FUNNEL_STAGES, (1.0, *funnel.step_probabilities()[:-1])):
+        reached *= step
+        counts[name] = reached
+    counts["customers"] = reached * funnel.step_probabilities()[-1]
+    return counts
+
+
+def leads_needed(funnel, customers: float) -> float:
+    """Leads a firm must find to win ``customers`` new customers: customers / (qualification x w(prospect)).
+
+    >>> from simkit.scenario import Funnel
+    >>> leads_needed(Funnel(), 100)
+    2000.0
+    """
+    _non_negative("customers", customers)
+    rate = funnel.lead_qualification * funnel.win_probability[0]
+    if rate == 0:
+        raise ValueError("funnel: lead_qualification is 0, so no lead ever becomes a customer")
+    return customers / rate
+
+
+#: Prospects by time from entry to first order (seed 001): hot within a month, warm within three.
+TEMPERATURE_LIMITS_YEARS = {"hot": 1 / 12, "warm": 3 / 12}
+
+
+def prospect_temperature(time_to_first_order_years) -> list:
+    """'hot' (热客, within 1 month), 'warm' (暖客, within 3 months) or 'cold' (冷客, later or never).
+
+    >>> prospect_temperature([0.05, 0.2, 0.5, float("nan")])
+    ['hot', 'warm', 'cold', 'cold']
+    """
+    out = []
+    for years in time_to_first_order_years:
+        if years <= TEMPERATURE_LIMITS_YEARS["hot"]:
+            out.append("hot")
+        elif years <= TEMPERATURE_LIMITS_YEARS["warm"]:
+            out.append("warm")
+        else:
+            out.append("cold")  # includes NaN: never ordered
+    return out

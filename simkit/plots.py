@@ -20,7 +20,8 @@ import numpy as np
 
 from .stages import ACTIVE_STAGES, Stage
 
-__all__ = ["STAGE_COLORS", "label", "new_figure", "plot_churn", "plot_cumulative_npv", "plot_ltv_histogram",
+__all__ = ["STAGE_COLORS", "label", "new_figure", "plot_churn", "plot_cumulative_npv", "plot_funnel",
+           "plot_ltv_histogram",
            "plot_period_money", "plot_profit_by_stage", "plot_profit_parts", "plot_sensitivity", "plot_stage_counts",
            "plot_tenure"]
 
@@ -291,4 +292,35 @@ def plot_profit_parts(ledger, ax=None, per_customer: bool = True, **kwargs):
             tick.set_rotation(30)
             tick.set_horizontalalignment("right")
         ax.margins(y=0.12)
+    return ax
+
+
+def plot_funnel(result, ax=None, **kwargs):
+    """The sales funnel (销售漏斗, §7): prospects that reached each stage, simulated against expected."""
+    from .formulas import funnel_expected
+    from .scenario import FUNNEL_STAGES
+
+    funnel = result.scenario.funnel
+    if funnel is None or result.ledger is None:
+        raise ValueError("result: needs a scenario with a funnel and a ledger (run_simulation(..., ledger=True))")
+    ax = _axes(ax)
+    ledger = result.ledger
+    leads = ledger["funnel_reached"] >= 0
+    reached = np.bincount(ledger["funnel_reached"][leads], minlength=6)[::-1].cumsum()[::-1]
+    won = int(np.sum(leads & ~np.isnan(ledger["entered_new"])))
+    expected = list(funnel_expected(funnel, int(leads.sum())).values())
+    names = [*FUNNEL_STAGES, "customers"]
+    y = np.arange(len(names))[::-1]
+    simulated = [*reached.tolist(), won]
+    with _fonts():
+        ax.barh(y, simulated, color="#9ecae1", label="simulated", **kwargs)
+        ax.plot(expected, y, "o", color="black", label="expected")
+        for yy, value in zip(y, simulated):
+            ax.annotate(f"{value:,}", (value, yy), xytext=(4, 0), textcoords="offset points", va="center",
+                        fontsize="small")
+        ax.set_yticks(y, names)
+        ax.set_xlabel("prospects who reached the stage")
+        ax.set_title(label("Sales funnel", "销售漏斗"))
+        ax.legend(fontsize="small", frameon=False, loc="lower right")
+        ax.margins(x=0.15)
     return ax

@@ -191,7 +191,9 @@ class Ledger(_Columns):
     stream, 2 referral, 3 replacement of a lost customer; ``referred_by`` the
     referrer's id (-1: none).  ``revenue`` is net of price discounts;
     ``adopted_second_product`` is when the customer became a new customer of
-    a new business (NaN: never).  See :meth:`profit_parts`.
+    a new business (NaN: never); ``funnel_reached`` the deepest step of the
+    sales funnel (0 leads ... 5 committed; -1 without a funnel);
+    ``first_purchase`` the time of the first order.  See :meth:`profit_parts`.
     """
 
     columns = (
@@ -204,7 +206,7 @@ class Ledger(_Columns):
         ("profit", float), ("lifetime_value", float), ("n_referrals", np.int64),
         ("n_prospects_lost", np.int64), ("price_discounts", float), ("cross_sell_revenue", float),
         ("cross_sell_cost", float), ("adopted_second_product", float), ("cost_savings", float),
-        ("referred_by", np.int64),
+        ("referred_by", np.int64), ("funnel_reached", np.int8), ("first_purchase", float),
     )
 
     @classmethod

@@ -44,6 +44,8 @@ from .stages import Stage
 __all__ = [
     "Arrivals",
     "CrossSell",
+    "FUNNEL_STAGES",
+    "Funnel",
     "Discounting",
     "Scenario",
     "StageParams",
@@ -84,7 +86,7 @@ class _Number:
 
         kind = "a whole number" if self.integer else "a number"
         if (self.low, self.high) == (0.0, 1.0) and not self.integer:
-            text = "a fraction in [0, 1]"
+            text = f"a fraction in {'(' if self.low_open else '['}0, 1]"
         elif math.isinf(self.high):
             text = f"{kind} {'>' if self.low_open else '>='} {show(self.low)}"
             if not self.integer:
@@ -182,11 +184,12 @@ def field_info(cls, name: str) -> dict:
 def scenario_reference() -> str:
     """Every field a scenario file may hold, as a Markdown table (the README's reference)."""
     sections = [("", Scenario), ("arrivals.", Arrivals), ("stages.<stage>.", StageParams),
-                ("tenure.", TenureSchedule), ("cross_sell.", CrossSell), ("discounting.", Discounting)]
+                ("tenure.", TenureSchedule), ("cross_sell.", CrossSell), ("funnel.", Funnel),
+                ("discounting.", Discounting)]
     lines = ["| field | default | allowed | unit | meaning |", "|---|---|---|---|---|"]
     for prefix, cls in sections:
         for f in dataclasses.fields(cls):
-            if f.name in ("arrivals", "stages", "tenure", "discounting", "cross_sell"):
+            if f.name in ("arrivals", "stages", "tenure", "discounting", "cross_sell", "funnel"):
                 continue
             rule = f.metadata.get("rule")
             if f.name == "horizon":
@@ -201,6 +204,8 @@ def scenario_reference() -> str:
                 allowed = rule.describe() if rule else ""
             if cls is TenureSchedule and f.name != "other_costs_per_year":
                 allowed = f"list, one per tenure year: {allowed}"
+            if cls is Funnel and f.name != "lead_qualification":
+                allowed = f"list, one per funnel stage: {allowed}"
             if f.default is not dataclasses.MISSING:
                 default = "(none)" if f.default is None else repr(f.default)
             else:
@@ -360,6 +365,37 @@ class TenureSchedule:
         return row["service_cost_per_year"] + sum(row["other_costs_per_year"].values())
 
 
+FUNNEL_STAGES = ("leads", "prospect", "opportunity", "pipeline", "upside", "committed")
+
+
+@dataclass(frozen=True)
+class Funnel:
+    """The prospect stage as a sales funnel (销售漏斗, textbook §7).
+
+    Leads (导引) -> prospect (潜在机会) -> opportunity (机会) -> pipeline (评估中) ->
+    upside (高可能) -> committed (承诺).  ``win_probability`` gives, for the five
+    stages after leads, the chance that a prospect there becomes a customer
+    (the textbook's 10, 20, 50, 60, 70 %); so a prospect moves on from stage
+    s with probability w(s) / w(s + 1), and a committed one buys with w(committed).
+    A lead becomes a prospect with probability ``lead_qualification``.
+    Each funnel stage lasts ``mean_duration_years`` (exponential) on average.
+    """
+
+    win_probability: tuple = _field((0.10, 0.20, 0.50, 0.60, 0.70), _Number(0.0, 1.0, low_open=True),
+                                    "probability", "chance of winning a prospect in each stage after leads "
+                                    "(prospect, opportunity, pipeline, upside, committed)", "赢单概率 (§7)")
+    mean_duration_years: tuple = _field((0.02, 0.04, 0.04, 0.04, 0.02, 0.02), _Number(0.0, 10.0, low_open=True),
+                                        "years", "mean time in each funnel stage (leads ... committed)")
+    lead_qualification: float = _field(0.5, FRACTION, "share of leads",
+                                       "leads that turn out to be prospects (M.A.N.: money, authority, need)",
+                                       "资格认定 (§6)", slider=(0, 1))
+
+    def step_probabilities(self) -> tuple:
+        """Probability of moving on from each funnel stage (leads ... upside), then of winning from committed."""
+        w = self.win_probability
+        return (self.lead_qualification, *(w[i] / w[i + 1] for i in range(4)), w[4])
+
+
 @dataclass(frozen=True)
 class CrossSell:
     """The firm's second product, bought by customers who adopted it (associated profit, 关联利润, §1)."""
@@ -427,6 +463,9 @@ class Scenario:
         Interest rate, risk factor and payment delay (§4).
     cross_sell : CrossSell or mapping
         The second product adopters buy (stage field ``cross_sell_adoption_per_year``).
+    funnel : Funnel or mapping, optional
+        The prospect stage as a sales funnel (§7); replaces the prospect
+        stage's ``mean_duration_years`` and ``next_stage``.
 
     Raises
     ------
@@ -444,6 +483,7 @@ class Scenario:
     stages: Stages = field(default_factory=Stages)
     tenure: TenureSchedule | None = None
     cross_sell: CrossSell = field(default_factory=CrossSell)
+    funnel: Funnel | None = None
     discounting: Discounting = field(default_factory=Discounting)
 
     def __post_init__(self):
@@ -700,19 +740,19 @@ def _check_spread(path: str, index: str, mean, sd, problems: list[str]):
                         f"average_order_value{index} ({mean:g}); with an average of 0 the spread is ignored")
 
 
-def _tenure_list(path: str, value, rule, n_years: int | None, problems: list[str]) -> tuple | None:
-    """One row of a tenure table: a list with one checked value per year."""
+def _tenure_list(path: str, value, rule, n_years: int | None, problems: list[str],
+                 per: str = "tenure year", like: str = "like tenure.retention_rate") -> tuple | None:
+    """One row of a table: a list with one checked value per tenure year (or per funnel stage)."""
     if isinstance(value, (str, bytes, Mapping)) or not hasattr(value, "__len__") or not hasattr(value, "__iter__"):
-        problems.append(f"{path}: got {_show(value)}, expected a list with one value per tenure year "
+        problems.append(f"{path}: got {_show(value)}, expected a list with one value per {per} "
                         f"({rule.describe()})")
         return None
     items = list(value)
     if not 1 <= len(items) <= MAX_HORIZON_YEARS:
-        problems.append(f"{path}: got {len(items)} values, expected 1 to {MAX_HORIZON_YEARS} (one per year)")
+        problems.append(f"{path}: got {len(items)} values, expected 1 to {MAX_HORIZON_YEARS} (one per {per})")
         return None
     if n_years is not None and len(items) != n_years:
-        problems.append(f"{path}: got {len(items)} years, expected {n_years} like tenure.retention_rate; "
-                        "every row of the table needs one value per year")
+        problems.append(f"{path}: got {len(items)} values, expected {n_years} ({like}), one per {per}")
         return None
     checked = tuple(rule.check(f"{path}[{i}]", item, problems) for i, item in enumerate(items))
     return None if None in checked else checked
@@ -813,4 +853,29 @@ def _check_scenario(scenario: Scenario, problems: list[str]) -> dict:
 
     if tenure is not None:
         values["tenure"] = _check_tenure(tenure, problems)
+    if scenario.funnel is not None:
+        values["funnel"] = _check_funnel(_as_part(Funnel, scenario.funnel, "funnel", problems), stages, problems)
     return values
+
+
+def _check_funnel(funnel, stages, problems: list[str]):
+    if funnel is None:
+        return None
+    clean = {"lead_qualification": FRACTION.check("funnel.lead_qualification", funnel.lead_qualification, problems)}
+    for name, count in (("win_probability", 5), ("mean_duration_years", 6)):
+        rule = next(f.metadata["rule"] for f in dataclasses.fields(Funnel) if f.name == name)
+        stages_named = ", ".join(FUNNEL_STAGES[6 - count:])
+        clean[name] = _tenure_list(f"funnel.{name}", getattr(funnel, name), rule, count, problems,
+                                   per="funnel stage", like=stages_named)
+    wins = clean["win_probability"]
+    if wins is not None and any(later < earlier for earlier, later in zip(wins, wins[1:])):
+        problems.append(f"funnel.win_probability: got {list(wins)}, expected chances that do not fall from "
+                        f"one stage to the next ({', '.join(FUNNEL_STAGES[1:])})")
+    if stages is not None and isinstance(stages, Stages):
+        prospect = stages.prospect if isinstance(stages.prospect, StageParams) else None
+        if prospect is not None and (prospect.mean_duration_years is not None or prospect.next_stage):
+            problems.append("stages.prospect: mean_duration_years and next_stage are set by the funnel when one "
+                            "is given; remove them or remove funnel")
+    if None in clean.values():
+        return None
+    return Funnel(**clean)

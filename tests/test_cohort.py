@@ -160,8 +160,8 @@ def test_outputs(textbook, tmp_path):
 @pytest.mark.parametrize("changes, message", [
     ({"tenure.retention_rate": [0.6, 1.2, 0.8]}, r"tenure\.retention_rate\[1\]: got 1\.2"),
     ({"tenure.orders_per_year": [1.6, -2.6, 3.2]}, r"tenure\.orders_per_year\[1\]: got -2\.6"),
-    ({"tenure.average_order_value": [100, 112]}, r"tenure\.average_order_value: got 2 years, expected 3"),
-    ({"tenure.other_costs_per_year": {"database": [1, 2]}}, r"tenure\.other_costs_per_year\.database: got 2 years"),
+    ({"tenure.average_order_value": [100, 112]}, r"tenure\.average_order_value: got 2 values, expected 3"),
+    ({"tenure.other_costs_per_year": {"database": [1, 2]}}, r"tenure\.other_costs_per_year\.database: got 2 values"),
     ({"tenure.referral_incentive": [-1, 0, 0]}, r"tenure\.referral_incentive\[0\]: got -1"),
 ])
 def test_bad_tables_are_refused_with_the_row_and_year(changes, message):

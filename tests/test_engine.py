@@ -446,3 +446,34 @@ def test_waterfall_plot_of_the_parts(with_parts):
     parts = with_parts.ledger.profit_parts()
     assert heights[-1] == pytest.approx(parts["lifetime_profit"].sum())
     assert sum(heights[:-1]) == pytest.approx(heights[-1])
+
+
+# ------------------------------------------------------------- the sales funnel (§7)
+def test_the_funnel_moves_prospects_as_the_win_probabilities_say():
+    """How many leads reach each funnel stage, against leads x qualification x w(prospect) / w(stage)."""
+    n = 20_000
+    scenario = simkit.load_scenario("sales_funnel").updated({"arrivals.cohort_size": n})
+    result = run_simulation(scenario)
+    reached = np.bincount(result.ledger["funnel_reached"], minlength=6)
+    at_least = reached[::-1].cumsum()[::-1]          # reached stage s or deeper
+    # by hand: half the leads qualify; then 10 % of prospects win, 20 % of opportunities, ...
+    expected = [n, n * 0.5, n * 0.5 * 0.10 / 0.20, n * 0.5 * 0.10 / 0.50, n * 0.5 * 0.10 / 0.60,
+                n * 0.5 * 0.10 / 0.70]
+    assert list(simkit.formulas.funnel_expected(scenario.funnel, n).values())[:6] == pytest.approx(expected)
+    for stage, (count, mean) in enumerate(zip(at_least, expected)):
+        p = mean / n
+        assert abs(count - mean) <= Z * math.sqrt(n * p * (1 - p)) + 1e-9, stage
+    won = result.periods["n_acquired"].sum()
+    assert abs(won - n * 0.05) < Z * math.sqrt(n * 0.05 * 0.95)
+    assert simkit.formulas.leads_needed(scenario.funnel, 100) == 100 / (0.5 * 0.10)
+
+
+def test_prospects_by_time_to_first_order():
+    scenario = simkit.load_scenario("sales_funnel")
+    ledger = run_simulation(scenario).ledger
+    converted = ~np.isnan(ledger["entered_new"])
+    waited = ledger["first_purchase"][converted] - ledger["entry_time"][converted]
+    assert np.all((waited >= ledger["entered_new"][converted] - ledger["entry_time"][converted]) | np.isnan(waited))
+    classes = simkit.formulas.prospect_temperature(waited)
+    expected = ["hot" if w <= 1 / 12 else "warm" if w <= 3 / 12 else "cold" for w in np.nan_to_num(waited, nan=9)]
+    assert classes == expected and set(classes) >= {"hot", "warm", "cold"}

@@ -135,6 +135,9 @@ BROKEN = [
     ("stages.loyal.cross_sell_adoption_per_year", -1, r"stages\.loyal\.cross_sell_adoption_per_year: got -1"),
     ("cross_sell.orders_per_year", -1, r"cross_sell\.orders_per_year: got -1"),
     ("cross_sell.colour", "red", r"cross_sell\.colour: unknown key"),
+    ("funnel.win_probability", [0.1, 0.5, 0.2, 0.6, 0.7], r"funnel\.win_probability: got \[0\.1, 0\.5, 0\.2, 0\.6, 0\.7\], expected chances that do not fall"),
+    ("funnel.mean_duration_years", [0.1, 0.1], r"funnel\.mean_duration_years: got 2 values, expected 6 \(leads, prospect"),
+    ("funnel.lead_qualification", 2, r"funnel\.lead_qualification: got 2, expected a fraction in \[0, 1\]"),
     ("discounting.interest_rate", 8, r"discounting\.interest_rate: got 8, expected a fraction in \[0, 1\]"),
     ("discounting.risk_factor", -2, r"discounting\.risk_factor: got -2"),
 ]
@@ -173,7 +176,7 @@ def test_keyword_construction_is_checked_too():
 def test_tenure_rules(cohort):
     data = cohort.to_dict()
     data["tenure"]["orders_per_year"] = [1.0, 2.0]
-    with pytest.raises(ScenarioError, match=r"tenure\.orders_per_year: got 2 years, expected 3"):
+    with pytest.raises(ScenarioError, match=r"tenure\.orders_per_year: got 2 values, expected 3"):
         Scenario.from_dict(data)
     data = cohort.to_dict()
     data["tenure"]["retention_rate"] = [0.6, 1.7, 0.8]
@@ -279,3 +282,14 @@ def test_toml_is_written_as_a_person_writes_it(cohort):
     assert "retention_rate = [0.6, 0.7, 0.8]" in text
     assert "[stages]" not in text   # a tenure scenario has no stage tables to show
     assert Scenario.from_text(text) == cohort
+
+
+def test_a_funnel_replaces_the_prospect_stage_rules(valid_dict):
+    data = copy.deepcopy(valid_dict)
+    data["funnel"] = {}
+    with pytest.raises(ScenarioError, match="stages.prospect: mean_duration_years and next_stage are set by the funnel"):
+        Scenario.from_dict(data)
+    del data["stages"]["prospect"]
+    scenario = Scenario.from_dict(data)
+    assert scenario.funnel.step_probabilities() == pytest.approx((0.5, 0.5, 0.4, 0.5 / 0.6, 0.6 / 0.7, 0.7))
+    assert simkit.formulas.conversion_probability(scenario) == pytest.approx(0.5 * 0.10)

@@ -174,3 +174,13 @@ def test_lifecycle_dashboard_runs_compares_refuses_and_exports(tmp_path, monkeyp
     assert sorted(Path(p).name for p in board.export_csv()) == ["ledger.csv", "periods.csv"]
     board.preset.value = "lifecycle_basic"
     assert board.result.scenario.name == "lifecycle_basic"
+
+
+def test_funnel_plot():
+    funnel = simkit.run_simulation(simkit.load_scenario("sales_funnel"))
+    ax = plots.plot_funnel(funnel)
+    widths = [bar.get_width() for bar in ax.patches]
+    assert widths[0] == 2000 and widths == sorted(widths, reverse=True)
+    assert widths[-1] == funnel.periods["n_acquired"].sum()
+    with pytest.raises(ValueError, match="needs a scenario with a funnel"):
+        plots.plot_funnel(simkit.run_simulation(simkit.load_scenario("firm_a")))

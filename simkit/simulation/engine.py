@@ -54,7 +54,7 @@ class _Customer:
                  "n_purchases", "revenue", "cost_of_sales", "acquisition_cost", "service_cost",
                  "referral_damage_cost", "value", "n_referrals", "n_damage", "exit_time", "tenure_year",
                  "price_discounts", "cross_sell_revenue", "cross_sell_cost", "adopted_at", "cost_savings",
-                 "referred_by")
+                 "referred_by", "funnel_stage", "first_purchase")
 
     def __init__(self, customer_id: int, source: int, now: float, stage: Stage):
         self.id = customer_id
@@ -82,6 +82,8 @@ class _Customer:
         self.adopted_at = _NAN
         self.cost_savings = 0.0
         self.referred_by = -1
+        self.funnel_stage = 0 if stage is Stage.PROSPECT else -1  # step of the sales funnel reached
+        self.first_purchase = _NAN
 
 
 class _Run:
@@ -121,6 +123,9 @@ class _Run:
                  t.referral_rate[i], t.referral_incentive[i])
                 for i in range(t.n_years)]
         self.replace_lost = scenario.arrivals.replace_lost
+        # the sales funnel: (probability of moving on from each step, mean years in each step)
+        funnel = scenario.funnel
+        self.funnel = None if funnel is None else (funnel.step_probabilities(), funnel.mean_duration_years)
         cross = scenario.cross_sell
         self.cross_sell = (cross.orders_per_year, cross.average_order_value, cross.cost_of_sales_share)
         # the yardstick of cost savings (成本节约): what a new customer costs to serve per year
@@ -280,6 +285,8 @@ class _Run:
             revenue_by_period, cost_by_period, count_by_period = (
                 self.money["cross_sell_revenue"], self.money["cross_sell_cost"], self.counts["n_cross_sell"])
         else:
+            if not customer.n_purchases:
+                customer.first_purchase = start + times[0]
             customer.n_purchases += n
             customer.revenue += revenue
             customer.cost_of_sales += cost
@@ -443,7 +450,8 @@ class _Run:
                  c.entered[_I_DECLINE], c.exit_time, int(c.stage), *c.years_in, c.n_purchases,
                  c.revenue, c.cost_of_sales, c.acquisition_cost, c.service_cost, c.referral_damage_cost,
                  profit, c.value, c.n_referrals, c.n_damage, c.price_discounts, c.cross_sell_revenue,
-                 c.cross_sell_cost, c.adopted_at, c.cost_savings, c.referred_by))
+                 c.cross_sell_cost, c.adopted_at, c.cost_savings, c.referred_by,
+                 c.funnel_stage if self.funnel is not None else -1, c.first_purchase))
 
 
 def run_simulation(scenario: Scenario, *, seed: int | None = None, n_customers: int | None = None,

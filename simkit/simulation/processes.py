@@ -122,6 +122,9 @@ def _spell_length(run, duration: float) -> tuple[float, bool]:
 def _stage_spell(run, customer):
     """The spell of a customer who just entered its stage (stage model, §1)."""
     rule = run.stage_rules[customer.stage]
+    if run.funnel is not None and customer.stage is Stage.PROSPECT:  # a step of the sales funnel
+        span, cut = _spell_length(run, run.rng.exponential(run.funnel[1][customer.funnel_stage]))
+        return span, rule.terms, cut
     if rule.mean_years is None:
         duration = math.inf
     elif rule.fixed:
@@ -167,7 +170,16 @@ def next_spell(run, customer):
         run.tenure_referrals(customer)
         return _tenure_spell(run, customer)
     rule = run.stage_rules[customer.stage]
-    if len(rule.targets) == 1:
+    if run.funnel is not None and customer.stage is Stage.PROSPECT:
+        steps = run.funnel[0]
+        if rng.uniform() >= steps[customer.funnel_stage]:
+            target = Stage.UNCONVERTED
+        elif customer.funnel_stage < len(steps) - 1:
+            customer.funnel_stage += 1  # one step further down the funnel, still a prospect
+            return _stage_spell(run, customer)
+        else:
+            target = Stage.NEW
+    elif len(rule.targets) == 1:
         target = rule.targets[0]
     else:
         draw = rng.uniform()
