@@ -270,8 +270,8 @@ class EventLog(_Columns):
 
 PERIOD_MONEY = ("revenue", "cost_of_sales", "cross_sell_revenue", "cross_sell_cost", "price_discounts",
                 "acquisition_cost", "service_cost", "referral_damage_cost", "profit", "discounted_profit")
-PERIOD_COUNTS = ("n_arrived", "n_acquired", "n_lost", "n_unconverted", "n_referred", "n_purchases",
-                 "n_prospects_lost", "n_adopted", "n_cross_sell")
+PERIOD_COUNTS = ("n_arrived", "n_acquired", "n_promoted", "n_declined", "n_lost", "n_unconverted", "n_referred",
+                 "n_purchases", "n_prospects_lost", "n_adopted", "n_cross_sell")
 
 
 @dataclass(frozen=True)
@@ -291,7 +291,8 @@ class SimulationResult:
     periods : dict of ndarray
         Per period: revenue, cost_of_sales, acquisition_cost, service_cost,
         referral_damage_cost, profit, discounted_profit (yuan; discounted
-        by calendar year from the start) and the counts n_arrived,
+        by calendar year from the start) and the counts n_arrived, n_promoted
+        (moves to loyal), n_declined (moves to decline),
         n_acquired, n_lost, n_unconverted, n_referred, n_purchases,
         n_prospects_lost.
     stage_years, stage_profit : ndarray, shape (n_periods, 4)
@@ -398,6 +399,14 @@ class SimulationResult:
         if self.events is not None:
             written.append(self.events.to_csv(directory / "events.csv"))
         return written
+
+    def flows_table(self) -> str:
+        """Moves between stages in each period: acquired, promoted to loyal, declined, lost, unconverted."""
+        names = ("n_arrived", "n_acquired", "n_promoted", "n_declined", "n_lost", "n_unconverted", "n_adopted")
+        rows = [[k + 1, *(int(self.periods[name][k]) for name in names)] for k in range(len(self.period_end_years))]
+        headers = [self.scenario.time_unit, "entered", "acquired", "to loyal", "to decline", "lost", "unconverted",
+                   "second product"]
+        return format_table(headers, rows, f"{self.scenario.name}: moves between stages per {self.scenario.time_unit}")
 
     def summary(self) -> str:
         """A readable per-period table with the lifetime-value line under it."""

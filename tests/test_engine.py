@@ -73,6 +73,17 @@ def test_ledger_totals_match_the_period_totals(lifecycle):
     np.testing.assert_allclose(spent, until - ledger["entry_time"], atol=1e-9)
 
 
+def test_flows_between_stages_match_the_event_log(lifecycle):
+    """Acquired, promoted (to loyal), declined and lost per period, counted from the event log alone."""
+    result = run_simulation(lifecycle, event_log=True)
+    events = result.events
+    moves = events["event"] == "move"
+    for stage, name in (("loyal", "n_promoted"), ("decline", "n_declined"), ("lost", "n_lost")):
+        times = events["time"][moves & (events["stage"] == stage)]
+        per_period = np.bincount(np.maximum(np.ceil(times - 1e-9).astype(int) - 1, 0), minlength=lifecycle.horizon)
+        assert per_period.tolist() == result.periods[name].tolist(), name
+
+
 def test_without_ledger_and_log_only_running_tallies_remain(lifecycle):
     lean = run_simulation(lifecycle, ledger=False)
     full = run_simulation(lifecycle, event_log=True)

@@ -28,7 +28,8 @@ __all__ = ["replicate", "run_simulation"]
 
 SOURCE_COHORT, SOURCE_STREAM, SOURCE_REFERRAL, SOURCE_REPLACEMENT = 0, 1, 2, 3
 N_STATES = len(Stage)
-_NEW, _LOST, _UNCONVERTED = Stage.NEW, Stage.LOST, Stage.UNCONVERTED  # module constants: the hot path
+_NEW, _LOYAL, _DECLINE = Stage.NEW, Stage.LOYAL, Stage.DECLINE  # module constants: the hot path
+_LOST, _UNCONVERTED = Stage.LOST, Stage.UNCONVERTED
 _I_NEW, _I_LOYAL, _I_DECLINE = int(Stage.NEW), int(Stage.LOYAL), int(Stage.DECLINE)
 _NAN = math.nan
 
@@ -137,7 +138,7 @@ class _Run:
                        "cross_sell_revenue", "cross_sell_cost", "price_discounts")}
         self.counts = {name: [0] * n for name in
                        ("n_arrived", "n_acquired", "n_lost", "n_unconverted", "n_referred", "n_purchases",
-                        "n_prospects_lost", "n_adopted", "n_cross_sell")}
+                        "n_prospects_lost", "n_adopted", "n_cross_sell", "n_promoted", "n_declined")}
         # the lists a purchase touches, held directly (the hot path)
         self._revenue = self.money["revenue"]
         self._cost_of_sales = self.money["cost_of_sales"]
@@ -258,7 +259,11 @@ class _Run:
         customer.stage_since = now
         if self.event_rows is not None:
             self.log(customer, "move", target)
-        if target is _LOST:
+        if target is _LOYAL:
+            self.counts["n_promoted"][k] += 1
+        elif target is _DECLINE:
+            self.counts["n_declined"][k] += 1
+        elif target is _LOST:
             self.counts["n_lost"][k] += 1
             customer.exit_time = now
             if self.replace_lost:
