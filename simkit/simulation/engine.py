@@ -123,6 +123,7 @@ class _Run:
                         t.cost_of_sales_share[i], t.yearly_cost_per_customer(i + 1), 0.0, 0.0),
                  t.referral_rate[i], t.referral_incentive[i])
                 for i in range(t.n_years)]
+        self.tenure_refers = self.tenure_rows is not None and any(row[2] > 0 for row in self.tenure_rows)
         self.replace_lost = scenario.arrivals.replace_lost
         # the sales funnel: (probability of moving on from each step, mean years in each step)
         funnel = scenario.funnel
@@ -281,35 +282,39 @@ class _Run:
         """
         n = len(times)
         listed = sum(values)
-        revenue = listed * (1.0 - discount)
+        revenue = listed * (1.0 - discount) if discount else listed
         cost = listed * cost_share
         margin = revenue - cost
         if cross_sell:
             customer.cross_sell_revenue += revenue
             customer.cross_sell_cost += cost
-            revenue_by_period, cost_by_period, count_by_period = (
-                self.money["cross_sell_revenue"], self.money["cross_sell_cost"], self.counts["n_cross_sell"])
+            revenue_by_period = self.money["cross_sell_revenue"]
+            cost_by_period = self.money["cross_sell_cost"]
+            count_by_period = self.counts["n_cross_sell"]
         else:
             if not customer.n_purchases:
                 customer.first_purchase = start + times[0]
             customer.n_purchases += n
             customer.revenue += revenue
             customer.cost_of_sales += cost
-            customer.price_discounts += listed - revenue
-            revenue_by_period, cost_by_period, count_by_period = (
-                self._revenue, self._cost_of_sales, self._n_purchases)
+            if discount:
+                customer.price_discounts += listed - revenue
+            revenue_by_period = self._revenue
+            cost_by_period = self._cost_of_sales
+            count_by_period = self._n_purchases
         ppy = self.periods_per_year
-        first, final = start + times[0], start + times[-1]
+        first = start + times[0]
+        final = start + times[-1]
         k = math.ceil(first * ppy - 1e-9) - 1
-        stage = customer.stage
         if k >= 0 and k == math.ceil(final * ppy - 1e-9) - 1 and k < self.n_periods:
             revenue_by_period[k] += revenue
             cost_by_period[k] += cost
             count_by_period[k] += n
-            self.stage_profit[k][stage] += margin
+            self.stage_profit[k][customer.stage] += margin
             if discount:
                 self.money["price_discounts"][k] += listed - revenue
         else:
+            stage = customer.stage
             period_of = self.period_of
             for offset, value in zip(times, values):
                 k = period_of(start + offset)
@@ -321,11 +326,11 @@ class _Run:
         entry = customer.entry_time
         year = int(first - entry + 1e-12)
         table = self.inverse_discount
-        last_year = len(self.tenure_profit) - 1
-        if year == int(final - entry + 1e-12) and year < len(table):
+        if year == int(final - entry + 1e-12) and year < len(self.tenure_profit):
             customer.value += margin * table[year]
-            self.tenure_profit[min(year, last_year)] += margin
+            self.tenure_profit[year] += margin
         else:
+            last_year = len(self.tenure_profit) - 1
             unit_margin = 1.0 - discount - cost_share
             discount_of = self._discount
             for offset, value in zip(times, values):

@@ -167,7 +167,8 @@ def next_spell(run, customer):
         customer.tenure_year += 1
         if customer.stage is _NEW:
             run.move(customer, _LOYAL)
-        run.tenure_referrals(customer)
+        if run.tenure_refers:
+            run.tenure_referrals(customer)
         return _tenure_spell(run, customer)
     rule = run.stage_rules[customer.stage]
     if run.funnel is not None and customer.stage is Stage.PROSPECT:
