@@ -111,7 +111,15 @@ except ImportError:  # pragma: no cover - ipywidgets is a dependency; keep impor
     _Base = object
 
 
-class SimulationPanel(_Base):
+class _ScenarioPanel(_Base):
+    """A panel whose controls are scenario fields by dotted path (``self.controls``) over ``self.base``."""
+
+    def current_scenario(self) -> Scenario:
+        """The scenario the controls describe (raises ScenarioError if they break a rule)."""
+        return self.base.updated({path: control.value for path, control in self.controls.items()})
+
+
+class SimulationPanel(_ScenarioPanel):
     """Customers by stage and profit per period, redrawn as the controls change.
 
     Attributes
@@ -151,10 +159,6 @@ class SimulationPanel(_Base):
 
     def _on_change(self, change):
         self.refresh()
-
-    def current_scenario(self) -> Scenario:
-        """The scenario the controls describe (raises ScenarioError if they break a rule)."""
-        return self.base.updated({path: control.value for path, control in self.controls.items()})
 
     def refresh(self):
         """Run the scenario the controls describe and redraw; show a message if it is invalid."""
@@ -390,7 +394,7 @@ COMPARISONS = {
 }
 
 
-class LifecycleDashboard(_Base):
+class LifecycleDashboard(_ScenarioPanel):
     """One panel for the lifecycle lesson: stage parameters, presets, a comparison, exports.
 
     Figures: customers by stage, profit per customer-year by stage (the inverted U),
@@ -478,10 +482,6 @@ class LifecycleDashboard(_Base):
         self._build_controls()
         self._layout()
         self.refresh()
-
-    def current_scenario(self) -> Scenario:
-        """The scenario the controls describe (raises ScenarioError if they break a rule)."""
-        return self.base.updated({path: control.value for path, control in self.controls.items()})
 
     # -- running and drawing -------------------------------------------------
     def refresh(self):
