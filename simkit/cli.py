@@ -8,6 +8,7 @@
     python -m simkit ltv                        the textbook's 10,000-customer LTV table (§4)
     python -m simkit ltv my.toml --csv ltv.csv  the table of your own cohort
     python -m simkit churn                      Firm A / Firm B: churn and group lifetime (§2)
+    python -m simkit pyramid                    the customer pyramid and its move-up (§5)
     python -m simkit exercises build            exercises/ from solutions/ (solution blocks stripped)
 
 Bad arguments or files give a clear message and exit status 2.
@@ -94,12 +95,29 @@ def _cmd_churn(args) -> int:
             try:
                 firms.append(Firm(name, int(customers), float(lost)))
             except ValueError as error:
-                raise ScenarioError(f"--firm: {error}") from None
+                print(f"error: --firm: {error}", file=sys.stderr)
+                return EXIT_BAD_INPUT
     try:
         table = churn_table(firms, acquisition_cost=args.acquisition_cost)
     except ValueError as error:
-        raise ScenarioError(str(error)) from None
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     print(table.to_text())
+    return 0
+
+
+def _cmd_pyramid(args) -> int:
+    from .pyramid import TEXTBOOK_MOVE_UP, TEXTBOOK_TIERS, compare_text, move_up, move_up_share, pyramid_table
+
+    try:
+        moves = TEXTBOOK_MOVE_UP if args.share is None else move_up_share(TEXTBOOK_TIERS, args.share)
+        after = pyramid_table(move_up(TEXTBOOK_TIERS, moves))
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    described = ", ".join(f"{n} {a}->{b}" for (a, b), n in moves.items())
+    print(compare_text(pyramid_table(TEXTBOOK_TIERS), after))
+    print(f"moves: {described}")
     return 0
 
 
@@ -166,6 +184,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--firm", nargs=3, action="append", metavar=("NAME", "CUSTOMERS", "LOST_PER_YEAR"),
                    help="a firm of your own (repeat for several); default: the textbook's Firm A and B")
     p.set_defaults(handler=_cmd_churn)
+
+    p = commands.add_parser("pyramid", help="the customer pyramid before and after a move-up (textbook §5)")
+    p.add_argument("--share", type=float, help="move this share of each tier up one tier (default: the "
+                   "textbook's move of 36 small, 18 medium and 8 large customers)")
+    p.set_defaults(handler=_cmd_pyramid)
 
     p = commands.add_parser("exercises", help="build exercises from solutions, or make an answer-key entry")
     actions = p.add_subparsers(dest="action", required=True, metavar="ACTION")
