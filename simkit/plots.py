@@ -22,8 +22,8 @@ from .stages import ACTIVE_STAGES, Stage
 
 __all__ = ["STAGE_COLORS", "label", "new_figure", "plot_churn", "plot_cumulative_npv", "plot_funnel",
            "plot_ltv_histogram",
-           "plot_period_money", "plot_profit_by_stage", "plot_profit_parts", "plot_sensitivity", "plot_stage_counts",
-           "plot_tenure"]
+           "plot_period_money", "plot_profit_by_stage", "plot_profit_parts", "plot_pyramid", "plot_sensitivity",
+           "plot_stage_counts", "plot_tenure"]
 
 #: One colour per stage, used by every plot.
 STAGE_COLORS = {
@@ -323,4 +323,31 @@ def plot_funnel(result, ax=None, **kwargs):
         ax.set_title(label("Sales funnel", "销售漏斗"))
         ax.legend(fontsize="small", frameon=False, loc="lower right")
         ax.margins(x=0.15)
+    return ax
+
+
+def plot_pyramid(tiers, ax=None, value: str = "customers", **kwargs):
+    """The customer pyramid drawn as a pyramid: one centred bar per tier, the top tier on top (§5).
+
+    ``value``: "customers", "sales" or "profit" sets each bar's width; labels give all three.
+    """
+    if value not in ("customers", "sales", "profit"):
+        raise ValueError(f"value: got {value!r}, expected 'customers', 'sales' or 'profit'")
+    ax = _axes(ax)
+    tiers = list(tiers)
+    widths = np.array([abs(getattr(t, value)) for t in tiers], dtype=float)
+    widths = widths / widths.max() if widths.max() > 0 else widths
+    y = np.arange(len(tiers))[::-1]
+    colors = ["#31a354" if t.profit >= 0 else "#de2d26" for t in tiers]
+    with _fonts():
+        ax.barh(y, widths, left=-widths / 2, color=colors, edgecolor="white", height=0.9, **kwargs)
+        for yy, t in zip(y, tiers):
+            ax.annotate(f"{label(t.name, t.chinese)}: {t.customers:,} customers, sales ¥{t.sales:,.0f}, "
+                        f"profit ¥{t.profit:,.0f}", (0, yy), ha="center", va="center", fontsize="small")
+        ax.set_yticks([])
+        ax.set_xticks([])
+        ax.set_xlim(-0.75, 0.75)
+        ax.set_title(label(f"Customer pyramid (bar width: {value})", "客户金字塔"))
+        for side in ("top", "right", "left", "bottom"):
+            ax.spines[side].set_visible(False)
     return ax

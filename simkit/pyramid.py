@@ -23,10 +23,13 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass, replace
 
+import numpy as np
+
 from .results import format_table
 
-__all__ = ["HEADLINES", "PyramidTable", "TEXTBOOK_MOVE_UP", "TEXTBOOK_TIERS", "Tier", "compare_text", "move_up",
-           "move_up_share", "pyramid_table"]
+__all__ = ["HEADLINES", "OTHER_GROUPS", "PyramidTable", "TEXTBOOK_MOVE_UP", "TEXTBOOK_TIERS", "Tier", "compare_text",
+           "expected_counts", "migration_matrix", "move_up", "move_up_share", "pyramid_table", "sales_and_profit",
+           "simulate_migration"]
 
 
 @dataclass(frozen=True)
@@ -186,3 +189,85 @@ def compare_text(before: PyramidTable, after: PyramidTable) -> str:
              f"(¥{HEADLINES['profit']:,} -> ¥{HEADLINES['profit_after']:,}, +{HEADLINES['profit_growth']:.1%}) "
              "do not follow from its tiers and are quoted only"]
     return "\n".join(lines)
+
+
+# ---------------------------------------------------------------- migration between tiers, exact and simulated
+#: Groups below the existing customers (no sales): they take part in migration only as destinations here.
+OTHER_GROUPS = (Tier("inactive", "不积极的客户", 154, 0.0, 0.0), Tier("prospects", "潜在客户", 250, 0.0, 0.0),
+                Tier("suspects", "需置疑的客户", 1000, 0.0, 0.0))
+
+
+def migration_matrix(tiers, up=0.0, down=0.0, drop=0.0) -> np.ndarray:
+    """Per-period transition matrix over ``tiers`` + inactive (the last row/column).
+
+    ``up``, ``down``, ``drop``: a share, or one share per tier (top to bottom), of each tier's
+    customers who move up one tier, down one tier, or drop out to inactive in a period.  The top
+    tier cannot move up, the bottom one cannot move down; inactive customers stay inactive.
+    """
+    n = len(tiers)
+    shares = {}
+    for name, value in (("up", up), ("down", down), ("drop", drop)):
+        values = np.broadcast_to(np.asarray(value, dtype=float), (n,)) if np.ndim(value) == 0 else \
+            np.asarray(value, dtype=float)
+        if values.shape != (n,) or np.any(values < 0) or np.any(values > 1) or not np.all(np.isfinite(values)):
+            raise ValueError(f"{name}: got {value!r}, expected a fraction in [0, 1] or one per tier ({n})")
+        shares[name] = values
+    matrix = np.zeros((n + 1, n + 1))
+    for i in range(n):
+        up_i = shares["up"][i] if i > 0 else 0.0
+        down_i = shares["down"][i] if i < n - 1 else 0.0
+        stay = 1.0 - up_i - down_i - shares["drop"][i]
+        if stay < -1e-12:
+            raise ValueError(f"{tiers[i].name}: up + down + drop = {1 - stay:g}, expected at most 1")
+        matrix[i, i] = max(stay, 0.0)
+        if i > 0:
+            matrix[i, i - 1] = up_i
+        if i < n - 1:
+            matrix[i, i + 1] = down_i
+        matrix[i, n] = shares["drop"][i]
+    matrix[n, n] = 1.0
+    return matrix
+
+
+def expected_counts(tiers, matrix: np.ndarray, periods: int) -> np.ndarray:
+    """Expected customers in each tier (+ inactive) at the end of periods 0..``periods``: counts x P^t."""
+    counts = np.array([t.customers for t in tiers] + [0], dtype=float)
+    out = [counts]
+    for _ in range(periods):
+        counts = counts @ matrix
+        out.append(counts)
+    return np.array(out)
+
+
+def simulate_migration(tiers, matrix: np.ndarray, periods: int, seed: int = 0) -> np.ndarray:
+    """Each customer a SimPy process that draws its next tier from its row of ``matrix`` every period.
+
+    Returns the customers in each tier (+ inactive) at the end of periods 0..``periods``.
+    """
+    import simpy
+
+    rng = np.random.default_rng(seed)
+    n = len(tiers) + 1
+    cumulative = np.cumsum(matrix, axis=1)
+    counts = np.zeros((periods + 1, n), dtype=np.int64)
+    env = simpy.Environment()
+
+    def customer(tier: int):
+        counts[0, tier] += 1
+        for period in range(1, periods + 1):
+            yield env.timeout(1)
+            tier = min(int(np.searchsorted(cumulative[tier], rng.random(), side="right")), n - 1)
+            counts[period, tier] += 1
+
+    for index, tier in enumerate(tiers):
+        for _ in range(tier.customers):
+            env.process(customer(index))
+    env.run()
+    return counts
+
+
+def sales_and_profit(tiers, counts) -> tuple[float, float]:
+    """Sales and profit of a row of counts (tiers + inactive), yuan a period."""
+    counts = np.asarray(counts)[: len(tiers)]
+    return (float(sum(c * t.average_sales for c, t in zip(counts, tiers))),
+            float(sum(c * t.profit_per_customer for c, t in zip(counts, tiers))))

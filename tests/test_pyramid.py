@@ -1,5 +1,6 @@
 """The customer pyramid (textbook §5): the figures its tier table gives, and moves between tiers."""
 
+import numpy as np
 import pytest
 
 from simkit.cli import main
@@ -60,3 +61,32 @@ def test_cli_pyramid(capsys):
     assert "85 small->medium" in capsys.readouterr().out
     assert main(["pyramid", "--share", "2"]) == 2
     assert "share: got 2.0" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------- migration
+from simkit.pyramid import expected_counts, migration_matrix, simulate_migration  # noqa: E402
+
+
+def test_migration_matrix_rows_and_rules():
+    matrix = migration_matrix(TEXTBOOK_TIERS, up=0.02, down=0.01, drop=0.03)
+    np.testing.assert_allclose(matrix.sum(axis=1), 1.0)
+    assert matrix[0, 0] == pytest.approx(1 - 0.01 - 0.03)        # VIP cannot move up
+    assert matrix[3, 2] == 0.02 and matrix[3, 3] == pytest.approx(1 - 0.02 - 0.03)   # small cannot move down
+    assert matrix[4, 4] == 1.0
+    with pytest.raises(ValueError, match="up: got 1.5"):
+        migration_matrix(TEXTBOOK_TIERS, up=1.5)
+    with pytest.raises(ValueError, match="up \\+ down \\+ drop = 1.2"):
+        migration_matrix(TEXTBOOK_TIERS, up=0.5, down=0.5, drop=0.2)
+
+
+def test_counts_are_conserved_and_the_simulation_follows_the_matrix():
+    matrix = migration_matrix(TEXTBOOK_TIERS, up=0.05, down=0.02, drop=0.04)
+    exact = expected_counts(TEXTBOOK_TIERS, matrix, 4)
+    np.testing.assert_allclose(exact.sum(axis=1), 2126)
+    simulated = simulate_migration(TEXTBOOK_TIERS, matrix, 4, seed=5)
+    assert np.all(simulated.sum(axis=1) == 2126)                  # every customer in exactly one tier
+    # variance of a count: sum over starting customers of p (1 - p), p from the matrix power
+    start = np.array([t.customers for t in TEXTBOOK_TIERS] + [0])
+    power = np.linalg.matrix_power(matrix, 4)
+    variance = (start[:, None] * power * (1 - power)).sum(axis=0)
+    assert np.all(np.abs(simulated[4] - exact[4]) <= 4 * np.sqrt(variance) + 1e-9)
