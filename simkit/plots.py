@@ -22,7 +22,8 @@ from .stages import ACTIVE_STAGES, Stage
 
 __all__ = ["STAGE_COLORS", "label", "new_figure", "plot_churn", "plot_cumulative_npv", "plot_funnel",
            "plot_ltv_histogram",
-           "plot_period_money", "plot_profit_by_stage", "plot_profit_parts", "plot_pyramid", "plot_sensitivity",
+           "plot_pareto", "plot_period_money", "plot_profit_by_stage", "plot_profit_parts", "plot_pyramid",
+           "plot_sensitivity",
            "plot_stage_counts", "plot_tenure"]
 
 #: One colour per stage, used by every plot.
@@ -350,4 +351,26 @@ def plot_pyramid(tiers, ax=None, value: str = "customers", **kwargs):
         ax.set_title(label(f"Customer pyramid (bar width: {value})", "客户金字塔"))
         for side in ("top", "right", "left", "bottom"):
             ax.spines[side].set_visible(False)
+    return ax
+
+
+def plot_pareto(values, ax=None, what: str = "profit", **kwargs):
+    """Cumulative share of ``what`` against the share of customers, most valuable first (80/20, 80/20/30, §6).
+
+    With unprofitable customers the curve climbs above 100 % and falls back at the end.
+    """
+    from .value import pareto_curve
+
+    ax = _axes(ax)
+    customers, cumulative = pareto_curve(values)
+    with _fonts():
+        ax.plot(customers * 100, cumulative * 100, color="#3182bd", **kwargs)
+        ax.axhline(100, color="grey", linewidth=0.8)
+        ax.axvline(20, color="grey", linewidth=0.8, linestyle=":")
+        top = np.interp(0.2, customers, cumulative) * 100
+        ax.annotate(f"top 20 %: {top:.0f} % of {what}", (20, top), xytext=(8, -4), textcoords="offset points",
+                    fontsize="small")
+        ax.set_xlabel("customers, most valuable first (%)")
+        ax.set_ylabel(f"cumulative share of {what} (%)")
+        ax.set_title(label(f"Who brings the {what}", "二八定律"))
     return ax

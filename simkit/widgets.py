@@ -11,14 +11,16 @@ from __future__ import annotations
 
 import html
 
+import numpy as np
+
 from .errors import ScenarioError
 from .plots import new_figure, plot_period_money, plot_stage_counts
 from .presets import load_scenario
 from .scenario import Arrivals, Discounting, Scenario, StageParams, field_info
 from .simulation import run_simulation
 
-__all__ = ["COMPARISONS", "ChurnPanel", "LifecycleDashboard", "LtvTablePanel", "SimulationPanel", "churn_panel",
-           "lifecycle_dashboard", "ltv_table_panel", "simulation_panel"]
+__all__ = ["COMPARISONS", "ChurnPanel", "LifecycleDashboard", "LtvTablePanel", "PyramidPanel", "SimulationPanel",
+           "churn_panel", "lifecycle_dashboard", "ltv_table_panel", "pyramid_panel", "simulation_panel"]
 
 _PART_CLASSES = {"arrivals": Arrivals, "discounting": Discounting}
 
@@ -547,3 +549,73 @@ def lifecycle_dashboard(scenario="lifecycle_textbook", comparison: str | None = 
         One of :data:`COMPARISONS`, run beside the scenario with the difference in lifetime profit.
     """
     return LifecycleDashboard(scenario, comparison)
+
+
+# ---------------------------------------------------------------- the customer pyramid (§5)
+class PyramidPanel(_Base):
+    """Move-up and move-down shares per tier: sales, profit and ROI per tier and in total, and the pyramid."""
+
+    def __init__(self):
+        import ipywidgets as widgets
+
+        from .pyramid import TEXTBOOK_TIERS
+
+        self.tiers = TEXTBOOK_TIERS
+        style = {"description_width": "14em"}
+        layout = widgets.Layout(width="32em")
+        self.controls = {}
+        for index, tier in enumerate(self.tiers):
+            if index > 0:
+                self.controls[("up", index)] = widgets.FloatSlider(
+                    value=0.02 if tier.name == "small" else 0.0, min=0, max=0.3, step=0.005, readout_format=".1%",
+                    description=f"{tier.name}: move up", continuous_update=False, style=style, layout=layout)
+            if index < len(self.tiers) - 1:
+                self.controls[("down", index)] = widgets.FloatSlider(
+                    value=0.0, min=0, max=0.3, step=0.005, readout_format=".1%",
+                    description=f"{tier.name}: move down", continuous_update=False, style=style, layout=layout)
+        self.message = widgets.HTML()
+        self.table_view = widgets.HTML()
+        self.view = _figure_view()
+        self.figure, self.axes = new_figure(ncols=2, width=13, height=3.6)
+        self.after = None
+        for control in self.controls.values():
+            control.observe(lambda change: self.refresh(), names="value")
+        super().__init__([*self.controls.values(), self.message, self.table_view, self.view])
+        self.refresh()
+
+    def refresh(self):
+        """Move the shares once (expected counts, rounded), show the table and both pyramids."""
+        from .plots import plot_pyramid
+        from .pyramid import expected_counts, migration_matrix, pyramid_table
+
+        n = len(self.tiers)
+        up = [self.controls.get(("up", i), None) for i in range(n)]
+        down = [self.controls.get(("down", i), None) for i in range(n)]
+        try:
+            matrix = migration_matrix(self.tiers, up=[c.value if c else 0.0 for c in up],
+                                      down=[c.value if c else 0.0 for c in down])
+        except ValueError as error:
+            _refuse(self.message, "Not computed", error)
+            return
+        counts = np.rint(expected_counts(self.tiers, matrix, 1)[1]).astype(int)[:n]
+        from dataclasses import replace
+
+        self.after = [replace(t, customers=int(c)) for t, c in zip(self.tiers, counts)]
+        before, after = pyramid_table(self.tiers), pyramid_table(self.after)
+        self.table_view.value = after._repr_html_()
+        change = after.total_sales - before.total_sales
+        self.message.value = (f"after one period of moves (expected counts, rounded): sales ¥{after.total_sales:,.0f} ({change:+,.0f}, "
+                              f"{change / before.total_sales:+.1%}); profit ¥{after.total_profit:,.0f} "
+                              f"({after.total_profit - before.total_profit:+,.0f}) from the tier figures.")
+        for ax in self.axes:
+            ax.clear()
+        plot_pyramid(self.tiers, ax=self.axes[0])
+        self.axes[0].set_title("before")
+        plot_pyramid(self.after, ax=self.axes[1])
+        self.axes[1].set_title("after the moves")
+        _show(self.figure, self.view)
+
+
+def pyramid_panel():
+    """A panel for the customer pyramid (textbook §5): move shares per tier, the table and the pyramid."""
+    return PyramidPanel()

@@ -184,3 +184,21 @@ def test_funnel_plot():
     assert widths[-1] == funnel.periods["n_acquired"].sum()
     with pytest.raises(ValueError, match="needs a scenario with a funnel"):
         plots.plot_funnel(simkit.run_simulation(simkit.load_scenario("firm_a")))
+
+
+def test_pyramid_plot_panel_and_pareto():
+    from simkit.pyramid import TEXTBOOK_TIERS
+
+    ax = plots.plot_pyramid(TEXTBOOK_TIERS)
+    widths = [bar.get_width() for bar in ax.patches]
+    assert widths == pytest.approx([t.customers / 1701 for t in TEXTBOOK_TIERS])
+    ax = plots.plot_pareto([50, 30, 10, 5, 5])
+    assert ax.lines[0].get_ydata()[1] == pytest.approx(50.0)
+    pytest.importorskip("ipywidgets")
+    from simkit.widgets import pyramid_panel
+
+    panel = pyramid_panel()
+    assert [t.customers for t in panel.after][3] == 1701 - round(0.02 * 1701)   # 2 % of small move up
+    panel.controls[("up", 3)].value = 0.0
+    assert [t.customers for t in panel.after] == [t.customers for t in TEXTBOOK_TIERS]
+    assert "+0" in panel.message.value
