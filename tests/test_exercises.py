@@ -35,6 +35,13 @@ RIGHT = {
     "life.expected_loyal_years": 3.0 * (0.6 * 0.4 + 0.15 * 0.2 * 0.4) / (1 - 0.15 * 0.8),
     "life.peak_stage": "c",
     "life.predict": "a",
+    "value.sales_total": 21 * 114_000 + 85 * 31_600 + 319 * 9_100 + 1_701 * 1_160,
+    "value.sales_growth": 1_350_040 / 9_956_060,                       # textbook.md §5
+    "value.profit_added": 8 * 45_600 + 10 * 9_480 + 18 * 1_820 + 36 * 522,   # textbook.md §5: 511,152
+    "value.small_roi": -887_922 / (1_973_160 + 887_922),
+    "value.top20_share": (50 + 30) / 100,
+    "value.migration_vip": 21 * (1 - 0.01 - 0.03) + 85 * 0.02,
+    "value.rfm_type": "b",
 }
 
 
