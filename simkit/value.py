@@ -59,18 +59,26 @@ class RfmType:
     recent: bool
     frequent: bool
     high_spend: bool
+    advice: str = ""
 
 
-#: The six types of §6 (R down = bought recently); combinations the textbook does not name are "unclassified".
+#: The six types of §6 (R down = bought recently), with seed 002's advice; combinations the textbook
+#: does not name are "unclassified".
 RFM_TYPES = (
-    RfmType(1, "important to maintain", "重要维护客户", True, True, True),
-    RfmType(2, "important to develop", "重要发展客户", True, False, True),
-    RfmType(3, "ordinary important", "一般重要客户", True, True, False),
-    RfmType(4, "important to win back", "重要挽留客户", False, True, True),
-    RfmType(5, "ordinary", "一般客户", False, True, False),
-    RfmType(6, "no value", "无价值客户", False, False, False),
+    RfmType(1, "important to maintain", "重要维护客户", True, True, True,
+            "high value now and later: keep the relationship, it secures the firm's profit"),
+    RfmType(2, "important to develop", "重要发展客户", True, False, True,
+            "recent big spenders who buy seldom: learn their needs, market to them, raise how often they buy"),
+    RfmType(3, "ordinary important", "一般重要客户", True, True, False,
+            "active but small: keep the relationship at modest cost; heavy marketing spend is a risk"),
+    RfmType(4, "important to win back", "重要挽留客户", False, True, True,
+            "used to buy often and much, silent for long, at risk of leaving: try hard to retain them"),
+    RfmType(5, "ordinary", "一般客户", False, True, False,
+            "frequent but small and long ago: little more profit to be had"),
+    RfmType(6, "no value", "无价值客户", False, False, False,
+            "no reason to keep up the relationship"),
 )
-_UNCLASSIFIED = RfmType(0, "unclassified", "未分类", False, False, False)
+_UNCLASSIFIED = RfmType(0, "unclassified", "未分类", False, False, False, "a pattern the six types do not name")
 
 
 def rfm_types(recency, frequency, monetary) -> list[RfmType]:

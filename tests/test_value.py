@@ -62,3 +62,9 @@ def test_on_a_simulated_population():
     # a customer counted as "important to maintain" bought recently
     maintained = np.array([t.number == 1 for t in types])
     assert np.all(summary["recency"][maintained] < summary["recency"].mean())
+
+
+def test_every_rfm_type_carries_the_textbook_advice():
+    assert [t.number for t in RFM_TYPES] == [1, 2, 3, 4, 5, 6]
+    assert all(t.advice for t in RFM_TYPES)
+    assert "retain" in RFM_TYPES[3].advice   # type 4, 重要挽留客户: win them back
