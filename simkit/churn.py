@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 from .formulas import group_lifetime, survivors
 from .results import format_table
-from .scenario import Scenario
+from .scenario import Scenario, _Number, check_values
 
 __all__ = ["ChurnTable", "Firm", "TEXTBOOK_FIRMS", "churn_table", "firm_scenario"]
 
@@ -40,12 +40,9 @@ class Firm:
     lost_per_year: float
 
     def __post_init__(self):
-        if isinstance(self.customers, bool) or not isinstance(self.customers, int) or self.customers < 1:
-            raise ValueError(f"{self.name}: customers: got {self.customers!r}, expected a whole number >= 1")
-        if (isinstance(self.lost_per_year, bool) or not isinstance(self.lost_per_year, (int, float))
-                or not 0 < self.lost_per_year <= self.customers):
-            raise ValueError(f"{self.name}: lost_per_year: got {self.lost_per_year!r}, expected a number in "
-                             f"(0, {self.customers}] (the customers it has)")
+        (customers,) = check_values(self.name, [("customers", self.customers, _Number(1, 10**9, integer=True))])
+        check_values(self.name, [("lost_per_year", self.lost_per_year,
+                                  _Number(0.0, customers, low_open=True))])  # at most the customers it has
 
     @property
     def churn_rate(self) -> float:

@@ -26,6 +26,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from .results import format_table
+from .scenario import _Number, check_values
 
 __all__ = ["HEADLINES", "OTHER_GROUPS", "PyramidTable", "TEXTBOOK_MOVE_UP", "TEXTBOOK_TIERS", "Tier", "compare_text",
            "expected_counts", "migration_matrix", "move_up", "move_up_share", "pyramid_table", "sales_and_profit",
@@ -43,13 +44,9 @@ class Tier:
     profit_margin: float
 
     def __post_init__(self):
-        if isinstance(self.customers, bool) or not isinstance(self.customers, int) or self.customers < 0:
-            raise ValueError(f"{self.name}: customers: got {self.customers!r}, expected a whole number >= 0")
-        if not isinstance(self.average_sales, (int, float)) or self.average_sales < 0:
-            raise ValueError(f"{self.name}: average_sales: got {self.average_sales!r}, expected a number >= 0")
-        if not isinstance(self.profit_margin, (int, float)) or not -10 <= self.profit_margin < 1:
-            raise ValueError(f"{self.name}: profit_margin: got {self.profit_margin!r}, expected a share of sales "
-                             "in [-10, 1)")
+        check_values(self.name, [("customers", self.customers, _Number(0, 10**9, integer=True)),
+                                 ("average_sales", self.average_sales, _Number(0.0)),
+                                 ("profit_margin", self.profit_margin, _Number(-10.0, 1.0))])
 
     @property
     def sales(self) -> float:

@@ -51,6 +51,7 @@ __all__ = [
     "StageParams",
     "Stages",
     "TenureSchedule",
+    "check_values",
     "field_info",
     "scenario_reference",
 ]
@@ -165,6 +166,19 @@ def _field(default, rule, unit: str = "", doc: str = "", term: str = "", slider:
     if isinstance(default, (list, dict)):
         return field(default_factory=lambda: type(default)(default), metadata=meta)
     return field(default=default, metadata=meta)
+
+
+def check_values(owner: str, checks) -> list:
+    """Check (name, value, rule) triples with the scenario's rules; raise one ValueError naming every problem.
+
+    For small value objects outside a scenario (a firm, a pyramid tier): the same rules and messages.
+    Returns the clean values in order.
+    """
+    problems: list[str] = []
+    clean = [rule.check(f"{owner}: {name}", value, problems) for name, value, rule in checks]
+    if problems:
+        raise ValueError("; ".join(problems))
+    return clean
 
 
 def field_info(cls, name: str) -> dict:

@@ -113,6 +113,23 @@ except ImportError:  # pragma: no cover - ipywidgets is a dependency; keep impor
     _Base = object
 
 
+class _TablePanel(_Base):
+    """A panel of controls, a message, an HTML table and a figure; any control change calls ``refresh``."""
+
+    def _assemble(self, above: list, ncols: int, width: float, height: float = 3.6):
+        """Create the message, table and figure views, wire ``self.controls``, lay out, draw the first time."""
+        import ipywidgets as widgets
+
+        self.message = widgets.HTML()
+        self.table_view = widgets.HTML()
+        self.view = _figure_view()
+        self.figure, self.axes = new_figure(ncols=ncols, width=width, height=height)
+        for control in self.controls.values():
+            control.observe(lambda change: self.refresh(), names="value")
+        _Base.__init__(self, [*above, self.message, self.table_view, self.view])
+        self.refresh()
+
+
 class _ScenarioPanel(_Base):
     """A panel whose controls are scenario fields by dotted path (``self.controls``) over ``self.base``."""
 
@@ -205,7 +222,7 @@ _TABLE_ROWS = (  # tenure row, label, slider range, step
 )
 
 
-class LtvTablePanel(_Base):
+class LtvTablePanel(_TablePanel):
     """The exact LTV table and its cumulative NPV, recomputed as the inputs change (textbook §4).
 
     One slider per row and year of the tenure table, plus acquisition cost,
@@ -220,7 +237,6 @@ class LtvTablePanel(_Base):
         self.base = load_scenario(scenario)
         cohort_table(self.base)  # refuse, at once, a scenario that has no LTV table
         self.table = None
-        self.figure, self.axes = new_figure(ncols=2, width=11, height=3.6)
         tenure = self.base.tenure
         small = widgets.Layout(width="11em")
         self.controls = {}
@@ -243,17 +259,10 @@ class LtvTablePanel(_Base):
         self.reset_button = widgets.Button(description="reset to textbook", icon="undo",
                                            layout=widgets.Layout(width="14em"))
         self.reset_button.on_click(lambda _: self.reset())
-        self.message = widgets.HTML()
-        self.table_view = widgets.HTML()
-        self.view = _figure_view()
-        columns = tenure.n_years + 1
         self.grid = widgets.GridBox(grid, layout=widgets.Layout(
-            grid_template_columns=f"15em repeat({columns - 1}, 12em)"))
-        for control in self.controls.values():
-            control.observe(lambda change: self.refresh(), names="value")
+            grid_template_columns=f"15em repeat({tenure.n_years}, 12em)"))
         scalars = [c for k, c in self.controls.items() if isinstance(k, str)]
-        super().__init__([self.grid, *scalars, self.reset_button, self.message, self.table_view, self.view])
-        self.refresh()
+        self._assemble([self.grid, *scalars, self.reset_button], ncols=2, width=11)
 
     def current_scenario(self) -> Scenario:
         """The scenario the controls describe (raises ScenarioError if they break a rule)."""
@@ -307,7 +316,7 @@ def ltv_table_panel(scenario="cohort_10000"):
 
 
 # ---------------------------------------------------------------- churn (§2)
-class ChurnPanel(_Base):
+class ChurnPanel(_TablePanel):
     """Two firms with their churn rates: the exact table and both simulated readings (textbook §2)."""
 
     def __init__(self, churn_a: float = 0.20, churn_b: float = 0.10, customers: int = 100,
@@ -332,15 +341,8 @@ class ChurnPanel(_Base):
                                                   style={"button_width": "16em"}),
             "seed": widgets.IntText(value=seed, description="seed", style=style),
         }
-        self.message = widgets.HTML()
-        self.table_view = widgets.HTML()
-        self.view = _figure_view()
-        self.figure, self.axes = new_figure(ncols=3, width=13, height=3.6)
         self.results = None
-        for control in self.controls.values():
-            control.observe(lambda change: self.refresh(), names="value")
-        super().__init__([*self.controls.values(), self.message, self.table_view, self.view])
-        self.refresh()
+        self._assemble(list(self.controls.values()), ncols=3, width=13)
 
     def refresh(self):
         """Recompute the table, simulate both firms, redraw; a message instead of an error."""
@@ -552,7 +554,7 @@ def lifecycle_dashboard(scenario="lifecycle_textbook", comparison: str | None = 
 
 
 # ---------------------------------------------------------------- the customer pyramid (§5)
-class PyramidPanel(_Base):
+class PyramidPanel(_TablePanel):
     """Move-up and move-down shares per tier: sales, profit and ROI per tier and in total, and the pyramid."""
 
     def __init__(self):
@@ -573,15 +575,8 @@ class PyramidPanel(_Base):
                 self.controls[("down", index)] = widgets.FloatSlider(
                     value=0.0, min=0, max=0.3, step=0.005, readout_format=".1%",
                     description=f"{tier.name}: move down", continuous_update=False, style=style, layout=layout)
-        self.message = widgets.HTML()
-        self.table_view = widgets.HTML()
-        self.view = _figure_view()
-        self.figure, self.axes = new_figure(ncols=2, width=13, height=3.6)
         self.after = None
-        for control in self.controls.values():
-            control.observe(lambda change: self.refresh(), names="value")
-        super().__init__([*self.controls.values(), self.message, self.table_view, self.view])
-        self.refresh()
+        self._assemble(list(self.controls.values()), ncols=2, width=13)
 
     def refresh(self):
         """Move the shares once (expected counts, rounded), show the table and both pyramids."""
