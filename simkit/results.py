@@ -212,8 +212,12 @@ class Ledger(_Columns):
     @classmethod
     def from_rows(cls, rows):
         """Build the ledger; add each customer's referral value (推荐价值) from the customers it referred."""
-        ledger = super().from_rows(rows)
-        data = ledger._data
+        return cls.from_columns(super().from_rows(rows)._data)
+
+    @classmethod
+    def from_columns(cls, data: dict):
+        """Build the ledger from named columns (ids 0, 1, 2, ... in order of entry), adding referral value."""
+        ledger = cls(data)
         referral_value = np.zeros(len(ledger))
         referred = data["referred_by"] >= 0
         # customer ids run 0, 1, 2, ... in the order people entered, and the ledger is sorted by id

@@ -1,9 +1,12 @@
-"""The SimPy engine: conservation, reproducibility, and agreement with closed forms.
+"""Both engines: conservation, reproducibility, and agreement with closed forms.
 
-Statistical tests use a fixed seed (so they are deterministic) and a
-tolerance of four standard errors derived from the model, not from the run.
+Every test here runs once on the SimPy engine (the reference) and once on the
+vectorized NumPy engine: the same promises hold for both.  Statistical tests
+use a fixed seed (so they are deterministic) and a tolerance of four standard
+errors derived from the model, not from the run.
 """
 
+import functools
 import math
 
 import numpy as np
@@ -15,6 +18,16 @@ import simkit
 from simkit import Scenario, Stage, run_simulation
 
 Z = 4.0  # tolerance in standard errors
+
+
+@pytest.fixture(autouse=True, scope="module", params=simkit.simulation.ENGINES)
+def engine(request):
+    """Run the module's tests on each engine: ``run_simulation`` here means that engine's."""
+    global run_simulation
+    original = run_simulation
+    run_simulation = functools.partial(simkit.run_simulation, engine=request.param)
+    yield request.param
+    run_simulation = original
 
 
 def _states_from_event_log(result):

@@ -1,5 +1,5 @@
-"""The SimPy discrete-event engine (each customer a process)."""
+"""The engines: SimPy (each customer a process, the reference) and vectorized NumPy (whole populations)."""
 
-from .engine import replicate, run_simulation
+from .engine import ENGINES, replicate, run_simulation
 
-__all__ = ["replicate", "run_simulation"]
+__all__ = ["ENGINES", "replicate", "run_simulation"]
