@@ -73,8 +73,10 @@ def poisson_inverse(u: np.ndarray, mean: np.ndarray) -> np.ndarray:
     The same uniform gives the same or a larger count when the mean grows,
     which is what keeps counts paired between a scenario and a changed copy.
 
-    >>> poisson_inverse(np.array([0.0, 0.5, 0.99]), np.array([2.0, 2.0, 2.0])).tolist()
-    [0, 2, 5]
+    With mean 2, P(N <= 0) = 0.135, P(N <= 2) = 0.677, P(N <= 5) = 0.983, P(N <= 6) = 0.995:
+
+    >>> poisson_inverse(np.array([0.1, 0.5, 0.99]), np.array([2.0, 2.0, 2.0])).tolist()
+    [0, 2, 6]
     """
     mean = np.broadcast_to(np.asarray(mean, dtype=float), u.shape)
     counts = np.zeros(u.shape, dtype=np.int64)
