@@ -54,9 +54,10 @@ BATCH = 1 << 17
 PROSPECT, NEW, LOYAL, DECLINE, LOST, UNCONVERTED = (int(s) for s in Stage)
 # the terms of a spell, one column each (rows: the four stages, then the tenure years)
 ORDERS, VALUE, SD, SHARE, SERVICE, REFERRALS, DAMAGE, DISCOUNT, ADOPTION = range(9)
-# the purposes of random numbers, each its own stream
-(_ARRIVALS, _DURATION, _NEXT, _PURCHASES, _PURCHASE_TIMES, _SPEND, _REFERRALS, _REFERRAL_TIMES, _DAMAGE,
- _DAMAGE_TIMES, _ADOPTION, _CROSS_SELL, _CROSS_SELL_TIMES, _TENURE_REFERRALS) = range(14)
+# aligned uniforms: one per purpose and person of the batch (common random numbers)
+_DURATION, _NEXT, _ADOPTION, _PURCHASES, _CROSS_SELL, _REFERRALS, _DAMAGE, _TENURE_REFERRALS = range(8)
+# streams drawn in order, each its own generator: purchase and event times, spend, the prospect stream
+_TIMES, _SPEND, _ARRIVALS = 100, 101, 102
 EVENT_NAMES = ("arrive", "acquire", "purchase", "cross_sell", "move", "refer", "damage", "adopt")
 _ARRIVE, _ACQUIRE, _PURCHASE, _CROSS, _MOVE, _REFER, _DAMAGED, _ADOPT = range(8)
 _LEDGER_FLOATS = ("entry_time", "entered_new", "entered_loyal", "entered_decline", "exit_time",
@@ -67,61 +68,127 @@ _LEDGER_FLOATS = ("entry_time", "entered_new", "entered_loyal", "entered_decline
 _LEDGER_INTS = ("n_purchases", "n_referrals", "n_prospects_lost")
 
 
-def poisson_inverse(u: np.ndarray, mean: np.ndarray) -> np.ndarray:
+def poisson_inverse(u: np.ndarray, mean: np.ndarray, few_means: bool = False) -> np.ndarray:
     """Poisson counts by inversion: the smallest k with P(N <= k) > u, for each pair (u, mean).
 
     The same uniform gives the same or a larger count when the mean grows,
     which is what keeps counts paired between a scenario and a changed copy.
+    ``few_means``: the means take a few values (a tenure table's years), so one
+    table of cumulative probabilities per value is cheaper.
 
     With mean 2, P(N <= 0) = 0.135, P(N <= 2) = 0.677, P(N <= 5) = 0.983, P(N <= 6) = 0.995:
 
     >>> poisson_inverse(np.array([0.1, 0.5, 0.99]), np.array([2.0, 2.0, 2.0])).tolist()
     [0, 2, 6]
     """
-    mean = np.broadcast_to(np.asarray(mean, dtype=float), u.shape)
+    mean = np.asarray(mean, dtype=float)
+    if few_means and u.size > 64:
+        levels, which = np.unique(mean, return_inverse=True)
+        if len(levels) <= 8:
+            counts = np.zeros(u.shape, dtype=np.int64)
+            for i, level in enumerate(levels):
+                here = which == i
+                counts[here] = _inverse_by_table(u[here], float(level))
+            return counts
     counts = np.zeros(u.shape, dtype=np.int64)
     p = np.exp(-mean)
-    cumulative = p.copy()
-    todo = np.flatnonzero((u >= cumulative) & (mean > 0))
+    more = (u >= p) & (mean > 0)
+    todo = np.flatnonzero(more)
+    u, mean, p, cumulative = u[more], mean[more], p[more], p[more]
     k = 0
     while todo.size:
         k += 1
         counts[todo] = k
-        p[todo] *= mean[todo] / k
-        cumulative[todo] += p[todo]
-        todo = todo[(u[todo] >= cumulative[todo]) & (p[todo] > 0)]
+        p = p * mean / k
+        cumulative = cumulative + p
+        more = (u >= cumulative) & (p > 0)
+        todo, u, mean, p, cumulative = todo[more], u[more], mean[more], p[more], cumulative[more]
     return counts
 
 
-class _Draws:
-    """The random streams of one step of one batch: one ``numpy.random.Generator`` per purpose."""
+def _inverse_by_table(u: np.ndarray, mean: float) -> np.ndarray:
+    """Poisson counts of one mean by inversion: the cumulative probabilities once, then a sorted search."""
+    if mean <= 0.0 or not u.size:
+        return np.zeros(u.shape, dtype=np.int64)
+    top = float(u.max())
+    p = math.exp(-mean)
+    cumulative = [p]
+    k = 0
+    while cumulative[-1] <= top and p > 0.0:
+        k += 1
+        p *= mean / k
+        cumulative.append(cumulative[-1] + p)
+    return np.searchsorted(np.array(cumulative), u, side="right").astype(np.int64)
 
-    def __init__(self, seed: int, generation: int, batch: int, step: int, n: int):
-        self.key = (seed, generation, batch, step)
-        self.n = n  # persons in the batch: every person has its own draw, used or not (pairing)
-        self._generators = {}
 
-    def rng(self, purpose: int) -> np.random.Generator:
-        generator = self._generators.get(purpose)
-        if generator is None:
-            seed, generation, batch, step = self.key
-            generator = np.random.default_rng([seed, purpose, generation, batch, step])
-            self._generators[purpose] = generator
+class _Streams:
+    """The bit generators of a run, one per kind of draw, re-keyed at every step (cheaper than new ones)."""
+
+    def __init__(self):
+        self._pool = {}
+
+    def keyed(self, kind: int, state: dict, purpose: int) -> np.random.Generator:
+        """The generator of ``kind`` set to ``state`` advanced by ``purpose`` x 2**64.
+
+        A step's PCG64 stream has period 2**128; each purpose reads its own block of 2**64
+        numbers from it, so the purposes never overlap.
+        """
+        entry = self._pool.get(kind)
+        if entry is None:
+            bit_generator = np.random.PCG64(0)
+            entry = self._pool[kind] = (bit_generator, np.random.Generator(bit_generator))
+        bit_generator, generator = entry
+        bit_generator.state = state
+        bit_generator.advance(purpose << 64)
         return generator
 
-    def uniform(self, purpose: int, persons: np.ndarray) -> np.ndarray:
-        """One uniform on [0, 1) for each of ``persons`` (indices in the batch), the same for a person
-        whoever else is active."""
-        return self.rng(purpose).random(self.n)[persons]
 
-    def poisson(self, purpose: int, persons: np.ndarray, mean: np.ndarray) -> np.ndarray:
-        """Poisson counts with the given means for ``persons``: inversion (paired draws) up to a mean of 30."""
-        u = self.uniform(purpose, persons)
-        counts = poisson_inverse(u, np.where(mean > 30.0, 0.0, mean))
-        large = np.flatnonzero(mean > 30.0)
-        if large.size:  # inversion would take too many steps; numpy's sampler has the same law
-            counts[large] = self.rng(purpose).poisson(mean[large])
-        return counts
+class _Draws:
+    """The random numbers of one step of one batch, from a PCG64 stream keyed by (seed, generation, batch, step).
+
+    ``uniform(purpose, persons)``: the person's own uniform for that purpose at this step
+    (one per person of the batch, drawn at once, so a person gets the same number whoever
+    else is active: the pairing behind common random numbers).  ``stream(purpose)``: numbers
+    drawn in order (times within a spell, spend per purchase).
+    """
+
+    def __init__(self, streams: _Streams, key: tuple, n: int, few_means: bool = False):
+        self.streams, self.key, self.n, self.few_means = streams, key, n, few_means
+        self._state = None
+        self._aligned = {}
+        self._streams = {}
+
+    def _keyed(self, kind: int, purpose: int) -> np.random.Generator:
+        if self._state is None:
+            self._state = np.random.PCG64(np.random.SeedSequence(list(self.key))).state
+        return self.streams.keyed(kind, self._state, purpose)
+
+    def uniform(self, purpose: int, persons: np.ndarray) -> np.ndarray:
+        row = self._aligned.get(purpose)
+        if row is None:
+            row = self._aligned[purpose] = self._keyed(-1, purpose).random(self.n)
+        return row[persons]
+
+    def stream(self, purpose: int) -> np.random.Generator:
+        generator = self._streams.get(purpose)
+        if generator is None:
+            generator = self._streams[purpose] = self._keyed(purpose, purpose)
+        return generator
+
+    def poisson(self, requests: list) -> list:
+        """Poisson counts for several purposes at once: ``requests`` = [(purpose, persons, means), ...].
+
+        Inversion of each person's own uniform (paired draws) up to a mean of 30; above it
+        numpy's sampler, which has the same law.
+        """
+        u = np.concatenate([self.uniform(purpose, persons) for purpose, persons, _ in requests])
+        mean = np.concatenate([means for _, _, means in requests])
+        large = mean > 30.0
+        counts = poisson_inverse(u, np.where(large, 0.0, mean), self.few_means)
+        if large.any():
+            counts[large] = self.stream(_TIMES).poisson(mean[large])
+        edges = np.cumsum([len(persons) for _, persons, _ in requests])[:-1]
+        return np.split(counts, edges)
 
 
 class _Plan:
@@ -130,6 +197,7 @@ class _Plan:
     def __init__(self, scenario):
         self.scenario = scenario
         self.seed = scenario.seed
+        self.streams = _Streams()
         self.horizon = scenario.horizon_years
         self.ppy = scenario.periods_per_year
         self.n_periods = scenario.n_periods
@@ -158,6 +226,7 @@ class _Plan:
                 self.targets[stage, len(targets):] = int(targets[-1])
                 self.cumulative[stage, :len(targets)] = cumulative
                 self.cumulative[stage, len(targets) - 1:] = np.inf  # the last target takes what is left
+        self.exponential_means = np.where(np.isinf(self.mean_years), 1.0, self.mean_years)
         self.tenure = scenario.tenure
         if self.tenure is not None:
             t = self.tenure
@@ -195,6 +264,10 @@ class _Plan:
         year = (years_since_entry + 1e-12).astype(np.int64)
         return self.inverse_discount[np.minimum(year, len(self.inverse_discount) - 1)]
 
+    def year_of(self, years_since_entry):
+        """Year of the relationship (0-based) of each time, given as years since entry."""
+        return (years_since_entry + 1e-12).astype(np.int64)
+
     def tenure_row(self, year):
         """Row index (0-based, last repeating) of each tenure year (1-based)."""
         return np.minimum(year, self.tenure.n_years) - 1
@@ -218,8 +291,13 @@ class _Books:
         target = self.money[name] if name in self.money else self.counts[name]
         if weights is None:
             target += np.bincount(periods, minlength=self.n)
+        elif target.dtype.kind == "i":  # counts weighted by whole numbers
+            target += np.rint(np.bincount(periods, weights=weights, minlength=self.n)).astype(np.int64)
         else:
             target += np.bincount(periods, weights=weights, minlength=self.n)
+
+    def add_flows(self, periods, stages, sign: int):
+        self.flows += sign * np.bincount(periods * 6 + stages, minlength=self.n * 6).reshape(self.n, 6)
 
     def add_stage(self, table, periods, stages, weights):
         table += np.bincount(periods * 4 + stages, weights=weights, minlength=self.n * 4).reshape(self.n, 4)
@@ -263,16 +341,83 @@ def _entrants(time, stage, source, parent, tenure_year=1, price=0.0, opening=Fal
                      opening=np.broadcast_to(opening, n).astype(bool))
 
 
-def _pieces(start, end, scale: float, origin):
-    """[start, end] of each spell cut at the edges origin + k/scale: (spell, k, length) of every piece."""
-    first = np.floor((start - origin) * scale + 1e-9).astype(np.int64)
-    last = np.maximum(np.ceil((end - origin) * scale - 1e-9).astype(np.int64) - 1, first)
-    n = last - first + 1
-    owner = np.repeat(np.arange(len(start)), n)
-    k = first[owner] + (np.arange(len(owner)) - np.repeat(np.cumsum(n) - n, n))
-    low = np.maximum(start[owner], origin[owner] + k / scale)
-    high = np.minimum(end[owner], origin[owner] + (k + 1) / scale)
-    return owner, k, np.maximum(high - low, 0.0)
+def _spread(start, end, origin, width: float, first, last, column, weights, n_bins: int, n_columns: int):
+    """Time that spells [start, end] spend in each bin [origin + k width, origin + (k+1) width), weighted.
+
+    ``weights`` is a list of arrays (one value per spell); for each the result is an array
+    (n_bins, n_columns) of weight x time, each spell adding to its ``column``.  A spell within
+    one bin adds to it; one that crosses edges adds its head and tail to the first and last
+    bins and a full ``width`` to each bin between (a difference array: no spell is cut up).
+    """
+    size = (n_bins + 1) * n_columns
+    f, l = np.minimum(first, n_bins - 1), np.minimum(last, n_bins - 1)
+    index = f * n_columns + column
+    same = first == last
+    if same.all():
+        span = end - start
+        return [np.bincount(index, weights=w * span, minlength=size).reshape(n_bins + 1, n_columns)[:n_bins]
+                for w in weights]
+    cross = ~same
+    span = np.where(same, end - start, origin + (first + 1) * width - start)  # whole spell, or its head
+    tail = (end - (origin + last * width))[cross]
+    last_index = (l * n_columns + column)[cross]
+    after_head = (first[cross] + 1) * n_columns + (column if np.ndim(column) == 0 else column[cross])
+    out = []
+    for w in weights:
+        total = np.bincount(index, weights=w * span, minlength=size)
+        w_cross = w[cross]
+        total += np.bincount(last_index, weights=w_cross * tail, minlength=size)
+        steps = np.bincount(after_head, weights=w_cross * width, minlength=size)
+        steps -= np.bincount(last_index, weights=w_cross * width, minlength=size)
+        total += np.cumsum(steps.reshape(n_bins + 1, n_columns), axis=0).ravel()
+        out.append(total.reshape(n_bins + 1, n_columns)[:n_bins])
+    return out
+
+
+class _Spells:
+    """Spells [start, end] of some persons, against the period edges and the anniversaries of entry.
+
+    ``period`` and ``year``: the period and the year of the relationship (0-based) each
+    spell starts in; ``whole``: the spell lies within one period and one year.
+    """
+
+    def __init__(self, start, end, plan: "_Plan", entry):
+        self.start, self.end, self.plan, self.entry = start, end, plan, entry
+        ppy = plan.ppy
+        self.first_period = np.floor(start * ppy + 1e-9).astype(np.int64)
+        self.last_period = np.maximum(np.ceil(end * ppy - 1e-9).astype(np.int64) - 1, self.first_period)
+        self.first_year = np.floor(start - entry + 1e-9).astype(np.int64)
+        self.last_year = np.maximum(np.ceil(end - entry - 1e-9).astype(np.int64) - 1, self.first_year)
+        self.period = np.minimum(self.first_period, plan.n_periods - 1)
+        self.year = self.first_year
+        self.whole = (self.first_period == self.last_period) & (self.first_year == self.last_year)
+
+    def by_period(self, stage, *weights) -> list:
+        """For each weight array: weight x years spent, by period and stage, (n_periods, 4)."""
+        plan = self.plan
+        return _spread(self.start, self.end, 0.0, 1.0 / plan.ppy, self.first_period, self.last_period, stage,
+                       weights, plan.n_periods, 4)
+
+    def by_year(self, *weights) -> list:
+        """For each weight array: weight x years spent, by year of the relationship, (n_years,)."""
+        plan = self.plan
+        return [w[:, 0] for w in _spread(self.start, self.end, self.entry, 1.0, self.first_year, self.last_year, 0,
+                                         weights, plan.n_years, 1)]
+
+    def discounted(self, rate) -> np.ndarray:
+        """For each spell: rate x each year's share of it / that year's discount rate (yuan)."""
+        table = self.plan.inverse_discount
+        top = len(table) - 1
+        f, l = np.minimum(self.first_year, top), np.minimum(self.last_year, top)
+        out = rate * (self.end - self.start) * table[f]
+        cross = self.first_year != self.last_year
+        if cross.any():
+            before = np.concatenate([[0.0], np.cumsum(table)])  # before[j]: sum of table[:j]
+            head = self.entry + self.first_year + 1 - self.start
+            tail = self.end - (self.entry + self.last_year)
+            middle = before[l] - before[np.minimum(f + 1, top + 1)]
+            out = np.where(cross, rate * (head * table[f] + tail * table[l] + np.maximum(middle, 0.0)), out)
+        return out
 
 
 class _Batch:
@@ -295,18 +440,13 @@ class _Batch:
         self.value = np.zeros(n)                           # discounted lifetime value
         self.entered = {NEW: np.full(n, np.nan), LOYAL: np.full(n, np.nan), DECLINE: np.full(n, np.nan)}
         self.keep_ledger = keep_ledger
-        self.f = {name: np.full(n, np.nan if name in ("exit_time", "first_purchase") else 0.0)
-                  for name in _LEDGER_FLOATS} if keep_ledger else None
-        self.i = {name: np.zeros(n, dtype=np.int64) for name in _LEDGER_INTS} if keep_ledger else None
+        if keep_ledger:
+            self.f = {name: np.full(n, np.nan if name in ("exit_time", "first_purchase") else 0.0)
+                      for name in _LEDGER_FLOATS}
+            self.i = {name: np.zeros(n, dtype=np.int64) for name in _LEDGER_INTS}
+            self.years_in = np.zeros((n, 4))
         self.events = [] if keep_events else None
         self.children = []
-
-    # -- small helpers --------------------------------------------------------
-    def tally(self, name: str, who, amounts):
-        """Add ``amounts`` to the ledger column ``name`` of persons ``who`` (when a ledger is kept)."""
-        if self.keep_ledger:
-            table = self.f if name in self.f else self.i
-            np.add.at(table[name], who, amounts)
 
     def log(self, code: int, who, times, stages, amounts=0.0):
         if self.events is not None and len(who):
@@ -318,11 +458,10 @@ class _Batch:
     # -- entering -------------------------------------------------------------
     def enter(self, draws: _Draws):
         plan, books, e = self.plan, self.books, self.entrants
-        everyone = np.arange(self.n)
         k = np.where(e.opening, plan.period_starting(e.time), plan.period_of(e.time))
-        np.add.at(books.flows, (k, e.stage), 1)
+        books.add_flows(k, e.stage, 1)
         books.add("n_arrived", k)
-        self.log(_ARRIVE, everyone, e.time, e.stage)
+        self.log(_ARRIVE, np.arange(self.n), e.time, e.stage)
         new = np.flatnonzero(e.stage == NEW)
         if new.size:
             self.acquire(new, e.price[new], k[new])
@@ -339,7 +478,8 @@ class _Batch:
         books.add("n_acquired", periods)
         books.add("acquisition_cost", periods, price)
         self.value[who] -= price * plan.inverse_discount_at(now - self.entry[who])
-        self.tally("acquisition_cost", who, price)
+        if self.keep_ledger:
+            self.f["acquisition_cost"][who] += price
         self.log(_ACQUIRE, who, now, NEW, price)
 
     def tenure_referrals(self, who, draws: _Draws):
@@ -348,15 +488,15 @@ class _Batch:
         if not plan.tenure_refers or not len(who):
             return
         now = self.t[who]
-        row = plan.tenure_row(self.year[who])
-        mean = np.where(now < plan.horizon - 1e-9, plan.referral_rate[row], 0.0)
-        counts = draws.poisson(_TENURE_REFERRALS, who, mean)
+        mean = np.where(now < plan.horizon - 1e-9, plan.referral_rate[plan.tenure_row(self.year[who])], 0.0)
+        (counts,) = draws.poisson([(_TENURE_REFERRALS, who, mean)])
         if not counts.any():
             return
         parents = np.repeat(who, counts)
         times = self.t[parents]
         self.books.add("n_referred", plan.period_starting(times))
-        self.tally("n_referrals", who, counts)
+        if self.keep_ledger:
+            self.i["n_referrals"][who] += counts
         self.log(_REFER, parents, times, self.stage[parents])
         year = self.year[parents]
         self.children.append(_entrants(times, NEW, SOURCE_REFERRAL, self.ids[parents], tenure_year=year,
@@ -374,7 +514,8 @@ class _Batch:
             self.step(active, self.draws(step))
 
     def draws(self, step: int) -> _Draws:
-        return _Draws(self.plan.seed, self.generation, self.batch, step, self.n)
+        return _Draws(self.plan.streams, (self.plan.seed, self.generation, self.batch, step), self.n,
+                      self.plan.tenure is not None)
 
     def step(self, a, draws: _Draws):
         """Every active person ``a`` lives one spell and decides what comes next."""
@@ -382,13 +523,15 @@ class _Batch:
         start, stage, year = self.t[a], self.stage[a], self.year[a]
         u = draws.uniform(_DURATION, a)
         tenure = year > 0
-        funnel = (stage == PROSPECT) & plan.funnel
-        mean = plan.mean_years[np.minimum(stage, 3)]
-        with np.errstate(invalid="ignore"):
-            duration = np.where(np.isinf(mean), np.inf,
-                                np.where(plan.fixed[np.minimum(stage, 3)], mean, -mean * np.log1p(-u)))
-        if plan.funnel and funnel.any():
-            duration[funnel] = -plan.funnel_means[self.funnel_step[a[funnel]]] * np.log1p(-u[funnel])
+        rule = np.minimum(stage, 3)
+        mean = plan.mean_years[rule]
+        # exponential by inversion, or the fixed mean; a stage without an end lasts for ever
+        duration = np.where(plan.fixed[rule], mean, plan.exponential_means[rule] * -np.log1p(-u))
+        duration[np.isinf(mean)] = np.inf
+        if plan.funnel:
+            funnel = stage == PROSPECT
+            if funnel.any():
+                duration[funnel] = -plan.funnel_means[self.funnel_step[a[funnel]]] * np.log1p(-u[funnel])
         duration[tenure] = 1.0
         cut = start + duration > plan.horizon + _EPS
         span = np.where(cut, np.maximum(plan.horizon - start, 0.0), np.minimum(duration, plan.horizon - start))
@@ -399,156 +542,162 @@ class _Batch:
         self.alive[a[cut]] = False
         self.decide(a[~cut], draws)
 
-    @staticmethod
-    def _event_times(persons, start, span, rate, counts_purpose, times_purpose, draws):
-        """Poisson events at ``rate`` per year over each person's spell [start, start + span).
-
-        Returns, for every event, its owner (an index into ``persons``) and its time.
-        """
-        counts = draws.poisson(counts_purpose, persons, rate * span)
-        owner = np.repeat(np.arange(len(persons)), counts)
-        times = start[owner] + span[owner] * draws.rng(times_purpose).random(len(owner))
-        return owner, times
-
     def book_spell(self, a, start, span, stage, terms, draws: _Draws):
+        """Book what happens during the spells of persons ``a``: purchases, second product, word of mouth, time."""
         plan, books = self.plan, self.books
-        n_years_last = plan.n_years - 1
-        # purchases of the main product (list-price spend, log-normal)
-        owner, times = self._event_times(a, start, span, terms[:, ORDERS], _PURCHASES, _PURCHASE_TIMES, draws)
-        if owner.size:
-            mean, sd = terms[owner, VALUE], terms[owner, SD]
-            spread = (sd > mean * 1e-6) & (mean > 0)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                sigma2 = np.where(spread, np.log1p((sd / np.where(mean > 0, mean, 1.0)) ** 2), 0.0)
-            z = draws.rng(_SPEND).standard_normal(len(owner))
-            values = np.where(spread, mean * np.exp(np.sqrt(sigma2) * z - sigma2 / 2), mean)
-            self.book_purchases(a, owner, times, values, terms[owner, SHARE], terms[owner, DISCOUNT], stage,
-                                cross_sell=False)
+        spells = _Spells(start, start + span, plan, self.entry[a])
         # adoption of the second product (新业务的新客户), then its purchases in this and every later spell
         adoption = terms[:, ADOPTION]
-        wait = np.full(len(a), np.inf)
+        begin = np.zeros(len(a))  # when in the spell the second product is bought from
         can_adopt = (adoption > 0) & np.isnan(self.adopted[a])
         if can_adopt.any():
-            u = draws.uniform(_ADOPTION, a)
-            with np.errstate(divide="ignore"):
-                wait = np.where(can_adopt, -np.log1p(-u) / np.where(can_adopt, adoption, 1.0), np.inf)
+            wait = np.where(can_adopt, -np.log1p(-draws.uniform(_ADOPTION, a)) / np.where(can_adopt, adoption, 1.0),
+                            np.inf)
             now = np.flatnonzero(wait < span)
             if now.size:
                 who, when = a[now], start[now] + wait[now]
                 self.adopted[who] = when
+                begin[now] = wait[now]
                 books.add("n_adopted", plan.period_of(when))
                 self.log(_ADOPT, who, when, stage[now])
-        if plan.cross_orders > 0:
-            adopted_now = wait < span
-            buying = np.flatnonzero(~np.isnan(self.adopted[a]))  # adopted before or during this spell
-            if buying.size:
-                begin = np.where(adopted_now[buying], wait[buying], 0.0)
-                sub_owner, times = self._event_times(a[buying], start[buying] + begin, span[buying] - begin,
-                                                     np.full(len(buying), plan.cross_orders), _CROSS_SELL,
-                                                     _CROSS_SELL_TIMES, draws)
-                if sub_owner.size:
-                    owner = buying[sub_owner]
-                    n = len(owner)
-                    self.book_purchases(a, owner, times, np.full(n, plan.cross_value), np.full(n, plan.cross_share),
-                                        np.zeros(n), stage, cross_sell=True)
-        # referrals (推荐价值): each brings a prospect, who enters at once
+        buying = np.flatnonzero(~np.isnan(self.adopted[a])) if plan.cross_orders > 0 else np.zeros(0, np.int64)
         referring = np.flatnonzero(terms[:, REFERRALS] > 0)
-        if referring.size:
-            sub_owner, times = self._event_times(a[referring], start[referring], span[referring],
-                                                 terms[referring, REFERRALS], _REFERRALS, _REFERRAL_TIMES, draws)
-            if sub_owner.size:
-                who = a[referring[sub_owner]]
-                books.add("n_referred", plan.period_of(times))
-                self.tally("n_referrals", who, 1)
-                self.log(_REFER, who, times, self.stage[who])
-                self.children.append(_entrants(times, PROSPECT, SOURCE_REFERRAL, self.ids[who]))
-        # referral damage (推荐破坏成本): a prospect driven away, at a price
         damaging = np.flatnonzero(terms[:, DAMAGE] > 0)
-        if damaging.size:
-            sub_owner, times = self._event_times(a[damaging], start[damaging], span[damaging],
-                                                 terms[damaging, DAMAGE], _DAMAGE, _DAMAGE_TIMES, draws)
-            if sub_owner.size:
-                who = a[damaging[sub_owner]]
-                price = plan.damage_price
-                k = plan.period_of(times)
-                books.add("n_prospects_lost", k)
-                books.add("referral_damage_cost", k, np.full(len(k), price))
-                books.add_stage(books.stage_profit, k, self.stage[who], np.full(len(k), -price))
-                since = times - self.entry[who]
-                books.tenure_profit += np.bincount(np.minimum((since + 1e-12).astype(np.int64), n_years_last),
-                                                   weights=np.full(len(k), -price), minlength=plan.n_years)
-                self.value -= np.bincount(who, weights=price * plan.inverse_discount_at(since), minlength=self.n)
-                self.tally("n_prospects_lost", who, 1)
-                self.tally("referral_damage_cost", who, price)
-                self.log(_DAMAGED, who, times, self.stage[who], price)
-        self.book_time(a, start, span, stage, terms[:, SERVICE])
-
-    def book_purchases(self, a, owner, times, values, cost_share, discount, stage, cross_sell: bool):
-        """Book purchases at ``times`` of spells ``owner`` (index into a): list-price ``values``."""
-        plan, books = self.plan, self.books
-        who = a[owner]
-        revenue = values * (1.0 - discount)
-        cost = values * cost_share
-        margin = revenue - cost
-        k = plan.period_of(times)
-        if cross_sell:
-            books.add("cross_sell_revenue", k, revenue)
-            books.add("cross_sell_cost", k, cost)
-            books.add("n_cross_sell", k)
-            self.tally("cross_sell_revenue", who, revenue)
-            self.tally("cross_sell_cost", who, cost)
-        else:
-            books.add("revenue", k, revenue)
-            books.add("cost_of_sales", k, cost)
-            books.add("n_purchases", k)
-            books.add("price_discounts", k, values - revenue)
+        # how many of each, one Poisson count per person and purpose
+        purchases, cross_sell, referrals, damage = draws.poisson([
+            (_PURCHASES, a, terms[:, ORDERS] * span),
+            (_CROSS_SELL, a[buying], plan.cross_orders * (span[buying] - begin[buying])),
+            (_REFERRALS, a[referring], terms[referring, REFERRALS] * span[referring]),
+            (_DAMAGE, a[damaging], terms[damaging, DAMAGE] * span[damaging])])
+        times = draws.stream(_TIMES)
+        if purchases.any():  # the main product: list-price spend, log-normal around the average
+            self.book_purchases(a, spells, start, span, purchases, terms[:, VALUE], terms[:, SD], terms[:, SHARE],
+                                terms[:, DISCOUNT], stage, draws, cross_sell=False)
+        if cross_sell.any():
+            n = buying.size
+            sub = _Spells(start[buying] + begin[buying], start[buying] + span[buying], plan, self.entry[a[buying]])
+            self.book_purchases(a[buying], sub, start[buying] + begin[buying], span[buying] - begin[buying],
+                                cross_sell, np.full(n, plan.cross_value), np.zeros(n), np.full(n, plan.cross_share),
+                                np.zeros(n), stage[buying], draws, cross_sell=True)
+        if referrals.any():  # referrals (推荐价值): each brings a prospect, who enters at once
+            owner = np.repeat(referring, referrals)
+            when = start[owner] + span[owner] * times.random(len(owner))
+            who = a[owner]
+            books.add("n_referred", plan.period_of(when))
             if self.keep_ledger:
-                self.tally("n_purchases", who, 1)
-                self.tally("revenue", who, revenue)
-                self.tally("cost_of_sales", who, cost)
-                self.tally("price_discounts", who, values - revenue)
-                first = self.f["first_purchase"]
-                unset = np.isnan(first)
-                earliest = np.full(self.n, np.inf)
-                np.minimum.at(earliest, who, times)
-                fill = unset & np.isfinite(earliest)
-                first[fill] = earliest[fill]
-        books.add_stage(books.stage_profit, k, stage[owner], margin)
-        since = times - self.entry[who]
-        books.tenure_profit += np.bincount(np.minimum((since + 1e-12).astype(np.int64), plan.n_years - 1),
-                                           weights=margin, minlength=plan.n_years)
-        self.value += np.bincount(who, weights=margin * plan.inverse_discount_at(since), minlength=self.n)
-        self.log(_CROSS if cross_sell else _PURCHASE, who, times, stage[owner], values)
+                self.i["n_referrals"][a[referring]] += referrals
+            self.log(_REFER, who, when, stage[owner])
+            self.children.append(_entrants(when, PROSPECT, SOURCE_REFERRAL, self.ids[who]))
+        if damage.any():  # referral damage (推荐破坏成本): a prospect driven away, at a price
+            owner = np.repeat(damaging, damage)
+            when = start[owner] + span[owner] * times.random(len(owner))
+            who = a[owner]
+            price = np.full(len(who), plan.damage_price)
+            k = plan.period_of(when)
+            books.add("n_prospects_lost", k)
+            books.add("referral_damage_cost", k, price)
+            self.book_margin(who, k, stage[owner], plan.year_of(when - self.entry[who]), -price)
+            if self.keep_ledger:
+                self.i["n_prospects_lost"][a[damaging]] += damage
+                self.f["referral_damage_cost"][a[damaging]] += damage * plan.damage_price
+            self.log(_DAMAGED, who, when, stage[owner], price)
+        self.book_time(a, spells, span, stage, terms[:, SERVICE])
 
-    def book_time(self, a, start, span, stage, service_rate):
+    def book_margin(self, who, periods, stages, years, margin):
+        """Profit (or loss) by period and stage, by year of the relationship, and in each person's value."""
+        plan, books = self.plan, self.books
+        books.add_stage(books.stage_profit, periods, stages, margin)
+        books.tenure_profit += np.bincount(np.minimum(years, plan.n_years - 1), weights=margin,
+                                           minlength=plan.n_years)
+        discounted = margin * plan.inverse_discount[np.minimum(years, len(plan.inverse_discount) - 1)]
+        self.value += np.bincount(who, weights=discounted, minlength=self.n)
+
+    def book_purchases(self, a, spells, start, span, counts, mean, sd, cost_share, discount, stage,
+                       draws: _Draws, cross_sell: bool):
+        """``counts`` purchases during each spell of persons ``a`` (list-price spend log-normal around ``mean``).
+
+        A spell within one period and one year of the relationship is booked as a whole (its count
+        and total spend); a spell that crosses an edge books each purchase by its own time.
+        """
+        plan, books = self.plan, self.books
+        owner = np.repeat(np.arange(len(a)), counts)
+        spread = (sd > mean * 1e-6) & (mean > 0)
+        if spread.any():  # log-normal with the given mean and standard deviation, one draw per purchase
+            sigma2 = (np.log1p((sd / np.where(spread, mean, 1.0)) ** 2) * spread)[owner]
+            values = mean[owner] * np.exp(np.sqrt(sigma2) * draws.stream(_SPEND).standard_normal(len(owner))
+                                          - sigma2 / 2)
+            listed = np.bincount(owner, weights=values, minlength=len(a))
+        else:
+            values = None
+            listed = counts * mean
+        names = (("cross_sell_revenue", "cross_sell_cost", "n_cross_sell") if cross_sell
+                 else ("revenue", "cost_of_sales", "n_purchases"))
+        whole = np.flatnonzero(spells.whole & (counts > 0))
+        if whole.size:
+            k = spells.period[whole]
+            revenue = listed[whole] * (1.0 - discount[whole])
+            cost = listed[whole] * cost_share[whole]
+            books.add(names[0], k, revenue)
+            books.add(names[1], k, cost)
+            books.add(names[2], k, counts[whole])
+            if not cross_sell:
+                books.add("price_discounts", k, listed[whole] - revenue)
+            self.book_margin(a[whole], k, stage[whole], spells.year[whole], revenue - cost)
+        # every purchase has a time, drawn whatever the reporting period or what is kept (so neither
+        # changes a result): the log shows it, the ledger its first, a spell cut by an edge books by it
+        times = start[owner] + span[owner] * draws.stream(_TIMES).random(len(owner))
+        split = ~spells.whole[owner]
+        if split.any():
+            mine, when = owner[split], times[split]
+            value = mean[mine] if values is None else values[split]
+            revenue = value * (1.0 - discount[mine])
+            cost = value * cost_share[mine]
+            k = plan.period_of(when)
+            books.add(names[0], k, revenue)
+            books.add(names[1], k, cost)
+            books.add(names[2], k)
+            if not cross_sell:
+                books.add("price_discounts", k, value - revenue)
+            self.book_margin(a[mine], k, stage[mine], plan.year_of(when - self.entry[a[mine]]), revenue - cost)
+        if self.events is not None:
+            self.log(_CROSS if cross_sell else _PURCHASE, a[owner], times, stage[owner],
+                     mean[owner] if values is None else values)
+        if self.keep_ledger:
+            revenue, cost = listed * (1.0 - discount), listed * cost_share
+            if cross_sell:
+                self.f["cross_sell_revenue"][a] += revenue
+                self.f["cross_sell_cost"][a] += cost
+                return
+            self.i["n_purchases"][a] += counts
+            self.f["revenue"][a] += revenue
+            self.f["cost_of_sales"][a] += cost
+            self.f["price_discounts"][a] += listed - revenue
+            first = self.f["first_purchase"]
+            new = np.flatnonzero(np.isnan(first[a]) & (counts > 0))
+            if new.size:  # the first purchase of those who had none: the earliest of this spell's
+                first[a[new]] = np.minimum.reduceat(times, (np.cumsum(counts) - counts)[new])
+
+    def book_time(self, a, spells, span, stage, service_rate):
         """Exposure (years in each stage) and cost to serve, by period and by year of the relationship."""
         plan, books = self.plan, self.books
-        end = start + span
-        customer = stage != PROSPECT
         if self.keep_ledger:
-            for s, name in enumerate(("years_prospect", "years_new", "years_loyal", "years_decline")):
-                here = stage == s
-                self.f[name][a[here]] += span[here]
+            self.years_in[a, stage] += span
+            customer = stage != PROSPECT
             self.f["cost_savings"][a[customer]] += ((plan.reference_service - service_rate[customer])
                                                     * span[customer])
             self.f["service_cost"][a] += service_rate * span
-        owner, k, length = _pieces(start, end, plan.ppy, np.zeros(len(a)))
-        k = np.minimum(k, plan.n_periods - 1)
-        books.add_stage(books.stage_years, k, stage[owner], length)
-        charged = service_rate[owner] > 0
-        if charged.any():
-            cost = service_rate[owner] * length
-            books.add("service_cost", k, cost)
-            books.add_stage(books.stage_profit, k, stage[owner], -cost)
-        owner, year, length = _pieces(start, end, 1.0, self.entry[a])
-        last = plan.n_years - 1
-        books.tenure_years += np.bincount(np.minimum(year, last), weights=length, minlength=plan.n_years)
-        cost = service_rate[owner] * length
-        if np.any(cost > 0):
-            books.tenure_profit -= np.bincount(np.minimum(year, last), weights=cost, minlength=plan.n_years)
-            table = plan.inverse_discount
-            self.value -= np.bincount(a[owner], weights=cost * table[np.minimum(year, len(table) - 1)],
-                                      minlength=self.n)
+        ones = np.ones(len(a))
+        if np.any(service_rate > 0):
+            years, cost = spells.by_period(stage, ones, service_rate)
+            books.money["service_cost"] += cost.sum(axis=1)
+            books.stage_profit -= cost
+            tenure_years, tenure_cost = spells.by_year(ones, service_rate)
+            books.tenure_profit -= tenure_cost
+            self.value -= np.bincount(a, weights=spells.discounted(service_rate), minlength=self.n)
+        else:
+            (years,), (tenure_years,) = spells.by_period(stage, ones), spells.by_year(ones)
+        books.stage_years += years
+        books.tenure_years += tenure_years
 
     # -- deciding -----------------------------------------------------------------
     def decide(self, d, draws: _Draws):
@@ -561,12 +710,12 @@ class _Batch:
         target = np.full(len(d), -1)
         year = self.year[d]
         tenure = year > 0
+        kept = np.zeros(len(d), dtype=bool)
         if tenure.any():
-            kept = u < plan.retention[plan.tenure_row(np.maximum(year, 1))]
+            kept = tenure & (u < plan.retention[plan.tenure_row(np.maximum(year, 1))])
             target[tenure & ~kept] = LOST
-            stay = d[tenure & kept]
-            self.year[stay] += 1
-            target[tenure & kept & (stage == NEW)] = LOYAL
+            self.year[d[kept]] += 1
+            target[kept & (stage == NEW)] = LOYAL
         rest = ~tenure
         if plan.funnel:
             funnel = rest & (stage == PROSPECT)
@@ -583,8 +732,8 @@ class _Batch:
             target[rest] = plan.targets[s, np.minimum(choice, 5)]
         moving = target >= 0
         self.move(d[moving], stage[moving], target[moving])
-        if tenure.any():
-            self.tenure_referrals(d[tenure & kept], draws)
+        if kept.any():
+            self.tenure_referrals(d[kept], draws)
         converted = d[target == NEW]
         if converted.size:
             self.acquire(converted, np.full(converted.size, plan.acquisition_price),
@@ -592,8 +741,8 @@ class _Batch:
             if plan.tenure is not None:
                 self.year[converted] = 1
                 self.tenure_referrals(converted, draws)
-        ended = d[(target == LOST) | (target == UNCONVERTED)]
-        self.alive[ended] = False
+        self.alive[d[(target == LOST) | (target == UNCONVERTED)]] = False
+        self.alive[d[self.t[d] >= plan.horizon - 1e-9]] = False  # decided at the horizon: nothing more to live
 
     def move(self, who, source, target):
         plan, books = self.plan, self.books
@@ -601,8 +750,8 @@ class _Batch:
             return
         now = self.t[who]
         k = plan.period_of(now)
-        np.add.at(books.flows, (k, source), -1)
-        np.add.at(books.flows, (k, target), 1)
+        books.add_flows(k, source, -1)
+        books.add_flows(k, target, 1)
         self.stage[who] = target
         for stage, name in ((LOYAL, "n_promoted"), (DECLINE, "n_declined"), (LOST, "n_lost"),
                             (UNCONVERTED, "n_unconverted")):
@@ -631,6 +780,8 @@ class _Batch:
                                                                       self.entered[DECLINE])
         f["lifetime_value"] = self.value
         f["adopted_second_product"] = self.adopted
+        for stage, name in enumerate(("years_prospect", "years_new", "years_loyal", "years_decline")):
+            f[name] = self.years_in[:, stage]
         profit = (f["revenue"] - f["cost_of_sales"] + f["cross_sell_revenue"] - f["cross_sell_cost"]
                   - f["acquisition_cost"] - f["service_cost"] - f["referral_damage_cost"])
         funnel = self.funnel_step if self.plan.funnel else np.full(self.n, -1)
@@ -644,7 +795,7 @@ def simulate(scenario, keep_ledger: bool, keep_events: bool):
     books = _Books(plan)
     arrivals = scenario.arrivals
     # generation 0: the cohort at time 0, then the prospects marketing brings (a Poisson process)
-    stream = np.random.default_rng([plan.seed, _ARRIVALS])
+    stream = np.random.default_rng([plan.seed, _ARRIVALS])  # the steps' keys have four numbers
     n_stream = int(stream.poisson(arrivals.prospects_per_year * plan.horizon)) if arrivals.prospects_per_year else 0
     generation = _Entrants.join([
         _entrants(np.zeros(arrivals.cohort_size), int(arrivals.cohort_stage), SOURCE_COHORT, -1,
