@@ -12,6 +12,7 @@ True
 
 from . import formulas
 from .churn import Firm, churn_table
+from .compare import Comparison, compare
 from .cohort import CohortTable, cohort_table, hughes_table, ltv_sensitivity, simulated_cohort_table
 from .errors import ScenarioError
 from .presets import list_scenarios, load_scenario
@@ -37,6 +38,7 @@ def __getattr__(name):
 __all__ = [
     "Arrivals",
     "CohortTable",
+    "Comparison",
     "Firm",
     "Discounting",
     "EventLog",
@@ -51,6 +53,7 @@ __all__ = [
     "TenureSchedule",
     "churn_table",
     "cohort_table",
+    "compare",
     "formulas",
     "hughes_table",
     "list_scenarios",

@@ -193,7 +193,10 @@ class Ledger(_Columns):
     ``adopted_second_product`` is when the customer became a new customer of
     a new business (NaN: never); ``funnel_reached`` the deepest step of the
     sales funnel (0 leads ... 5 committed; -1 without a funnel);
-    ``first_purchase`` the time of the first order.  See :meth:`profit_parts`.
+    ``first_purchase`` the time of the first order; ``family`` the first-generation
+    arrival (cohort member or prospect from marketing, numbered 0, 1, 2, ... in order
+    of arrival) the customer descends from through referrals and replacements.
+    See :meth:`profit_parts`.
     """
 
     columns = (
@@ -207,6 +210,7 @@ class Ledger(_Columns):
         ("n_prospects_lost", np.int64), ("price_discounts", float), ("cross_sell_revenue", float),
         ("cross_sell_cost", float), ("adopted_second_product", float), ("cost_savings", float),
         ("referred_by", np.int64), ("funnel_reached", np.int8), ("first_purchase", float),
+        ("family", np.int64),
     )
 
     @classmethod
@@ -311,6 +315,11 @@ class SimulationResult:
         became customers.
     ledger : Ledger or None
     events : EventLog or None
+    group_profit : ndarray, shape (50, n_periods)
+        Profit per period of 50 groups of families (a family: a first-generation
+        arrival with the customers it brought in by referral or replacement;
+        family f in group f mod 50).  The groups are independent, so their
+        spread gives intervals from one run (:func:`simkit.compare`).
     """
 
     scenario: object
@@ -326,6 +335,7 @@ class SimulationResult:
     ltv_acquired: LifetimeValueSummary
     ledger: Ledger | None = None
     events: EventLog | None = field(default=None, repr=False)
+    group_profit: np.ndarray | None = field(default=None, repr=False)
 
     def customers_in(self, stage) -> np.ndarray:
         """Customers in ``stage`` (a Stage or its name) at each period end."""

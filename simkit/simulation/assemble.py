@@ -16,6 +16,12 @@ import numpy as np
 from ..results import LifetimeValueSummary, SimulationResult
 
 SOURCE_COHORT, SOURCE_STREAM, SOURCE_REFERRAL, SOURCE_REPLACEMENT = 0, 1, 2, 3
+#: groups of families tallied apart: a family is a first-generation arrival (cohort member or prospect from
+#: marketing, numbered in order of arrival) with everyone it brought in (referrals, replacements); family f
+#: is in group f mod GROUPS.  Families live independently, so the groups are independent replications
+#: within one run: the spread of their profits gives an interval (batch means), and with common random
+#: numbers family f is the same arrival in a scenario and in a changed copy (paired differences).
+GROUPS = 50
 
 #: money tallied per period (yuan)
 MONEY = ("revenue", "cost_of_sales", "acquisition_cost", "service_cost", "referral_damage_cost",
@@ -26,7 +32,7 @@ COUNTS = ("n_arrived", "n_acquired", "n_lost", "n_unconverted", "n_referred", "n
 
 
 def assemble_result(scenario, *, flows, money: dict, counts: dict, stage_years, stage_profit, tenure_years,
-                    tenure_profit, ltv, ltv_acquired, ledger=None, events=None) -> SimulationResult:
+                    tenure_profit, ltv, ltv_acquired, ledger=None, events=None, group_profit=None) -> SimulationResult:
     """The result of a run from its tallies.
 
     ``flows`` (n_periods x 6): net moves into each stage in each period (entries
@@ -57,6 +63,7 @@ def assemble_result(scenario, *, flows, money: dict, counts: dict, stage_years, 
         ltv_acquired=ltv_acquired,
         ledger=ledger,
         events=events,
+        group_profit=np.asarray(group_profit, dtype=float),
     )
 
 

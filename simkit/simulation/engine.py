@@ -23,7 +23,8 @@ from ..scenario import Scenario
 from ..stages import Stage
 from ..results import EventLog, Ledger, RunningStats, SimulationResult
 from . import vectorized
-from .assemble import SOURCE_COHORT, SOURCE_REFERRAL, SOURCE_REPLACEMENT, SOURCE_STREAM, assemble_result
+from .assemble import (GROUPS, SOURCE_COHORT, SOURCE_REFERRAL, SOURCE_REPLACEMENT, SOURCE_STREAM,
+                       assemble_result)
 from .processes import RandomStream, life, prospect_stream
 
 __all__ = ["ENGINES", "replicate", "run_simulation"]
@@ -59,7 +60,7 @@ class _Customer:
                  "n_purchases", "revenue", "cost_of_sales", "acquisition_cost", "service_cost",
                  "referral_damage_cost", "value", "n_referrals", "n_damage", "exit_time", "tenure_year",
                  "price_discounts", "cross_sell_revenue", "cross_sell_cost", "adopted_at", "cost_savings",
-                 "referred_by", "funnel_stage", "first_purchase")
+                 "referred_by", "funnel_stage", "first_purchase", "family", "group")
 
     def __init__(self, customer_id: int, source: int, now: float, stage: Stage):
         self.id = customer_id
@@ -89,6 +90,8 @@ class _Customer:
         self.referred_by = -1
         self.funnel_stage = 0 if stage is Stage.PROSPECT else -1  # step of the sales funnel reached
         self.first_purchase = _NAN
+        self.family = -1  # the first-generation arrival this person descends from (assemble.GROUPS)
+        self.group = 0
 
 
 class _Run:
@@ -166,6 +169,8 @@ class _Run:
         self.ledger_rows = [] if keep_ledger else None
         self.event_rows = [] if keep_events else None
         self.next_id = 0
+        self.next_family = 0
+        self.group_profit = [[0.0] * n for _ in range(GROUPS)]  # profit per period of groups of families
 
     # -- time -------------------------------------------------------------
     def period_of(self, t: float) -> int:
@@ -192,7 +197,7 @@ class _Run:
 
     # -- what happens to customers -----------------------------------------
     def spawn(self, stage: Stage, source: int, tenure_year: int = 1, price: float | None = None,
-              opening: bool = False, referred_by: int = -1) -> _Customer:
+              opening: bool = False, referred_by: int = -1, family: int = -1) -> _Customer:
         """A new person enters in ``stage`` (prospect, or new for an acquired customer).
 
         A new customer pays ``price`` (the acquisition cost unless given) and, under a tenure
@@ -204,6 +209,11 @@ class _Run:
         customer = _Customer(self.next_id, source, now, stage)
         customer.referred_by = referred_by
         self.next_id += 1
+        if family < 0:  # a first-generation arrival heads a family of its own
+            family = self.next_family
+            self.next_family += 1
+        customer.family = family
+        customer.group = family % GROUPS
         k = self.period_starting(now) if opening else self.period_of(now)
         self.flows[k][stage] += 1
         self._n_arrived[k] += 1
@@ -226,6 +236,7 @@ class _Run:
         k = self.period_of(now) if period is None else period
         self._n_acquired[k] += 1
         self._acquisition_cost[k] += price
+        self.group_profit[customer.group][k] -= price
         customer.acquisition_cost += price
         if price:
             customer.value -= price * self._discount(customer, now)
@@ -249,7 +260,7 @@ class _Run:
             if self.event_rows is not None:
                 self.log(customer, "refer", customer.stage)
             self.spawn(_NEW, SOURCE_REFERRAL, tenure_year=year, price=incentive, opening=True,
-                       referred_by=customer.id)
+                       referred_by=customer.id, family=customer.family)
 
     def move(self, customer: _Customer, target: Stage):
         now = self.env.now
@@ -272,7 +283,7 @@ class _Run:
             self.counts["n_lost"][k] += 1
             customer.exit_time = now
             if self.replace_lost:
-                self.spawn(_NEW, SOURCE_REPLACEMENT)
+                self.spawn(_NEW, SOURCE_REPLACEMENT, family=customer.family)
         elif target is _UNCONVERTED:
             self.counts["n_unconverted"][k] += 1
             customer.exit_time = now
@@ -315,6 +326,7 @@ class _Run:
             cost_by_period[k] += cost
             count_by_period[k] += n
             self.stage_profit[k][customer.stage] += margin
+            self.group_profit[customer.group][k] += margin
             if discount:
                 self.money["price_discounts"][k] += listed - revenue
         else:
@@ -326,6 +338,7 @@ class _Run:
                 cost_by_period[k] += value * cost_share
                 count_by_period[k] += 1
                 self.stage_profit[k][stage] += value * (1.0 - discount - cost_share)
+                self.group_profit[customer.group][k] += value * (1.0 - discount - cost_share)
                 self.money["price_discounts"][k] += value * discount
         entry = customer.entry_time
         year = int(first - entry + 1e-12)
@@ -354,7 +367,7 @@ class _Run:
         self.counts["n_referred"][self.period_of(self.env.now)] += 1
         if self.event_rows is not None:
             self.log(customer, "refer", customer.stage)
-        self.spawn(Stage.PROSPECT, SOURCE_REFERRAL, referred_by=customer.id)
+        self.spawn(Stage.PROSPECT, SOURCE_REFERRAL, referred_by=customer.id, family=customer.family)
 
     def referral_damage(self, customer: _Customer):
         """Bad word of mouth drives a prospect away (推荐破坏成本)."""
@@ -363,6 +376,7 @@ class _Run:
         self.counts["n_prospects_lost"][k] += 1
         self.money["referral_damage_cost"][k] += price
         self.stage_profit[k][customer.stage] -= price
+        self.group_profit[customer.group][k] -= price
         year = int(self.env.now - customer.entry_time + 1e-12)
         self.tenure_profit[min(year, len(self.tenure_profit) - 1)] -= price
         customer.n_damage += 1
@@ -419,6 +433,7 @@ class _Run:
                 customer.service_cost += amount
                 self._service_cost[k] += amount
                 self.stage_profit[k][stage] -= amount
+                self.group_profit[customer.group][k] -= amount
                 self.tenure_profit[year] -= amount
                 customer.value -= amount * self.inverse_discount[year]
             return
@@ -438,9 +453,11 @@ class _Run:
         service = self.money["service_cost"]
         stage_profit = self.stage_profit
         stage = customer.stage
+        group_profit = self.group_profit[customer.group]
         for k, years in pieces:
             service[k] += rate * years
             stage_profit[k][stage] -= rate * years
+            group_profit[k] -= rate * years
         table = self.inverse_discount
         last_year = len(self.tenure_profit) - 1
         for year, years in by_tenure:
@@ -465,7 +482,7 @@ class _Run:
                  c.revenue, c.cost_of_sales, c.acquisition_cost, c.service_cost, c.referral_damage_cost,
                  profit, c.value, c.n_referrals, c.n_damage, c.price_discounts, c.cross_sell_revenue,
                  c.cross_sell_cost, c.adopted_at, c.cost_savings, c.referred_by,
-                 c.funnel_stage if self.funnel is not None else -1, c.first_purchase))
+                 c.funnel_stage if self.funnel is not None else -1, c.first_purchase, c.family))
 
 
 def run_simulation(scenario: Scenario, *, seed: int | None = None, n_customers: int | None = None,
@@ -544,7 +561,7 @@ def run_simulation(scenario: Scenario, *, seed: int | None = None, n_customers: 
         stage_profit=run.stage_profit, tenure_years=run.tenure_years, tenure_profit=run.tenure_profit,
         ltv=run.ltv_all.summary(), ltv_acquired=run.ltv_acquired.summary(),
         ledger=Ledger.from_rows(sorted(run.ledger_rows)) if ledger else None,  # by customer id
-        events=EventLog.from_rows(run.event_rows) if event_log else None)
+        events=EventLog.from_rows(run.event_rows) if event_log else None, group_profit=run.group_profit)
 
 
 def replicate(scenario: Scenario, n_replications: int, *, n_customers: int | None = None,

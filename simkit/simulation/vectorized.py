@@ -43,8 +43,8 @@ import numpy as np
 
 from ..results import EventLog, Ledger
 from ..stages import Stage
-from .assemble import (COUNTS, MONEY, SOURCE_COHORT, SOURCE_REFERRAL, SOURCE_REPLACEMENT, SOURCE_STREAM,
-                       ArrayStats, assemble_result)
+from .assemble import (COUNTS, GROUPS, MONEY, SOURCE_COHORT, SOURCE_REFERRAL, SOURCE_REPLACEMENT,
+                       SOURCE_STREAM, ArrayStats, assemble_result)
 
 __all__ = ["simulate"]
 
@@ -57,7 +57,7 @@ ORDERS, VALUE, SD, SHARE, SERVICE, REFERRALS, DAMAGE, DISCOUNT, ADOPTION = range
 # aligned uniforms: one per purpose and person of the batch (common random numbers)
 _DURATION, _NEXT, _ADOPTION, _PURCHASES, _CROSS_SELL, _REFERRALS, _DAMAGE, _TENURE_REFERRALS = range(8)
 # streams drawn in order, each its own generator: purchase and event times, spend, the prospect stream
-_TIMES, _SPEND, _ARRIVALS = 100, 101, 102
+_TIMES, _SPEND, _ARRIVALS, _REFERRAL_TIMES, _DAMAGE_TIMES, _CROSS_SELL_TIMES, _LARGE = range(100, 107)
 EVENT_NAMES = ("arrive", "acquire", "purchase", "cross_sell", "move", "refer", "damage", "adopt")
 _ARRIVE, _ACQUIRE, _PURCHASE, _CROSS, _MOVE, _REFER, _DAMAGED, _ADOPT = range(8)
 _LEDGER_FLOATS = ("entry_time", "entered_new", "entered_loyal", "entered_decline", "exit_time",
@@ -127,8 +127,8 @@ class _Streams:
     def __init__(self):
         self._pool = {}
 
-    def keyed(self, kind: int, state: dict, purpose: int) -> np.random.Generator:
-        """The generator of ``kind`` set to ``state`` advanced by ``purpose`` x 2**64.
+    def keyed(self, kind: int, state: dict, purpose: int, skip: int = 0) -> np.random.Generator:
+        """The generator of ``kind`` set to ``state``, advanced by ``purpose`` x 2**64 + ``skip``.
 
         A step's PCG64 stream has period 2**128; each purpose reads its own block of 2**64
         numbers from it, so the purposes never overlap.
@@ -139,41 +139,63 @@ class _Streams:
             entry = self._pool[kind] = (bit_generator, np.random.Generator(bit_generator))
         bit_generator, generator = entry
         bit_generator.state = state
-        bit_generator.advance(purpose << 64)
+        bit_generator.advance((purpose << 64) + skip)
         return generator
 
 
-class _Draws:
-    """The random numbers of one step of one batch, from a PCG64 stream keyed by (seed, generation, batch, step).
+def _state(key: tuple) -> dict:
+    return np.random.PCG64(np.random.SeedSequence(list(key))).state
 
-    ``uniform(purpose, persons)``: the person's own uniform for that purpose at this step
-    (one per person of the batch, drawn at once, so a person gets the same number whoever
-    else is active: the pairing behind common random numbers).  ``stream(purpose)``: numbers
-    drawn in order (times within a spell, spend per purchase).
+
+class _Draws:
+    """The random numbers of one step of one batch, laid out so that each family keeps its own.
+
+    Every person has a *slot*: ``ordinal x GROUPS + group``, where group = family mod GROUPS
+    and ordinal its rank in its group within its generation (in the first generation,
+    the slot is the family number itself).  ``uniform(purpose, persons)`` gives each person
+    number ``slot`` of the purpose's stream for this step and generation, whoever else is
+    active; ``grouped(purpose, groups)`` gives the k-th item of a group in this step number
+    ``k x GROUPS + group`` of the purpose's stream.  So a change to one family can only
+    reshuffle draws within its group: the groups of a run stay independent, and the same
+    customers get the same draws in a scenario and in a changed copy (common random
+    numbers).
     """
 
-    def __init__(self, streams: _Streams, key: tuple, n: int, few_means: bool = False):
-        self.streams, self.key, self.n, self.few_means = streams, key, n, few_means
-        self._state = None
+    def __init__(self, streams: _Streams, seed: int, generation: int, batch: int, step: int, slots: np.ndarray,
+                 few_means: bool = False):
+        self.streams, self.slots, self.few_means = streams, slots, few_means
+        self.aligned_key = (seed, generation, step)        # slots run across the batches of a generation
+        self.batch_key = (seed, generation, batch, step)   # items are counted within the batch
+        self.low = int(slots.min()) if len(slots) else 0
+        self.size = int(slots.max()) - self.low + 1 if len(slots) else 0
+        self._states = {}
         self._aligned = {}
-        self._streams = {}
 
-    def _keyed(self, kind: int, purpose: int) -> np.random.Generator:
-        if self._state is None:
-            self._state = np.random.PCG64(np.random.SeedSequence(list(self.key))).state
-        return self.streams.keyed(kind, self._state, purpose)
+    def _keyed(self, kind: int, key: tuple, purpose: int, skip: int = 0) -> np.random.Generator:
+        state = self._states.get(key)
+        if state is None:
+            state = self._states[key] = _state(key)
+        return self.streams.keyed(kind, state, purpose, skip)
 
     def uniform(self, purpose: int, persons: np.ndarray) -> np.ndarray:
         row = self._aligned.get(purpose)
         if row is None:
-            row = self._aligned[purpose] = self._keyed(-1, purpose).random(self.n)
-        return row[persons]
+            row = self._aligned[purpose] = self._keyed(-1, self.aligned_key, purpose, self.low).random(self.size)
+        return row[self.slots[persons] - self.low]
 
-    def stream(self, purpose: int) -> np.random.Generator:
-        generator = self._streams.get(purpose)
-        if generator is None:
-            generator = self._streams[purpose] = self._keyed(purpose, purpose)
-        return generator
+    def grouped(self, purpose: int, groups: np.ndarray, normal: bool = False) -> np.ndarray:
+        """One uniform (or standard normal) per item, the k-th item of each group taking number k x GROUPS + group."""
+        n = len(groups)
+        if not n:
+            return np.zeros(0)
+        counts = np.bincount(groups, minlength=GROUPS)
+        order = np.argsort(groups.astype(np.uint8), kind="stable")
+        rank = np.empty(n, dtype=np.int64)
+        rank[order] = np.arange(n) - np.repeat(np.cumsum(counts) - counts, counts)
+        generator = self._keyed(purpose, self.batch_key, purpose)
+        size = int(counts.max()) * GROUPS
+        values = generator.standard_normal(size) if normal else generator.random(size)
+        return values[rank * GROUPS + groups]
 
     def poisson(self, requests: list) -> list:
         """Poisson counts for several purposes at once: ``requests`` = [(purpose, persons, means), ...].
@@ -186,7 +208,7 @@ class _Draws:
         large = mean > 30.0
         counts = poisson_inverse(u, np.where(large, 0.0, mean), self.few_means)
         if large.any():
-            counts[large] = self.stream(_TIMES).poisson(mean[large])
+            counts[large] = self._keyed(_LARGE, self.batch_key, _LARGE).poisson(mean[large])
         edges = np.cumsum([len(persons) for _, persons, _ in requests])[:-1]
         return np.split(counts, edges)
 
@@ -285,6 +307,7 @@ class _Books:
         self.stage_profit = np.zeros((n, 4))
         self.tenure_years = np.zeros(plan.n_years)
         self.tenure_profit = np.zeros(plan.n_years)
+        self.group_profit = np.zeros((GROUPS, n))
         self.n = n
 
     def add(self, name: str, periods, weights=None):
@@ -296,6 +319,10 @@ class _Books:
         else:
             target += np.bincount(periods, weights=weights, minlength=self.n)
 
+    def add_group(self, groups, periods, amounts):
+        self.group_profit += np.bincount(groups * self.n + periods, weights=amounts,
+                                         minlength=GROUPS * self.n).reshape(GROUPS, self.n)
+
     def add_flows(self, periods, stages, sign: int):
         self.flows += sign * np.bincount(periods * 6 + stages, minlength=self.n * 6).reshape(self.n, 6)
 
@@ -306,7 +333,7 @@ class _Books:
 class _Entrants:
     """People entering in one generation: when, in which stage, from where, on what terms."""
 
-    FIELDS = ("time", "stage", "source", "parent", "tenure_year", "price", "opening")
+    FIELDS = ("time", "stage", "source", "parent", "family", "slot", "tenure_year", "price", "opening")
 
     def __init__(self, **columns):
         self.columns = columns
@@ -331,11 +358,13 @@ class _Entrants:
             raise AttributeError(name) from None
 
 
-def _entrants(time, stage, source, parent, tenure_year=1, price=0.0, opening=False) -> _Entrants:
+def _entrants(time, stage, source, parent, family, tenure_year=1, price=0.0, opening=False) -> _Entrants:
     n = len(time)
     return _Entrants(time=np.asarray(time, dtype=float), stage=np.broadcast_to(stage, n).astype(np.int64),
                      source=np.broadcast_to(source, n).astype(np.int8),
                      parent=np.broadcast_to(parent, n).astype(np.int64),
+                     family=np.broadcast_to(family, n).astype(np.int64),
+                     slot=np.zeros(n, dtype=np.int64),  # set when the generation is laid out (_layout)
                      tenure_year=np.broadcast_to(tenure_year, n).astype(np.int64),
                      price=np.broadcast_to(price, n).astype(float),
                      opening=np.broadcast_to(opening, n).astype(bool))
@@ -398,6 +427,12 @@ class _Spells:
         return _spread(self.start, self.end, 0.0, 1.0 / plan.ppy, self.first_period, self.last_period, stage,
                        weights, plan.n_periods, 4)
 
+    def by_period_and_group(self, group, weights) -> np.ndarray:
+        """weight x years spent, by period and group of families: (n_periods, GROUPS)."""
+        plan = self.plan
+        return _spread(self.start, self.end, 0.0, 1.0 / plan.ppy, self.first_period, self.last_period, group,
+                       [weights], plan.n_periods, GROUPS)[0]
+
     def by_year(self, *weights) -> list:
         """For each weight array: weight x years spent, by year of the relationship, (n_years,)."""
         plan = self.plan
@@ -431,6 +466,9 @@ class _Batch:
         self.ids = first_id + np.arange(n)
         self.entrants = entrants
         self.entry = entrants.time
+        self.family = entrants.family
+        self.group = entrants.family % GROUPS  # families in groups for paired intervals (assemble.py)
+        self.slot = entrants.slot
         self.t = entrants.time.copy()
         self.stage = entrants.stage.copy()
         self.year = np.zeros(n, dtype=np.int64)          # tenure year (0: not following a tenure table)
@@ -477,6 +515,7 @@ class _Batch:
         self.entered[NEW][who] = now
         books.add("n_acquired", periods)
         books.add("acquisition_cost", periods, price)
+        books.add_group(self.group[who], periods, -price)
         self.value[who] -= price * plan.inverse_discount_at(now - self.entry[who])
         if self.keep_ledger:
             self.f["acquisition_cost"][who] += price
@@ -499,7 +538,8 @@ class _Batch:
             self.i["n_referrals"][who] += counts
         self.log(_REFER, parents, times, self.stage[parents])
         year = self.year[parents]
-        self.children.append(_entrants(times, NEW, SOURCE_REFERRAL, self.ids[parents], tenure_year=year,
+        self.children.append(_entrants(times, NEW, SOURCE_REFERRAL, self.ids[parents], self.family[parents],
+                                       tenure_year=year,
                                        price=plan.referral_incentive[plan.tenure_row(year)], opening=True))
 
     # -- living -----------------------------------------------------------------
@@ -514,7 +554,7 @@ class _Batch:
             self.step(active, self.draws(step))
 
     def draws(self, step: int) -> _Draws:
-        return _Draws(self.plan.streams, (self.plan.seed, self.generation, self.batch, step), self.n,
+        return _Draws(self.plan.streams, self.plan.seed, self.generation, self.batch, step, self.slot,
                       self.plan.tenure is not None)
 
     def step(self, a, draws: _Draws):
@@ -569,7 +609,6 @@ class _Batch:
             (_CROSS_SELL, a[buying], plan.cross_orders * (span[buying] - begin[buying])),
             (_REFERRALS, a[referring], terms[referring, REFERRALS] * span[referring]),
             (_DAMAGE, a[damaging], terms[damaging, DAMAGE] * span[damaging])])
-        times = draws.stream(_TIMES)
         if purchases.any():  # the main product: list-price spend, log-normal around the average
             self.book_purchases(a, spells, start, span, purchases, terms[:, VALUE], terms[:, SD], terms[:, SHARE],
                                 terms[:, DISCOUNT], stage, draws, cross_sell=False)
@@ -581,16 +620,16 @@ class _Batch:
                                 np.zeros(n), stage[buying], draws, cross_sell=True)
         if referrals.any():  # referrals (推荐价值): each brings a prospect, who enters at once
             owner = np.repeat(referring, referrals)
-            when = start[owner] + span[owner] * times.random(len(owner))
+            when = start[owner] + span[owner] * draws.grouped(_REFERRAL_TIMES, self.group[a[owner]])
             who = a[owner]
             books.add("n_referred", plan.period_of(when))
             if self.keep_ledger:
                 self.i["n_referrals"][a[referring]] += referrals
             self.log(_REFER, who, when, stage[owner])
-            self.children.append(_entrants(when, PROSPECT, SOURCE_REFERRAL, self.ids[who]))
+            self.children.append(_entrants(when, PROSPECT, SOURCE_REFERRAL, self.ids[who], self.family[who]))
         if damage.any():  # referral damage (推荐破坏成本): a prospect driven away, at a price
             owner = np.repeat(damaging, damage)
-            when = start[owner] + span[owner] * times.random(len(owner))
+            when = start[owner] + span[owner] * draws.grouped(_DAMAGE_TIMES, self.group[a[owner]])
             who = a[owner]
             price = np.full(len(who), plan.damage_price)
             k = plan.period_of(when)
@@ -607,6 +646,7 @@ class _Batch:
         """Profit (or loss) by period and stage, by year of the relationship, and in each person's value."""
         plan, books = self.plan, self.books
         books.add_stage(books.stage_profit, periods, stages, margin)
+        books.add_group(self.group[who], periods, margin)
         books.tenure_profit += np.bincount(np.minimum(years, plan.n_years - 1), weights=margin,
                                            minlength=plan.n_years)
         discounted = margin * plan.inverse_discount[np.minimum(years, len(plan.inverse_discount) - 1)]
@@ -624,8 +664,8 @@ class _Batch:
         spread = (sd > mean * 1e-6) & (mean > 0)
         if spread.any():  # log-normal with the given mean and standard deviation, one draw per purchase
             sigma2 = (np.log1p((sd / np.where(spread, mean, 1.0)) ** 2) * spread)[owner]
-            values = mean[owner] * np.exp(np.sqrt(sigma2) * draws.stream(_SPEND).standard_normal(len(owner))
-                                          - sigma2 / 2)
+            z = draws.grouped(_SPEND, self.group[a[owner]], normal=True)
+            values = mean[owner] * np.exp(np.sqrt(sigma2) * z - sigma2 / 2)
             listed = np.bincount(owner, weights=values, minlength=len(a))
         else:
             values = None
@@ -645,7 +685,8 @@ class _Batch:
             self.book_margin(a[whole], k, stage[whole], spells.year[whole], revenue - cost)
         # every purchase has a time, drawn whatever the reporting period or what is kept (so neither
         # changes a result): the log shows it, the ledger its first, a spell cut by an edge books by it
-        times = start[owner] + span[owner] * draws.stream(_TIMES).random(len(owner))
+        times = start[owner] + span[owner] * draws.grouped(_CROSS_SELL_TIMES if cross_sell else _TIMES,
+                                                           self.group[a[owner]])
         split = ~spells.whole[owner]
         if split.any():
             mine, when = owner[split], times[split]
@@ -691,6 +732,7 @@ class _Batch:
             years, cost = spells.by_period(stage, ones, service_rate)
             books.money["service_cost"] += cost.sum(axis=1)
             books.stage_profit -= cost
+            books.group_profit -= spells.by_period_and_group(self.group[a], service_rate).T
             tenure_years, tenure_cost = spells.by_year(ones, service_rate)
             books.tenure_profit -= tenure_cost
             self.value -= np.bincount(a, weights=spells.discounted(service_rate), minlength=self.n)
@@ -768,7 +810,7 @@ class _Batch:
         if plan.replace_lost:
             lost = target == LOST
             if lost.any():
-                self.children.append(_entrants(now[lost], NEW, SOURCE_REPLACEMENT, -1,
+                self.children.append(_entrants(now[lost], NEW, SOURCE_REPLACEMENT, -1, self.family[who[lost]],
                                                price=plan.acquisition_price))
 
     # -- what is left ---------------------------------------------------------------
@@ -786,6 +828,7 @@ class _Batch:
                   - f["acquisition_cost"] - f["service_cost"] - f["referral_damage_cost"])
         funnel = self.funnel_step if self.plan.funnel else np.full(self.n, -1)
         return {"customer_id": self.ids, "source": self.entrants.source, "referred_by": self.entrants.parent,
+                "family": self.family,
                 "final_stage": self.stage, "profit": profit, "funnel_reached": funnel, **f, **self.i}
 
 
@@ -797,10 +840,13 @@ def simulate(scenario, keep_ledger: bool, keep_events: bool):
     # generation 0: the cohort at time 0, then the prospects marketing brings (a Poisson process)
     stream = np.random.default_rng([plan.seed, _ARRIVALS])  # the steps' keys have four numbers
     n_stream = int(stream.poisson(arrivals.prospects_per_year * plan.horizon)) if arrivals.prospects_per_year else 0
+    n_first = arrivals.cohort_size + n_stream  # the first generation: each the head of a family
     generation = _Entrants.join([
         _entrants(np.zeros(arrivals.cohort_size), int(arrivals.cohort_stage), SOURCE_COHORT, -1,
-                  price=plan.acquisition_price),
-        _entrants(np.sort(stream.random(n_stream) * plan.horizon), PROSPECT, SOURCE_STREAM, -1)])
+                  np.arange(arrivals.cohort_size), price=plan.acquisition_price),
+        _entrants(np.sort(stream.random(n_stream) * plan.horizon), PROSPECT, SOURCE_STREAM, -1,
+                  np.arange(arrivals.cohort_size, n_first))])
+    generation.columns["slot"] = generation.family.copy()  # the first generation: slot = family
     ltv_all, ltv_acquired = ArrayStats(), ArrayStats()
     ledgers, events, entry_times = [], [], []
     next_id = 0
@@ -820,10 +866,7 @@ def simulate(scenario, keep_ledger: bool, keep_events: bool):
                 events.extend(batch.events)
                 entry_times.append(batch.entry)
             children.extend(batch.children)
-        generation = _Entrants.join(children)
-        if len(generation):  # in order of entry, each referrer's referrals together
-            order = np.lexsort((generation.parent, generation.time))
-            generation = _Entrants(**{f: v[order] for f, v in generation.columns.items()})
+        generation = _layout(_Entrants.join(children))
         g += 1
     ledger = _ledger(ledgers) if keep_ledger else None
     event_log = _event_log(events, np.concatenate(entry_times)) if keep_events else None
@@ -831,7 +874,25 @@ def simulate(scenario, keep_ledger: bool, keep_events: bool):
                            stage_years=books.stage_years, stage_profit=books.stage_profit,
                            tenure_years=books.tenure_years, tenure_profit=books.tenure_profit,
                            ltv=ltv_all.summary(), ltv_acquired=ltv_acquired.summary(),
-                           ledger=ledger, events=event_log)
+                           ledger=ledger, events=event_log, group_profit=books.group_profit)
+
+
+def _layout(generation: _Entrants) -> _Entrants:
+    """Slots of a new generation: rank within the group, by family, referrer and time; ordered by slot."""
+    if not len(generation):
+        return generation
+    order = np.lexsort((generation.time, generation.parent, generation.family))
+    columns = {f: v[order] for f, v in generation.columns.items()}
+    group = columns["family"] % GROUPS
+    by_group = np.argsort(group.astype(np.uint8), kind="stable")
+    counts = np.bincount(group, minlength=GROUPS)
+    ordinal = np.empty(len(group), dtype=np.int64)
+    ordinal[by_group] = np.arange(len(group)) - np.repeat(np.cumsum(counts) - counts, counts)
+    slot = ordinal * GROUPS + group
+    order = np.argsort(slot)
+    columns = {f: v[order] for f, v in columns.items()}
+    columns["slot"] = slot[order]
+    return _Entrants(**columns)
 
 
 def _renumbering(entry_time: np.ndarray) -> np.ndarray:
