@@ -37,6 +37,13 @@ def outputs(result) -> dict:
         out[f"{name}.count"] = summary.count
         out[f"{name}.mean"] = summary.mean
         out[f"{name}.std"] = summary.std
+    if result.events is not None:  # spend per purchase: its level and its spread
+        events = result.events
+        spend = events["amount"][events["event"] == "purchase"]
+        if len(spend) > 1:
+            out["events.purchase.amount.mean"] = spend.mean()
+            out["events.purchase.amount.std"] = spend.std()
+        out["events.count"] = len(events)
     if result.ledger is not None:
         for part, values in result.ledger.profit_parts().items():
             out[f"profit_parts.{part}"] = values.sum()
@@ -48,7 +55,7 @@ def outputs(result) -> dict:
 
 def runs(scenario, replications: int, engine: str) -> dict:
     """Every output of ``replications`` runs, as name -> array."""
-    results = simkit.replicate(scenario, replications, ledger=True, engine=engine)
+    results = simkit.replicate(scenario, replications, ledger=True, event_log=True, engine=engine)
     table = [outputs(r) for r in results]
     return {name: np.array([row[name] for row in table], dtype=float) for name in table[0]}
 

@@ -501,3 +501,25 @@ def test_prospects_by_time_to_first_order():
     classes = simkit.formulas.prospect_temperature(waited)
     expected = ["hot" if w <= 1 / 12 else "warm" if w <= 3 / 12 else "cold" for w in np.nan_to_num(waited, nan=9)]
     assert classes == expected and set(classes) >= {"hot", "warm", "cold"}
+
+
+def test_first_purchase_is_the_earliest_purchase_in_the_event_log(lifecycle):
+    result = run_simulation(lifecycle, event_log=True)
+    events = result.events
+    purchases = events["event"] == "purchase"
+    earliest = np.full(len(result.ledger), np.nan)
+    for cid, time in zip(events["customer_id"][purchases], events["time"][purchases]):
+        if not time >= earliest[cid]:
+            earliest[cid] = time
+    # the SimPy clock adds the waits one by one: equal to the last bit or two
+    np.testing.assert_allclose(result.ledger["first_purchase"], earliest, rtol=1e-12, atol=1e-12)
+
+
+def test_group_profits_add_up_to_the_profit_and_families_follow_referrals(lifecycle):
+    result = run_simulation(lifecycle)
+    np.testing.assert_allclose(result.group_profit.sum(axis=0), result.periods["profit"], rtol=1e-9, atol=1e-6)
+    ledger = result.ledger
+    referred = ledger["referred_by"] >= 0
+    assert np.array_equal(ledger["family"][referred], ledger["family"][ledger["referred_by"][referred]])
+    first = ledger["source"] <= 1  # the cohort and the prospects from marketing head their own families
+    assert sorted(ledger["family"][first]) == list(range(first.sum()))

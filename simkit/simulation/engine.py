@@ -565,7 +565,7 @@ def run_simulation(scenario: Scenario, *, seed: int | None = None, n_customers: 
 
 
 def replicate(scenario: Scenario, n_replications: int, *, n_customers: int | None = None,
-              ledger: bool = False, engine: str = "simpy") -> list[SimulationResult]:
+              ledger: bool = False, event_log: bool = False, engine: str = "simpy") -> list[SimulationResult]:
     """Run a scenario ``n_replications`` times with independent seeds derived from ``scenario.seed``.
 
     The seeds come from ``numpy.random.SeedSequence(scenario.seed)``, so the
@@ -579,5 +579,5 @@ def replicate(scenario: Scenario, n_replications: int, *, n_customers: int | Non
     if isinstance(n_replications, bool) or not isinstance(n_replications, int) or not 1 <= n_replications <= 10_000:
         raise ScenarioError(f"n_replications: got {n_replications!r}, expected a whole number in [1, 10,000]")
     seeds = np.random.SeedSequence(scenario.seed).generate_state(n_replications, dtype=np.uint32)
-    return [run_simulation(scenario, seed=int(seed), n_customers=n_customers, ledger=ledger, engine=engine)
-            for seed in seeds]
+    return [run_simulation(scenario, seed=int(seed), n_customers=n_customers, ledger=ledger, event_log=event_log,
+                           engine=engine) for seed in seeds]

@@ -716,7 +716,10 @@ class _Batch:
             first = self.f["first_purchase"]
             new = np.flatnonzero(np.isnan(first[a]) & (counts > 0))
             if new.size:  # the first purchase of those who had none: the earliest of this spell's
-                first[a[new]] = np.minimum.reduceat(times, (np.cumsum(counts) - counts)[new])
+                buying = np.flatnonzero(counts > 0)  # reduceat runs from one listed start to the next
+                earliest = np.full(len(a), np.nan)
+                earliest[buying] = np.minimum.reduceat(times, (np.cumsum(counts) - counts)[buying])
+                first[a[new]] = earliest[new]
 
     def book_time(self, a, spells, span, stage, service_rate):
         """Exposure (years in each stage) and cost to serve, by period and by year of the relationship."""
