@@ -23,7 +23,7 @@ from .stages import Stage
 
 __version__ = "0.1.0"
 
-_LAZY_SUBMODULES = ("plots", "widgets", "cli")
+_LAZY_SUBMODULES = ("plots", "widgets", "dashboard", "live", "cli")
 
 
 def __getattr__(name):

@@ -96,7 +96,7 @@ class Comparison:
 
 
 def compare(scenario: Scenario, changed, *, seed: int | None = None, n_customers: int | None = None,
-            engine: str = "numpy", confidence: float = 0.95) -> Comparison:
+            engine: str = "numpy", confidence: float = 0.95, ledger: bool = False) -> Comparison:
     """Run ``scenario`` and ``changed`` with common random numbers; the profit difference with its interval.
 
     Parameters
@@ -111,6 +111,8 @@ def compare(scenario: Scenario, changed, *, seed: int | None = None, n_customers
         Common random numbers need the NumPy engine; the SimPy engine gives
         independent runs (a valid but much wider interval).
     confidence : float, default 0.95
+    ledger : bool, default False
+        Keep each run's ledger (one row per customer).
     """
     if isinstance(changed, Mapping):
         changed = scenario.updated(changed)
@@ -120,7 +122,7 @@ def compare(scenario: Scenario, changed, *, seed: int | None = None, n_customers
     if not 0 < confidence < 1:
         raise ValueError(f"confidence: got {confidence!r}, expected a number in (0, 1)")
     seed = scenario.seed if seed is None else seed
-    runs = [run_simulation(s, seed=seed, n_customers=n_customers, ledger=False, engine=engine)
+    runs = [run_simulation(s, seed=seed, n_customers=n_customers, ledger=ledger, engine=engine)
             for s in (scenario, changed)]
     if runs[0].group_profit.shape != runs[1].group_profit.shape:
         raise ValueError("changed: the two scenarios report different periods (time unit or horizon differ); "

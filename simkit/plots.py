@@ -20,7 +20,7 @@ import numpy as np
 
 from .stages import ACTIVE_STAGES, Stage
 
-__all__ = ["STAGE_COLORS", "label", "new_figure", "plot_churn", "plot_cumulative_npv", "plot_funnel",
+__all__ = ["STAGE_COLORS", "font_families", "label", "new_figure", "use_fonts", "plot_churn", "plot_cumulative_npv", "plot_funnel",
            "plot_ltv_histogram",
            "plot_pareto", "plot_period_money", "plot_profit_by_stage", "plot_profit_parts", "plot_pyramid",
            "plot_sensitivity",
@@ -53,18 +53,42 @@ def label(english: str, chinese: str = "") -> str:
     return f"{english} {chinese}" if chinese and _cjk_font() else english
 
 
+def font_families() -> list[str]:
+    """The font list every simkit text is drawn with: Latin from DejaVu Sans, Chinese from a CJK font if any."""
+    font = _cjk_font()
+    return ["DejaVu Sans", font] if font else ["DejaVu Sans"]
+
+
 @contextlib.contextmanager
-def _fonts():
-    """Let text fall back to a Chinese font for the glyphs the default font lacks."""
+def _fonts(ax=None):
+    """Give every text made inside (and the tick labels of ``ax``, made later) the explicit font list.
+
+    matplotlib resolves a text's font when it is drawn, from the family stored on the text; a
+    generic family ("sans-serif") would be looked up in the settings in force *then*, after this
+    context has gone.  An explicit list stored on each text works whenever and wherever it is drawn,
+    and falls back glyph by glyph to the Chinese font.
+    """
     import matplotlib
 
-    font = _cjk_font()
-    if font is None:
+    families = font_families()
+    with matplotlib.rc_context({"font.family": families}):
         yield
-        return
-    with matplotlib.rc_context({"font.family": ["sans-serif"],
-                                "font.sans-serif": ["DejaVu Sans", font]}):
-        yield
+    if ax is not None:  # texts the axes made before (title, axis labels) or makes later (tick labels)
+        use_fonts(ax.figure)
+
+
+def use_fonts(figure):
+    """Give every text of ``figure`` -- and the tick labels its axes make when drawn -- simkit's font list.
+
+    Call it on a figure after adding texts of your own (a legend, a note) that may hold Chinese.
+    """
+    from matplotlib.text import Text
+
+    families = font_families()
+    for ax in figure.axes:
+        ax.tick_params(labelfontfamily=families)
+    for text in figure.findobj(Text):
+        text.set_fontfamily(families)
 
 
 def new_figure(ncols: int = 1, nrows: int = 1, width: float = 9.0, height: float = 3.6):
@@ -102,7 +126,7 @@ def plot_stage_counts(result, ax=None, include_ended: bool = False, **kwargs):
     start = np.zeros(len(Stage), dtype=int)
     start[result.scenario.arrivals.cohort_stage] = result.scenario.arrivals.cohort_size
     counts = np.vstack([start, result.stage_counts])
-    with _fonts():
+    with _fonts(ax):
         ax.stackplot(x, *(counts[:, s] for s in stages),
                      labels=[label(s.label, s.chinese) for s in stages],
                      colors=[STAGE_COLORS[s] for s in stages], **kwargs)
@@ -121,7 +145,7 @@ def plot_period_money(result, ax=None, **kwargs):
     x = result.period_end_years - result.scenario.period_years / 2
     profit = periods["profit"]
     width = result.scenario.period_years * 0.8
-    with _fonts():
+    with _fonts(ax):
         ax.bar(x, profit, width=width, color=np.where(profit >= 0, "#31a354", "#de2d26"),
                label=label("profit", "利润"), **kwargs)
         ax.plot(x, periods["revenue"], color="#3182bd", marker="o", markersize=3,
@@ -139,7 +163,7 @@ def plot_cumulative_npv(table, ax=None, **kwargs):
     ax = _axes(ax)
     years = np.arange(1, table.years + 1)
     values = table.cumulative_npv
-    with _fonts():
+    with _fonts(ax):
         bars = ax.bar(years, values, color=np.where(values >= 0, "#31a354", "#de2d26"), **kwargs)
         for bar, ltv in zip(bars, table.ltv):
             ax.annotate(f"LTV ¥{ltv:,.2f}", (bar.get_x() + bar.get_width() / 2, bar.get_height()),
@@ -157,7 +181,7 @@ def plot_sensitivity(effects, ax=None, **kwargs):
     ax = _axes(ax)
     effects = list(effects)[::-1]
     changes = [e.change for e in effects]
-    with _fonts():
+    with _fonts(ax):
         ax.barh([e.lever for e in effects], changes, color=["#31a354" if c >= 0 else "#de2d26" for c in changes],
                 **kwargs)
         for y, change in enumerate(changes):
@@ -177,7 +201,7 @@ def plot_ltv_histogram(result, ax=None, exact: float | None = None, bins: int = 
         raise ValueError("result: has no ledger; run_simulation(..., ledger=True) keeps one row per customer")
     ax = _axes(ax)
     values = result.ledger["lifetime_value"]
-    with _fonts():
+    with _fonts(ax):
         ax.hist(values, bins=bins, color="#9ecae1", edgecolor="white", **kwargs)
         ax.axvline(values.mean(), color="#3182bd", linewidth=2, label=f"simulated mean ¥{values.mean():,.2f}")
         if exact is not None:
@@ -197,7 +221,7 @@ def plot_churn(result, ax=None, retention: float | None = None, **kwargs):
     x = np.concatenate([[0.0], result.period_end_years])
     active = np.concatenate([[start], result.stage_counts[:, Stage.NEW:Stage.LOST].sum(axis=1)])
     lost = np.concatenate([[0], np.cumsum(result.periods["n_lost"])])
-    with _fonts():
+    with _fonts(ax):
         ax.plot(x, active, marker="o", markersize=3, color="#31a354", label=label("customers", "客户数"), **kwargs)
         ax.plot(x, lost, marker="o", markersize=3, color="#de2d26", label=label("lost so far", "累计流失"))
         if retention is not None:
@@ -226,7 +250,7 @@ def plot_tenure(result, retention: float, ax=None, **kwargs):
     k = np.arange(1, horizon + 1)
     counts = np.bincount(years, minlength=horizon + 1)[1:horizon + 1]
     n = result.scenario.arrivals.cohort_size
-    with _fonts():
+    with _fonts(ax):
         ax.bar(k, counts, color="#9ecae1", label="simulated", **kwargs)
         ax.plot(k, n * retention ** (k - 1) * (1 - retention), "o--", color="black",
                 label=f"n × {retention:g}^(k-1) × {1 - retention:g}")
@@ -243,7 +267,7 @@ def plot_profit_by_stage(result, ax=None, **kwargs):
     per_year = result.profit_per_customer_year()
     stages = list(per_year)
     values = [per_year[s] for s in stages]
-    with _fonts():
+    with _fonts(ax):
         ax.bar([label(s.label, s.chinese) for s in stages], values, color=[STAGE_COLORS[s] for s in stages],
                **kwargs)
         ax.plot(range(len(stages)), values, color="black", marker="o", linewidth=1)
@@ -279,7 +303,7 @@ def plot_profit_parts(ledger, ax=None, per_customer: bool = True, **kwargs):
     total = float(parts["lifetime_profit"].sum()) / divisor
     starts = np.concatenate([[0.0], np.cumsum(values)[:-1]])
     names = [label(*_PART_LABELS[key]) for key in _PART_LABELS] + [label("lifetime profit", "客户生命周期利润")]
-    with _fonts():
+    with _fonts(ax):
         ax.bar(names[:-1], values, bottom=starts, color=["#31a354" if v >= 0 else "#de2d26" for v in values],
                **kwargs)
         ax.bar(names[-1], total, color="#3182bd", **kwargs)
@@ -313,7 +337,7 @@ def plot_funnel(result, ax=None, **kwargs):
     names = [*FUNNEL_STAGES, "customers"]
     y = np.arange(len(names))[::-1]
     simulated = [*reached.tolist(), won]
-    with _fonts():
+    with _fonts(ax):
         ax.barh(y, simulated, color="#9ecae1", label="simulated", **kwargs)
         ax.plot(expected, y, "o", color="black", label="expected")
         for yy, value in zip(y, simulated):
@@ -340,7 +364,7 @@ def plot_pyramid(tiers, ax=None, value: str = "customers", **kwargs):
     widths = widths / widths.max() if widths.max() > 0 else widths
     y = np.arange(len(tiers))[::-1]
     colors = ["#31a354" if t.profit >= 0 else "#de2d26" for t in tiers]
-    with _fonts():
+    with _fonts(ax):
         ax.barh(y, widths, left=-widths / 2, color=colors, edgecolor="white", height=0.9, **kwargs)
         for yy, t in zip(y, tiers):
             ax.annotate(f"{label(t.name, t.chinese)}: {t.customers:,} customers, sales ¥{t.sales:,.0f}, "
@@ -363,7 +387,7 @@ def plot_pareto(values, ax=None, what: str = "profit", **kwargs):
 
     ax = _axes(ax)
     customers, cumulative = pareto_curve(values)
-    with _fonts():
+    with _fonts(ax):
         ax.plot(customers * 100, cumulative * 100, color="#3182bd", **kwargs)
         ax.axhline(100, color="grey", linewidth=0.8)
         ax.axvline(20, color="grey", linewidth=0.8, linestyle=":")

@@ -92,6 +92,9 @@ def _show(figure, view):
     """
     import io
 
+    from .plots import use_fonts
+
+    use_fonts(figure)
     if figure.get_layout_engine() is not None and not getattr(figure, "_simkit_laid_out", False):
         figure.draw_without_rendering()
         figure.set_layout_engine(None)  # None, not "none": a placeholder engine would draw twice
@@ -381,178 +384,6 @@ def churn_panel(**kwargs):
     return ChurnPanel(**kwargs)
 
 
-# ---------------------------------------------------------------- the instructor's lifecycle dashboard (§1)
-_STAGE_SLIDERS = ("mean_duration_years", "orders_per_year", "average_order_value", "cost_of_sales_share",
-                  "service_cost_per_year", "referrals_per_year", "referral_damage_per_year", "price_discount",
-                  "cross_sell_adoption_per_year")
-
-#: Levers the dashboard can compare against the scenario on the sliders: name -> changes of a scenario.
-COMPARISONS = {
-    "loyal customers stay 10 % longer": lambda s: {
-        "stages.loyal.mean_duration_years": (s.stages.loyal.mean_duration_years or 1.0) * 1.1},
-    "10 % more acquisition budget (prospects)": lambda s: {
-        "arrivals.prospects_per_year": s.arrivals.prospects_per_year * 1.1,
-        "arrivals.cohort_size": round(s.arrivals.cohort_size * 1.1)},
-    "loyal customers buy 10 % more often": lambda s: {
-        "stages.loyal.orders_per_year": s.stages.loyal.orders_per_year * 1.1},
-}
-
-
-class LifecycleDashboard(_ScenarioPanel):
-    """One panel for the lifecycle lesson: stage parameters, presets, a comparison, exports.
-
-    Figures: customers by stage, profit per customer-year by stage (the inverted U),
-    the parts of lifetime profit (a waterfall), and profit per period of the scenario
-    against the compared one.
-    """
-
-    def __init__(self, scenario="lifecycle_textbook", comparison: str | None = None):
-        import ipywidgets as widgets
-
-        from .presets import list_scenarios
-
-        self.base = load_scenario(scenario)
-        self.result = self.compared = None
-        self.figure, self.axes = new_figure(ncols=2, nrows=2, width=12, height=7.5)
-        stage_models = [n for n in list_scenarios() if load_scenario(n).tenure is None]
-        self.preset = widgets.Dropdown(options=stage_models, description="preset",
-                                       value=self.base.name if self.base.name in stage_models else None)
-        self.comparison = widgets.Dropdown(options=[("no comparison", None)] + [(k, k) for k in COMPARISONS],
-                                           value=comparison, description="compare with")
-        self.controls = {}
-        self._build_controls()
-        self.reset_button = widgets.Button(description="reset", icon="undo")
-        self.png_button = widgets.Button(description="export PNG", icon="image")
-        self.csv_button = widgets.Button(description="export CSV", icon="table")
-        self.reset_button.on_click(lambda _: self.load(self.base))
-        self.png_button.on_click(lambda _: self.export_png())
-        self.csv_button.on_click(lambda _: self.export_csv())
-        self.preset.observe(lambda change: change["new"] and self.load(load_scenario(change["new"])), names="value")
-        self.comparison.observe(lambda change: self.refresh(), names="value")
-        self.message = widgets.HTML()
-        self.view = _figure_view()
-        super().__init__()
-        self._layout()
-        self.refresh()
-
-    # -- controls ------------------------------------------------------------
-    def _build_controls(self):
-        import ipywidgets as widgets
-
-        base = self.base
-        general = {"arrivals.cohort_size": ("customers at start", Arrivals, "cohort_size"),
-                   "arrivals.prospects_per_year": ("prospects per year", Arrivals, "prospects_per_year"),
-                   "arrivals.acquisition_cost": ("acquisition cost ¥", Arrivals, "acquisition_cost"),
-                   "horizon": (f"horizon ({base.time_unit}s)", Scenario, "horizon")}
-        self.controls = {}
-        for path, (text, cls, name) in general.items():
-            info = field_info(cls, name)
-            if path == "horizon" and base.time_unit == "month":
-                info["slider"] = (1, 240)
-            self.controls[path] = _control(path, _lookup(base, path)[0], info, text)
-        self.controls["seed"] = widgets.IntText(value=base.seed, description="seed",
-                                                style={"description_width": "14em"})
-        for stage in ("prospect", "new", "loyal", "decline"):
-            for name in _STAGE_SLIDERS:
-                path = f"stages.{stage}.{name}"
-                value = getattr(getattr(base.stages, stage), name)
-                if name == "mean_duration_years" and value is None:
-                    continue  # a stage without an end keeps none
-                self.controls[path] = _control(path, value, field_info(StageParams, name),
-                                               name.replace("_", " "))
-        for control in self.controls.values():
-            control.observe(lambda change: self.refresh(), names="value")
-
-    def _layout(self):
-        import ipywidgets as widgets
-
-        tabs = []
-        titles = []
-        general = [c for p, c in self.controls.items() if not p.startswith("stages.")]
-        tabs.append(widgets.VBox(general))
-        titles.append("population")
-        for stage in ("prospect", "new", "loyal", "decline"):
-            tabs.append(widgets.VBox([c for p, c in self.controls.items() if p.startswith(f"stages.{stage}.")]))
-            titles.append(stage)
-        tab = widgets.Tab(children=tabs)
-        for index, title in enumerate(titles):
-            tab.set_title(index, title)
-        buttons = widgets.HBox([self.preset, self.comparison, self.reset_button, self.png_button, self.csv_button])
-        self.children = [buttons, tab, self.message, self.view]
-
-    def load(self, scenario: Scenario):
-        """Show ``scenario`` on the controls (a preset, or the starting one)."""
-        self.base = scenario
-        self._build_controls()
-        self._layout()
-        self.refresh()
-
-    # -- running and drawing -------------------------------------------------
-    def refresh(self):
-        """Run the scenario (and the compared one), redraw; a message instead of an error."""
-        from .plots import plot_period_money, plot_profit_by_stage, plot_profit_parts
-
-        try:
-            scenario = self.current_scenario()
-            other = None
-            if self.comparison.value:
-                other = scenario.updated(COMPARISONS[self.comparison.value](scenario))
-        except ScenarioError as error:
-            _refuse(self.message, "Not run", error)
-            return
-        self.result = result = run_simulation(scenario)
-        self.compared = run_simulation(other) if other is not None else None
-        for ax in self.axes:
-            ax.clear()
-        plot_stage_counts(result, ax=self.axes[0])
-        plot_profit_by_stage(result, ax=self.axes[1])
-        plot_profit_parts(result.ledger, ax=self.axes[2])
-        plot_period_money(result, ax=self.axes[3])
-        profit = result.ledger["profit"].sum()
-        text = (f"{_people(result.ltv.count)} entered; profit of the whole population ¥{profit:,.0f} "
-                f"(every customer's own profit, undiscounted).")
-        if self.compared is not None:
-            theirs = self.compared.ledger["profit"].sum()
-            self.axes[3].plot(self.compared.period_end_years - scenario.period_years / 2,
-                              self.compared.periods["profit"], color="black", linestyle="--",
-                              label=f"profit: {self.comparison.value}")
-            self.axes[3].legend(loc="upper left", fontsize="small", frameon=False)
-            text += (f" With {html.escape(self.comparison.value)}: ¥{theirs:,.0f} "
-                     f"(<b>{theirs - profit:+,.0f}</b>).")
-        self.message.value = text
-        _show(self.figure, self.view)
-
-    def export_png(self, path="simkit_dashboard.png") -> str:
-        """Save the current figure as PNG; returns the path."""
-        self.figure.savefig(path, dpi=FIGURE_DPI)
-        self.message.value += f" Saved {html.escape(str(path))}."
-        return str(path)
-
-    def export_csv(self, stem="simkit_dashboard") -> list:
-        """Save the current run's periods and ledger as CSV; returns the paths."""
-        from pathlib import Path
-
-        if self.result is None:
-            return []
-        folder = Path(f"{stem}_csv")
-        written = [str(p) for p in self.result.to_csv(folder)]
-        self.message.value += f" Saved {html.escape(', '.join(written))}."
-        return written
-
-
-def lifecycle_dashboard(scenario="lifecycle_textbook", comparison: str | None = None):
-    """The instructor's dashboard for the lifecycle lesson (textbook §1).
-
-    Parameters
-    ----------
-    scenario : str, Path or Scenario
-        Starting scenario (a stage model); presets switch between the built-in ones.
-    comparison : str, optional
-        One of :data:`COMPARISONS`, run beside the scenario with the difference in lifetime profit.
-    """
-    return LifecycleDashboard(scenario, comparison)
-
-
 # ---------------------------------------------------------------- the customer pyramid (§5)
 class PyramidPanel(_TablePanel):
     """Move-up and move-down shares per tier: sales, profit and ROI per tier and in total, and the pyramid."""
@@ -614,3 +445,12 @@ class PyramidPanel(_TablePanel):
 def pyramid_panel():
     """A panel for the customer pyramid (textbook §5): move shares per tier, the table and the pyramid."""
     return PyramidPanel()
+
+
+def __getattr__(name):
+    """The instructor's lifecycle dashboard (§1) lives in :mod:`simkit.dashboard`; its names are offered here too."""
+    if name in ("COMPARISONS", "LifecycleDashboard", "lifecycle_dashboard"):
+        from . import dashboard
+
+        return getattr(dashboard, name)
+    raise AttributeError(f"module 'simkit.widgets' has no attribute {name!r}")

@@ -157,8 +157,9 @@ def test_lifecycle_dashboard_runs_compares_refuses_and_exports(tmp_path, monkeyp
     small = simkit.load_scenario("lifecycle_textbook").updated({"arrivals.cohort_size": 150,
                                                                 "arrivals.prospects_per_year": 40, "horizon": 24})
     board = lifecycle_dashboard(small, comparison=next(iter(COMPARISONS)))
-    assert board.result is not None and board.compared is not None
-    assert "people entered" in board.message.value and "(<b>" in board.message.value
+    assert board.result is not None and board.comparison_result is not None
+    assert "people entered" in board.message.value and "95 % interval" in board.message.value
+    assert board.comparison_result.summary() in board.message.value
     parts = board.result.ledger.profit_parts()
     waterfall = [bar.get_height() for bar in board.axes[2].patches]
     assert waterfall[-1] == pytest.approx(parts["lifetime_profit"].sum()
@@ -167,9 +168,11 @@ def test_lifecycle_dashboard_runs_compares_refuses_and_exports(tmp_path, monkeyp
                if hasattr(c, "continuous_update"))
     board.controls["stages.loyal.orders_per_year"].value = 0.0     # an edge value: runs
     assert board.result.scenario.stages.loyal.orders_per_year == 0.0
-    board.controls["seed"].value = -5                              # refused with a message
+    board.controls["seed"].value = -5                              # refused with a message, no old figure
     assert "Not run" in board.message.value and "seed: got -5" in board.message.value
+    assert board.view.layout.visibility == "hidden"
     board.controls["seed"].value = 3
+    assert board.view.layout.visibility == "visible"
     assert Path(board.export_png()).stat().st_size > 1000
     assert sorted(Path(p).name for p in board.export_csv()) == ["ledger.csv", "periods.csv"]
     board.preset.value = "lifecycle_basic"
@@ -202,3 +205,32 @@ def test_pyramid_plot_panel_and_pareto():
     panel.controls[("up", 3)].value = 0.0
     assert [t.customers for t in panel.after] == [t.customers for t in TEXTBOOK_TIERS]
     assert "+0" in panel.message.value
+
+
+def test_dashboard_computes_only_the_latest_values_while_a_run_is_going(monkeypatch):
+    """Five values arrive while a (deliberately slow) run is going: the worker then runs the latest once."""
+    pytest.importorskip("ipywidgets")
+    import time
+
+    from simkit.dashboard import LifecycleDashboard
+
+    small = simkit.load_scenario("lifecycle_textbook").updated({"arrivals.cohort_size": 100,
+                                                                "arrivals.prospects_per_year": 20, "horizon": 12})
+    board = LifecycleDashboard(small, background=True)
+    runs = []
+    refresh = board._refresh
+
+    def slow_refresh():
+        runs.append(board.controls["stages.loyal.orders_per_year"].value)
+        time.sleep(0.3 if len(runs) == 1 else 0.0)
+        refresh()
+
+    monkeypatch.setattr(board, "_refresh", slow_refresh)
+    slider = board.controls["stages.loyal.orders_per_year"]
+    for value in (1.0, 2.0, 3.0, 4.0, 5.0):
+        slider.value = value
+    assert "simulating" in board.status.value
+    board.wait(timeout=30)
+    assert runs[-1] == 5.0 and len(runs) <= 2   # five changes, at most two runs: the values in between dropped
+    assert board.result.scenario.stages.loyal.orders_per_year == 5.0
+    assert "up to date" in board.status.value
