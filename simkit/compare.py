@@ -19,8 +19,10 @@ know how much two runs differ by chance.  :func:`compare` does three things:
 
 >>> import simkit
 >>> scenario = simkit.load_scenario("lifecycle_basic")
->>> result = simkit.compare(scenario, {"stages.loyal.orders_per_year": 4.4})
->>> bool(result.total > 0) and result.distinguishable   # loyal customers buying more: more profit
+>>> scenario.stages.loyal.orders_per_year
+6.0
+>>> result = simkit.compare(scenario, {"stages.loyal.orders_per_year": 6.6})   # loyal customers buy 10 % more
+>>> bool(result.total > 0) and result.distinguishable
 True
 """
 

@@ -38,9 +38,9 @@ def nice_limits(low: float, high: float, current: tuple[float, float] | None = N
     so small changes never move an axis.
 
     >>> nice_limits(0, 9_310)
-    (0.0, 12000.0)
-    >>> nice_limits(0, 9_800, current=(0.0, 12000.0))
-    (0.0, 12000.0)
+    (0.0, 12500.0)
+    >>> nice_limits(0, 9_800, current=(0.0, 12500.0))
+    (0.0, 12500.0)
     >>> nice_limits(-75_000, 40_000)
     (-100000.0, 50000.0)
     """
@@ -57,7 +57,7 @@ def nice_limits(low: float, high: float, current: tuple[float, float] | None = N
         span = abs(high) or 1.0
     padded_low = low - 0.08 * span if low < 0 else low
     padded_high = high + 0.08 * span if high > 0 else high
-    step = _nice_step((padded_high - padded_low) / 4)
+    step = _nice_step((padded_high - padded_low) / 5)
     return (math.floor(padded_low / step) * step + 0.0, math.ceil(padded_high / step) * step + 0.0)
 
 

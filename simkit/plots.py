@@ -224,10 +224,13 @@ def plot_churn(result, ax=None, retention: float | None = None, **kwargs):
     with _fonts(ax):
         ax.plot(x, active, marker="o", markersize=3, color="#31a354", label=label("customers", "客户数"), **kwargs)
         ax.plot(x, lost, marker="o", markersize=3, color="#de2d26", label=label("lost so far", "累计流失"))
-        if retention is not None:
+        if retention is not None:  # the law, and the range a single run falls in 95 % of the time
             t = np.linspace(0, x[-1], 200)
-            ax.plot(t, start * retention ** t, color="black", linestyle="--", linewidth=1,
-                    label=f"n × {retention:g}^t")
+            expected = start * retention ** t
+            half = 1.96 * np.sqrt(start * retention ** t * (1 - retention ** t))  # binomial(n, r^t)
+            ax.fill_between(t, expected - half, expected + half, color="black", alpha=0.12, linewidth=0,
+                            label="95 % range of one run")
+            ax.plot(t, expected, color="black", linestyle="--", linewidth=1, label=f"n × {retention:g}^t")
         ax.axhline(start, color="grey", linewidth=0.6)
         ax.set_xlabel("years")
         ax.set_ylabel("customers")
@@ -252,8 +255,9 @@ def plot_tenure(result, retention: float, ax=None, **kwargs):
     n = result.scenario.arrivals.cohort_size
     with _fonts(ax):
         ax.bar(k, counts, color="#9ecae1", label="simulated", **kwargs)
-        ax.plot(k, n * retention ** (k - 1) * (1 - retention), "o--", color="black",
-                label=f"n × {retention:g}^(k-1) × {1 - retention:g}")
+        p = retention ** (k - 1) * (1 - retention)
+        ax.errorbar(k, n * p, yerr=1.96 * np.sqrt(n * p * (1 - p)), fmt="o--", color="black", capsize=3,
+                    label=f"n × {retention:g}^(k-1) × {1 - retention:g}, 95 % range of one run")
         ax.set_xlabel("years as a customer (k)")
         ax.set_ylabel("customers lost after k years")
         ax.set_title(label("Tenure of the starting customers", "客户关系持续年数"))

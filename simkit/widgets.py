@@ -189,7 +189,7 @@ class SimulationPanel(_ScenarioPanel):
         except ScenarioError as error:
             _refuse(self.message, "Not run", error)
             return
-        self.result = result = run_simulation(scenario, ledger=False)
+        self.result = result = run_simulation(scenario, ledger=False, engine="numpy")
         for ax in self.axes:
             ax.clear()
         plot_stage_counts(result, ax=self.axes[0])
@@ -365,13 +365,13 @@ class ChurnPanel(_TablePanel):
             _refuse(self.message, "Not run", error)
             return
         self.table_view.value = table._repr_html_()
-        self.results = [run_simulation(s) for s in scenarios]
+        self.results = [run_simulation(s, engine="numpy") for s in scenarios]
         for ax in self.axes:
             ax.clear()
         for ax, result, firm in zip(self.axes, self.results, firms):
             plot_churn(result, ax=ax, retention=None if values["steady_state"] else 1 - firm.churn_rate)
         closed = run_simulation(firm_scenario(firms[0], steady_state=False, horizon_years=values["horizon_years"],
-                                              seed=values["seed"]))
+                                              seed=values["seed"]), engine="numpy")
         plot_tenure(closed, 1 - firms[0].churn_rate, ax=self.axes[2])
         self.message.value = (f"Firm A: group lifetime {firms[0].group_lifetime:.1f} years; Firm B: "
                               f"{firms[1].group_lifetime:.1f} years. Firm A spends "

@@ -16,16 +16,16 @@ def textbook_cohort():
 
 
 def test_t_quantiles_match_scipy():
-    for probability in (0.9, 0.95, 0.975, 0.995):
-        for df in (5, 10, 49, 200):
-            assert t_quantile(probability, df) == pytest.approx(stats.t.ppf(probability, df), abs=5e-3)
+    for probability in (0.025, 0.5, 0.9, 0.95, 0.975, 0.995):
+        for df in (1, 2, 3, 4, 5, 9, 10, 49, 99, 100, 200, 1000):
+            assert t_quantile(probability, df) == pytest.approx(stats.t.ppf(probability, df), abs=1e-4, rel=1e-6)
 
 
 def test_mean_interval_by_hand():
     # mean 2.5, sd sqrt(5/3), n 4: half-width t(0.975, 3) x sd / 2; t(0.975, 3) = 3.1824 (tables)
     low, high = mean_interval([1.0, 2.0, 3.0, 4.0])
     half = 3.1824 * math.sqrt(5 / 3) / 2
-    assert (low, high) == pytest.approx((2.5 - half, 2.5 + half), abs=0.02)
+    assert (low, high) == pytest.approx((2.5 - half, 2.5 + half), abs=1e-3)
 
 
 def test_sum_interval_of_alike_parts():
