@@ -1,6 +1,6 @@
 """Benchmark: the instructor's lifecycle dashboard at 10,000 customers over 5 years, with a comparison.
 
-Run:  python bench/bench_dashboard.py [--repeat N]
+Run:  python bench/bench_dashboard.py [--repeat N] [--extremes]
 
 A change of one control -> the scenario rebuilt and checked, the scenario
 and the compared one ("loyal customers stay 10 % longer") simulated on the
@@ -9,6 +9,8 @@ interval computed, the four pictures updated and the figure rendered to
 the PNG the front end gets.  Target: median <= 0.2 s.  Also prints the time
 of the two runs alone and how many changes needed a full redraw (an axis
 range moved) rather than the data painted over the kept background.
+``--extremes``: every control alone at its maximum on the built-in
+``lifecycle_textbook`` (with the comparison): the slowest redraws.
 """
 
 from __future__ import annotations
@@ -46,7 +48,30 @@ def main(repeat: int):
     print(f"  full redraws: {board.live.full_draws - full_before} of {repeat} changes")
 
 
+def extremes():
+    from simkit.dashboard import lifecycle_dashboard
+
+    board = lifecycle_dashboard("lifecycle_textbook", comparison="loyal customers stay 10 % longer", background=False)
+    times = []
+    for path, control in board.controls.items():
+        if path == "seed":
+            continue
+        before = control.value
+        start = time.perf_counter()
+        control.value = control.max
+        times.append((time.perf_counter() - start, path, control.max, board.result.ltv.count))
+        control.value = before
+    times.sort(reverse=True)
+    print(f"each of {len(times)} controls alone at its maximum (lifecycle_textbook, with the comparison); slowest:")
+    for seconds, path, value, people in times[:5]:
+        print(f"  {path} = {value:g}: {seconds:.2f} s, {people:,} people")
+
+
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=9)
-    main(parser.parse_args().repeat)
+    parser.add_argument("--extremes", action="store_true")
+    args = parser.parse_args()
+    main(args.repeat)
+    if args.extremes:
+        extremes()

@@ -46,6 +46,12 @@ COMPARISONS = {
         "stages.loyal.orders_per_year": s.stages.loyal.orders_per_year * 1.1},
 }
 
+#: The dashboard's slider ranges: classroom-sized, so that no single control reaches a redraw of more than
+#: about half a second from a built-in scenario (measured by tests/test_views.py; values outside them can
+#: still be run through a scenario file or :func:`simkit.run_simulation`).
+CLASSROOM_MAXIMA = {"cohort_size": 10_000, "prospects_per_year": 2_000, "horizon_years": 10, "orders_per_year": 12,
+                    "referrals_per_year": 1.0, "referral_damage_per_year": 2.0}
+
 _BUSY = "<span style='color:#555'>⏳ simulating…</span>"
 _READY = "<span style='color:#2b7a2b'>✓ up to date</span>"
 
@@ -114,8 +120,10 @@ class LifecycleDashboard(_ScenarioPanel):
         self.controls = {}
         for path, (text, cls, name) in general.items():
             info = field_info(cls, name)
-            if path == "horizon" and base.time_unit == "month":
-                info["slider"] = (1, 240)
+            if path == "horizon":
+                info["slider"] = (1, CLASSROOM_MAXIMA["horizon_years"] * base.periods_per_year)
+            elif name in CLASSROOM_MAXIMA:
+                info["slider"] = (info["slider"][0], CLASSROOM_MAXIMA[name])
             self.controls[path] = _control(path, _lookup(base, path)[0], info, text)
         self.controls["seed"] = widgets.IntText(value=base.seed, description="seed",
                                                 style={"description_width": "14em"})
@@ -125,8 +133,10 @@ class LifecycleDashboard(_ScenarioPanel):
                 value = getattr(getattr(base.stages, stage), name)
                 if name == "mean_duration_years" and value is None:
                     continue  # a stage without an end keeps none
-                self.controls[path] = _control(path, value, field_info(StageParams, name),
-                                               name.replace("_", " "))
+                info = field_info(StageParams, name)
+                if name in CLASSROOM_MAXIMA:
+                    info["slider"] = (info["slider"][0], CLASSROOM_MAXIMA[name])
+                self.controls[path] = _control(path, value, info, name.replace("_", " "))
         for control in self.controls.values():
             control.observe(self._request, names="value")
 

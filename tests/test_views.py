@@ -234,3 +234,22 @@ def test_dashboard_computes_only_the_latest_values_while_a_run_is_going(monkeypa
     assert runs[-1] == 5.0 and len(runs) <= 2   # five changes, at most two runs: the values in between dropped
     assert board.result.scenario.stages.loyal.orders_per_year == 5.0
     assert "up to date" in board.status.value
+
+
+def test_no_dashboard_control_at_its_maximum_makes_the_population_explode():
+    """Classroom maxima: each control alone at its maximum keeps the run near its usual size.
+
+    (Time is measured in bench/bench_dashboard.py --extremes; here the deterministic proxy: people simulated.)
+    """
+    pytest.importorskip("ipywidgets")
+    from simkit.dashboard import LifecycleDashboard
+
+    board = LifecycleDashboard("lifecycle_textbook", comparison="loyal customers stay 10 % longer", background=False)
+    usual = board.result.ltv.count
+    for path, control in board.controls.items():
+        if path == "seed" or path == "arrivals.cohort_size" or path == "arrivals.prospects_per_year":
+            continue
+        before = control.value
+        control.value = control.max
+        assert board.result.ltv.count < 3 * usual, (path, control.max, board.result.ltv.count)
+        control.value = before
