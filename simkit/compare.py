@@ -62,6 +62,8 @@ class Comparison:
         Half-width of the interval around ``difference`` (yuan).
     confidence : float
         Of the interval (0.95: 95 %).
+    paired : bool
+        Whether the runs shared their random numbers (the NumPy engine), or were independent.
     """
 
     base: object
@@ -69,6 +71,7 @@ class Comparison:
     difference: np.ndarray
     half_width: np.ndarray
     confidence: float = 0.95
+    paired: bool = True
 
     @property
     def total(self) -> float:
@@ -90,8 +93,8 @@ class Comparison:
     def summary(self) -> str:
         """The difference with its interval, in a sentence a student can read."""
         percent = f"{self.confidence * 100:.0f} %"
-        text = (f"{format_money(self.total)} ± {format_money(float(self.half_width[-1]))} ({percent} interval, "
-                "same customers in both runs)")
+        how = "same customers in both runs" if self.paired else "independent runs"
+        text = f"{format_money(self.total)} ± {format_money(float(self.half_width[-1]))} ({percent} interval, {how})"
         if self.distinguishable:
             return text + "."
         return text + ": the interval covers zero, so at this size the change cannot be told from chance."
@@ -110,8 +113,9 @@ def compare(scenario: Scenario, changed, *, seed: int | None = None, n_customers
     seed, n_customers : int, optional
         As in :func:`simkit.run_simulation`; the same for both runs.
     engine : {"numpy", "simpy"}, default "numpy"
-        Common random numbers need the NumPy engine; the SimPy engine gives
-        independent runs (a valid but much wider interval).
+        Common random numbers need the NumPy engine; on the SimPy engine a
+        change reshuffles every later draw, so the runs are as good as
+        independent (a valid but much wider interval).
     confidence : float, default 0.95
     ledger : bool, default False
         Keep each run's ledger (one row per customer).
@@ -131,4 +135,5 @@ def compare(scenario: Scenario, changed, *, seed: int | None = None, n_customers
                          "compare scenarios over the same periods")
     parts = np.cumsum(runs[1].group_profit - runs[0].group_profit, axis=1)
     difference, half = sum_interval(parts, confidence)
-    return Comparison(base=runs[0], changed=runs[1], difference=difference, half_width=half, confidence=confidence)
+    return Comparison(base=runs[0], changed=runs[1], difference=difference, half_width=half, confidence=confidence,
+                      paired=engine == "numpy")

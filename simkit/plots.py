@@ -20,11 +20,10 @@ import numpy as np
 
 from .stages import ACTIVE_STAGES, Stage
 
-__all__ = ["STAGE_COLORS", "font_families", "label", "new_figure", "use_fonts", "plot_churn", "plot_cumulative_npv", "plot_funnel",
-           "plot_ltv_histogram",
-           "plot_pareto", "plot_period_money", "plot_profit_by_stage", "plot_profit_parts", "plot_pyramid",
-           "plot_sensitivity",
-           "plot_stage_counts", "plot_tenure"]
+__all__ = ["STAGE_COLORS", "font_families", "label", "new_figure", "plot_churn", "plot_comparison",
+           "plot_cumulative_npv", "plot_funnel", "plot_ltv_histogram", "plot_pareto", "plot_period_money",
+           "plot_profit_by_stage", "plot_profit_parts", "plot_pyramid", "plot_sensitivity", "plot_stage_counts",
+           "plot_tenure", "use_fonts"]
 
 #: One colour per stage, used by every plot.
 STAGE_COLORS = {
@@ -262,6 +261,37 @@ def plot_tenure(result, retention: float, ax=None, **kwargs):
         ax.set_ylabel("customers lost after k years")
         ax.set_title(label("Tenure of the starting customers", "客户关系持续年数"))
         ax.legend(fontsize="small", frameon=False)
+    return ax
+
+
+def plot_comparison(comparison, ax=None, **kwargs):
+    """The profit difference a change makes over time, with its 95 % band (:func:`simkit.compare`).
+
+    Where the band covers zero, the run cannot tell the change from chance.
+    """
+    from .compare import format_money
+    from .live import money_axis
+
+    ax = _axes(ax)
+    x = np.concatenate([[0.0], comparison.base.period_end_years])
+    difference = np.concatenate([[0.0], comparison.difference])
+    half = np.concatenate([[0.0], comparison.half_width])
+    percent = f"{comparison.confidence * 100:.0f} %"
+    with _fonts(ax):
+        ax.fill_between(x, difference - half, difference + half, color="#9ecae1", alpha=0.8, linewidth=0,
+                        label=f"{percent} interval")
+        ax.plot(x, difference, color="black", linewidth=1.5,
+                label="difference" + (" (same customers)" if comparison.paired else " (independent runs)"), **kwargs)
+        ax.axhline(0, color="black", linewidth=0.8)
+        ax.set_xlim(0, x[-1])
+        ax.set_xlabel("years")
+        ax.set_ylabel("cumulative profit difference")
+        ax.set_title(label(f"Difference the change makes ({percent} band)", "利润差异"))
+        ax.text(0.98, 0.04, f"after {x[-1]:g} years: {format_money(comparison.total)} ± "
+                f"{format_money(comparison.half_width[-1])}", transform=ax.transAxes, ha="right", va="bottom",
+                fontweight="bold", bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.85})
+        ax.legend(loc="upper left", fontsize="small", frameon=False)
+        money_axis(ax.yaxis)
     return ax
 
 

@@ -94,3 +94,20 @@ def test_money_prints_with_a_true_minus_sign():
     assert format_money(-12.0, 2) == "−¥12.00"
     assert format_money(1234567) == "¥1,234,567"
     assert format_money(-0.001, 2) == "¥0.00"
+
+
+def test_what_notebook_04_says_about_comparing_strategies():
+    """The notebook's reading of its comparison cell, checked on the same runs."""
+    scenario = simkit.load_scenario("lifecycle_textbook")
+    longer = {"stages.loyal.mean_duration_years": scenario.stages.loyal.mean_duration_years * 1.1}
+    for size in (100, 1_000):
+        firm = scenario.updated({"arrivals.cohort_size": size, "arrivals.prospects_per_year": size * 0.4})
+        paired, independent = simkit.compare(firm, longer), simkit.compare(firm, longer, engine="simpy")
+        assert paired.distinguishable and paired.total > 0                  # "earns more, even for a hundred"
+        assert independent.half_width[-1] > 10 * paired.half_width[-1]      # "more than ten times wider"
+        if size == 100:
+            assert not independent.distinguishable                          # "covers zero" for the small firm
+    whole = simkit.compare(scenario, longer)
+    assert np.all(np.abs(whole.difference[:12]) < 1_000)                    # "a few hundred yuan of zero"
+    low = whole.difference - whole.half_width
+    assert np.all(low[23:] > 0)                                             # "by the end of the second year"
