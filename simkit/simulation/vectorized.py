@@ -183,19 +183,32 @@ class _Draws:
             row = self._aligned[purpose] = self._keyed(-1, self.aligned_key, purpose, self.low).random(self.size)
         return row[self.slots[persons] - self.low]
 
-    def grouped(self, purpose: int, groups: np.ndarray, normal: bool = False) -> np.ndarray:
-        """One uniform (or standard normal) per item, the k-th item of each group taking number k x GROUPS + group."""
-        n = len(groups)
+    def grouped(self, purpose: int, slots: np.ndarray, counts: np.ndarray, owner: np.ndarray,
+                normal: bool = False) -> np.ndarray:
+        """One uniform (or standard normal) per item; the k-th item of a group takes number k x GROUPS + group.
+
+        ``slots``: the slots of the persons the items belong to, in increasing order; ``counts``: how
+        many items each has; ``owner``: for each item, its person's index in ``slots`` (items of a
+        person together, persons in order).  A person's first rank in its group is the number of
+        items of the persons before it in the same group: an exclusive running sum down the
+        columns of a (rows x GROUPS) table of counts by slot, so no sorting is needed.
+        """
+        n = len(owner)
         if not n:
             return np.zeros(0)
-        counts = np.bincount(groups, minlength=GROUPS)
-        order = np.argsort(groups.astype(np.uint8), kind="stable")
-        rank = np.empty(n, dtype=np.int64)
-        rank[order] = np.arange(n) - np.repeat(np.cumsum(counts) - counts, counts)
+        base = int(slots[0]) // GROUPS * GROUPS
+        rows = (int(slots[-1]) - base) // GROUPS + 1
+        table = np.zeros(rows * GROUPS, dtype=np.int64)
+        table[slots - base] = counts
+        table = table.reshape(rows, GROUPS)
+        running = np.cumsum(table, axis=0)
+        first = (running - table).ravel()[slots - base]
+        within = np.arange(n) - np.repeat(np.cumsum(counts) - counts, counts)
+        index = (first[owner] + within) * GROUPS + slots[owner] % GROUPS
         generator = self._keyed(purpose, self.batch_key, purpose)
-        size = int(counts.max()) * GROUPS
+        size = int(running[-1].max()) * GROUPS
         values = generator.standard_normal(size) if normal else generator.random(size)
-        return values[rank * GROUPS + groups]
+        return values[index]
 
     def poisson(self, requests: list) -> list:
         """Poisson counts for several purposes at once: ``requests`` = [(purpose, persons, means), ...].
@@ -591,8 +604,9 @@ class _Batch:
         begin = np.zeros(len(a))  # when in the spell the second product is bought from
         can_adopt = (adoption > 0) & np.isnan(self.adopted[a])
         if can_adopt.any():
-            wait = np.where(can_adopt, -np.log1p(-draws.uniform(_ADOPTION, a)) / np.where(can_adopt, adoption, 1.0),
-                            np.inf)
+            with np.errstate(over="ignore"):  # a rate near zero: a wait beyond any horizon (inf) is right
+                wait = np.where(can_adopt, -np.log1p(-draws.uniform(_ADOPTION, a))
+                                / np.where(can_adopt, adoption, 1.0), np.inf)
             now = np.flatnonzero(wait < span)
             if now.size:
                 who, when = a[now], start[now] + wait[now]
@@ -620,7 +634,8 @@ class _Batch:
                                 np.zeros(n), stage[buying], draws, cross_sell=True)
         if referrals.any():  # referrals (推荐价值): each brings a prospect, who enters at once
             owner = np.repeat(referring, referrals)
-            when = start[owner] + span[owner] * draws.grouped(_REFERRAL_TIMES, self.group[a[owner]])
+            when = start[owner] + span[owner] * draws.grouped(_REFERRAL_TIMES, self.slot[a[referring]], referrals,
+                                                              np.repeat(np.arange(referring.size), referrals))
             who = a[owner]
             books.add("n_referred", plan.period_of(when))
             if self.keep_ledger:
@@ -629,7 +644,8 @@ class _Batch:
             self.children.append(_entrants(when, PROSPECT, SOURCE_REFERRAL, self.ids[who], self.family[who]))
         if damage.any():  # referral damage (推荐破坏成本): a prospect driven away, at a price
             owner = np.repeat(damaging, damage)
-            when = start[owner] + span[owner] * draws.grouped(_DAMAGE_TIMES, self.group[a[owner]])
+            when = start[owner] + span[owner] * draws.grouped(_DAMAGE_TIMES, self.slot[a[damaging]], damage,
+                                                              np.repeat(np.arange(damaging.size), damage))
             who = a[owner]
             price = np.full(len(who), plan.damage_price)
             k = plan.period_of(when)
@@ -664,7 +680,7 @@ class _Batch:
         spread = (sd > mean * 1e-6) & (mean > 0)
         if spread.any():  # log-normal with the given mean and standard deviation, one draw per purchase
             sigma2 = (np.log1p((sd / np.where(spread, mean, 1.0)) ** 2) * spread)[owner]
-            z = draws.grouped(_SPEND, self.group[a[owner]], normal=True)
+            z = draws.grouped(_SPEND, self.slot[a], counts, owner, normal=True)
             values = mean[owner] * np.exp(np.sqrt(sigma2) * z - sigma2 / 2)
             listed = np.bincount(owner, weights=values, minlength=len(a))
         else:
@@ -686,7 +702,7 @@ class _Batch:
         # every purchase has a time, drawn whatever the reporting period or what is kept (so neither
         # changes a result): the log shows it, the ledger its first, a spell cut by an edge books by it
         times = start[owner] + span[owner] * draws.grouped(_CROSS_SELL_TIMES if cross_sell else _TIMES,
-                                                           self.group[a[owner]])
+                                                           self.slot[a], counts, owner)
         split = ~spells.whole[owner]
         if split.any():
             mine, when = owner[split], times[split]
