@@ -15,19 +15,15 @@ run was going are not queued one by one.
 from __future__ import annotations
 
 import html
-import threading
-
-import numpy as np
 
 from .compare import compare, format_money
 from .errors import ScenarioError
-from .live import LiveFigure, money_axis, nice_limits
-from .plots import _PART_LABELS, STAGE_COLORS, label, new_figure
+from .live import LiveComparison, LiveFigure, LiveLifecycle, LiveMoney, LiveParts, LiveStages
+from .plots import new_figure
 from .presets import load_scenario
 from .scenario import Arrivals, Scenario, StageParams, field_info
 from .simulation import run_simulation
-from .stages import ACTIVE_STAGES
-from .widgets import _Base, _control, _figure_view, _lookup, _people, _refuse, _ScenarioPanel
+from .widgets import _Base, _control, _figure_view, _LatestOnly, _lookup, _people, _refuse, _ScenarioPanel
 
 __all__ = ["COMPARISONS", "LifecycleDashboard", "lifecycle_dashboard"]
 
@@ -52,11 +48,8 @@ COMPARISONS = {
 CLASSROOM_MAXIMA = {"cohort_size": 10_000, "prospects_per_year": 2_000, "horizon_years": 10, "orders_per_year": 12,
                     "referrals_per_year": 1.0, "referral_damage_per_year": 2.0}
 
-_BUSY = "<span style='color:#555'>⏳ simulating…</span>"
-_READY = "<span style='color:#2b7a2b'>✓ up to date</span>"
 
-
-class LifecycleDashboard(_ScenarioPanel):
+class LifecycleDashboard(_LatestOnly, _ScenarioPanel):
     """One panel for the lifecycle lesson: stage parameters, presets, a comparison with its interval, exports.
 
     Parameters
@@ -78,10 +71,7 @@ class LifecycleDashboard(_ScenarioPanel):
 
         self.base = load_scenario(scenario)
         self.result = self.comparison_result = None
-        self.background = _in_kernel() if background is None else background
-        self._wanted = 0
-        self._worker = None
-        self._lock = threading.Lock()
+        self._start_requests(background)
         figure, self.axes = new_figure(ncols=2, nrows=2, width=12, height=7.2)
         self.live = LiveFigure(figure)
         self.figure = figure
@@ -102,7 +92,6 @@ class LifecycleDashboard(_ScenarioPanel):
         self.preset.observe(lambda change: change["new"] and self.load(load_scenario(change["new"])), names="value")
         self.comparison.observe(self._request, names="value")
         self.message = widgets.HTML()
-        self.status = widgets.HTML()
         self.view = _figure_view()
         _Base.__init__(self)
         self._layout()
@@ -162,49 +151,7 @@ class LifecycleDashboard(_ScenarioPanel):
         self._layout()
         self.refresh()
 
-    # -- requests: only the latest values are computed -------------------------
-    def _request(self, change=None):
-        """A control changed: compute now, or (in a kernel) let the worker pick up the latest values."""
-        if not self.background:
-            self.refresh()
-            return
-        with self._lock:
-            self._wanted += 1
-            self.status.value = _BUSY
-            if self._worker is not None and self._worker.is_alive():
-                return  # the running worker sees the new request when its run ends
-            self._worker = threading.Thread(target=self._work, daemon=True)
-            self._worker.start()
-
-    def _work(self):
-        while True:
-            with self._lock:
-                wanted = self._wanted
-            self.refresh()
-            with self._lock:
-                if wanted == self._wanted:  # no newer request came in: done
-                    return
-
-    def wait(self, timeout: float | None = None):
-        """Wait until the last requested change has been drawn."""
-        worker = self._worker
-        if worker is not None:
-            worker.join(timeout)
-
     # -- running and drawing -------------------------------------------------
-    def refresh(self):
-        """Run the scenario (and the compared one), redraw; a message instead of an error."""
-        self.status.value = _BUSY
-        try:
-            self._refresh()
-        except Exception as error:  # a background run must never fail silently
-            self.message.value = (f"<span style='color:#b00020'>Something went wrong: "
-                                  f"{html.escape(type(error).__name__)}: {html.escape(str(error))}</span>")
-            self.view.layout.visibility = "hidden"
-            raise
-        finally:
-            self.status.value = _READY
-
     def _refresh(self):
         try:
             scenario = self.current_scenario()
@@ -236,160 +183,22 @@ class LifecycleDashboard(_ScenarioPanel):
         self.view.value = self.live.render()
 
     def _draw(self, result, comparison):
-        key = (result.scenario.n_periods, result.scenario.time_unit,
-               None if comparison is None else self.comparison.value)
-        if key != self._layout_key:
-            self._build_figure(result, comparison)
+        scenario = result.scenario
+        key = (scenario.n_periods, scenario.time_unit, None if comparison is None else self.comparison.value)
+        if key != self._layout_key:  # a new set of pictures: the texts change, so everything is drawn again
+            for artist in list(self.live.artists):
+                self.live.forget(artist)
+            for ax in self.axes:
+                ax.clear()
+            self.live.invalidate()
+            self.pictures = [LiveStages(self.live, self.axes[0], scenario), LiveLifecycle(self.live, self.axes[1]),
+                             LiveParts(self.live, self.axes[2]),
+                             LiveMoney(self.live, self.axes[3], scenario) if comparison is None
+                             else LiveComparison(self.live, self.axes[3], scenario)]
             self._layout_key = key
-        self._update_stages(result)
-        self._update_lifecycle(result)
-        self._update_parts(result)
-        if comparison is None:
-            self._update_money(result)
-        else:
-            self._update_comparison(result, comparison)
-
-    # -- the four pictures: built once, then updated -----------------------------
-    def _build_figure(self, result, comparison):
-        from matplotlib.patches import Patch
-
-        live = self.live
-        for artist in list(live.artists):
-            live.forget(artist)
-        for ax in self.axes:
-            ax.clear()
-        live.invalidate()
-        scenario = result.scenario
-        ax = self.axes[0]
-        ax.set_title(label("Customers by stage", "各阶段客户数"))
-        ax.set_xlabel("years")
-        ax.set_ylabel("customers")
-        ax.set_xlim(0, scenario.horizon_years)
-        ax.legend(handles=[Patch(color=STAGE_COLORS[s], label=label(s.label, s.chinese)) for s in ACTIVE_STAGES],
-                  loc="upper right", fontsize="small", frameon=False)
-        self._stack = []
-        ax = self.axes[1]
-        names = [label(s.label, s.chinese).replace(" ", "\n", 1) for s in ACTIVE_STAGES]  # two short lines
-        self._lifecycle_bars = ax.bar(names, np.zeros(4), color=[STAGE_COLORS[s] for s in ACTIVE_STAGES])
-        (self._lifecycle_line,) = ax.plot(range(4), np.zeros(4), color="black", marker="o", linewidth=1)
-        live.animate(*self._lifecycle_bars, self._lifecycle_line)
-        ax.axhline(0, color="black", linewidth=0.8)
-        ax.set_ylabel("profit per customer-year")
-        ax.set_title(label("Profit along the lifecycle", "客户生命周期利润"))
-        money_axis(ax.yaxis)
-        ax = self.axes[2]
-        names = [label(*_PART_LABELS[key]) for key in _PART_LABELS] + [label("lifetime profit", "客户生命周期利润")]
-        self._part_bars = ax.bar(names, np.zeros(len(names)))
-        self._part_labels = [ax.annotate("", (x, 0.0), xytext=(0, 3), textcoords="offset points", ha="center",
-                                         fontsize="small") for x in range(len(names))]
-        live.animate(*self._part_bars, *self._part_labels)
-        ax.axhline(0, color="black", linewidth=0.8)
-        ax.set_ylabel("per customer acquired")
-        ax.set_title(label("Lifetime profit, part by part", "客户生命周期利润"))
-        money_axis(ax.yaxis)
-        for tick in ax.get_xticklabels():
-            tick.set_rotation(30)
-            tick.set_horizontalalignment("right")
-        ax = self.axes[3]
-        x = result.period_end_years
-        if comparison is None:
-            self._money_bars = ax.bar(x - scenario.period_years / 2, np.zeros(len(x)),
-                                      width=scenario.period_years * 0.8, label=label("profit", "利润"))
-            (self._revenue_line,) = ax.plot(x - scenario.period_years / 2, np.zeros(len(x)), color="#3182bd",
-                                            marker="o", markersize=3, label=label("revenue", "收入"))
-            live.animate(*self._money_bars, self._revenue_line)
-            ax.set_ylabel(f"per {scenario.time_unit}")
-            ax.set_title(label(f"Revenue and profit per {scenario.time_unit}", "收入与利润"))
-            ax.legend(loc="upper left", fontsize="small", frameon=False)
-        else:
-            (self._difference_line,) = ax.plot(x, np.zeros(len(x)), color="black", linewidth=1.5,
-                                               label="difference (same customers)")
-            self._band = None
-            self._difference_label = ax.text(0.98, 0.04, "", transform=ax.transAxes, ha="right", va="bottom",
-                                             fontsize="medium", fontweight="bold",
-                                             bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.85})
-            live.animate(self._difference_line, self._difference_label)
-            ax.set_xlim(0, x[-1])
-            ax.set_ylabel("cumulative profit difference")
-            ax.set_title(label("Difference the change makes (95 % band)", "利润差异"))
-            ax.legend(handles=[self._difference_line, Patch(color="#9ecae1", label="95 % interval")],
-                      loc="upper left", fontsize="small", frameon=False)
-        ax.axhline(0, color="black", linewidth=0.8)
-        ax.set_xlabel("years")
-        money_axis(ax.yaxis)
-
-    def _update_stages(self, result):
-        ax = self.axes[0]
-        live = self.live
-        if self._stack:
-            live.forget(*self._stack)
-        scenario = result.scenario
-        x = np.concatenate([[0.0], result.period_end_years])
-        start = np.zeros(result.stage_counts.shape[1], dtype=int)
-        start[scenario.arrivals.cohort_stage] = scenario.arrivals.cohort_size
-        counts = np.vstack([start, result.stage_counts])
-        layers = [counts[:, s] for s in ACTIVE_STAGES]
-        self._stack = ax.stackplot(x, *layers, colors=[STAGE_COLORS[s] for s in ACTIVE_STAGES])
-        live.animate(*self._stack)
-        ax.set_ylim(*nice_limits(0, float(np.sum(layers, axis=0).max()), ax.get_ylim()))
-
-    def _update_lifecycle(self, result):
-        per_year = result.profit_per_customer_year()
-        values = np.nan_to_num(np.array([per_year[s] for s in ACTIVE_STAGES]))
-        for bar, value in zip(self._lifecycle_bars, values):
-            bar.set_height(value)
-        self._lifecycle_line.set_ydata(values)
-        ax = self.axes[1]
-        ax.set_ylim(*nice_limits(values.min(), values.max(), ax.get_ylim()))
-
-    def _update_parts(self, result):
-        ledger = result.ledger
-        parts = ledger.profit_parts()
-        divisor = max(int(np.sum(~np.isnan(ledger["entered_new"]))), 1)
-        values = np.array([float(parts[key].sum()) / divisor for key in _PART_LABELS])
-        total = float(parts["lifetime_profit"].sum()) / divisor
-        starts = np.concatenate([[0.0], np.cumsum(values)[:-1]])
-        bottoms = list(starts) + [0.0]
-        heights = list(values) + [total]
-        for index, (bar, bottom, height) in enumerate(zip(self._part_bars, bottoms, heights)):
-            bar.set_y(bottom)
-            bar.set_height(height)
-            last = index == len(heights) - 1
-            bar.set_color("#3182bd" if last else ("#31a354" if height >= 0 else "#de2d26"))
-            text = self._part_labels[index]
-            text.set_text(format_money(height) if abs(height) >= 0.5 else "0")
-            text.xy = (index, bottom + height if height >= 0 else bottom + height)
-            text.set_position((0, 3 if height >= 0 else -11))
-        ends = np.array(bottoms + [b + h for b, h in zip(bottoms, heights)])
-        ax = self.axes[2]
-        ax.set_ylim(*nice_limits(ends.min(), ends.max(), ax.get_ylim()))
-
-    def _update_money(self, result):
-        profit = result.periods["profit"]
-        revenue = result.periods["revenue"]
-        for bar, value in zip(self._money_bars, profit):
-            bar.set_height(value)
-            bar.set_color("#31a354" if value >= 0 else "#de2d26")
-        self._revenue_line.set_ydata(revenue)
-        ax = self.axes[3]
-        ax.set_ylim(*nice_limits(min(profit.min(), 0.0), max(revenue.max(), profit.max()),
-                                 ax.get_ylim()))
-
-    def _update_comparison(self, result, comparison):
-        ax = self.axes[3]
-        x = result.period_end_years
-        difference, half = comparison.difference, comparison.half_width
-        self._difference_line.set_ydata(difference)
-        if self._band is not None:
-            self.live.forget(self._band)
-        self._band = ax.fill_between(x, difference - half, difference + half, color="#9ecae1", alpha=0.8,
-                                     linewidth=0)
-        self.live.animate(self._band)
-        self.live.artists.insert(0, self.live.artists.pop())  # the band under the line
-        self._difference_label.set_text(f"after {x[-1]:g} years: {format_money(comparison.total)} "
-                                        f"± {format_money(half[-1])}")
-        ax.set_ylim(*nice_limits(float((difference - half).min()), float((difference + half).max()),
-                                 ax.get_ylim()))
+        for picture in self.pictures[:3]:
+            picture.update(result)
+        self.pictures[3].update(result if comparison is None else comparison)
 
     # -- exports ---------------------------------------------------------------
     def export_png(self, path="simkit_dashboard.png") -> str:
@@ -410,16 +219,6 @@ class LifecycleDashboard(_ScenarioPanel):
         written = [str(p) for p in self.result.to_csv(folder)]
         self.message.value += f" Saved {html.escape(', '.join(written))}."
         return written
-
-
-def _in_kernel() -> bool:
-    """Whether we run inside a Jupyter kernel (where a worker thread keeps the controls responsive)."""
-    try:
-        from IPython import get_ipython
-    except ImportError:
-        return False
-    shell = get_ipython()
-    return shell is not None and getattr(shell, "kernel", None) is not None
 
 
 def lifecycle_dashboard(scenario="lifecycle_textbook", comparison: str | None = None,

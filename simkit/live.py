@@ -27,7 +27,8 @@ import math
 
 import numpy as np
 
-__all__ = ["LiveFigure", "money_axis", "nice_limits"]
+__all__ = ["LiveChurn", "LiveComparison", "LiveFigure", "LiveLifecycle", "LiveMoney", "LiveParts", "LivePlot",
+           "LiveStages", "LiveTenure", "money_axis", "nice_limits"]
 
 
 def nice_limits(low: float, high: float, current: tuple[float, float] | None = None,
@@ -118,8 +119,11 @@ class LiveFigure:
         from .plots import use_fonts
 
         limits = self._current_limits()
+        legends = [ax.get_legend() for ax in self.figure.axes if ax.get_legend() is not None]
         if self._background is None or limits != self._limits:
             use_fonts(self.figure)
+            for legend in legends:  # legends go on top of the data: drawn after it, not in the background
+                legend.set_animated(True)
             self.canvas.draw()  # lays the figure out and draws everything but the animated artists
             self._background = self.canvas.copy_from_bbox(self.figure.bbox)
             self._limits = self._current_limits()
@@ -127,7 +131,7 @@ class LiveFigure:
         else:
             self.canvas.restore_region(self._background)
         renderer = self.canvas.get_renderer()
-        for artist in self.artists:
+        for artist in self.artists + legends:
             if artist.get_visible():
                 artist.draw(renderer)
         return _png(np.asarray(self.canvas.buffer_rgba()))
@@ -139,3 +143,283 @@ def _png(pixels: np.ndarray) -> bytes:
     buffer = io.BytesIO()
     Image.fromarray(pixels).save(buffer, format="png", compress_level=1)
     return buffer.getvalue()
+
+
+# ------------------------------------------------------------------ pictures that update in place
+class LivePlot:
+    """One picture on one axes of a :class:`LiveFigure`: texts made once, data artists updated by ``update``."""
+
+    def __init__(self, live: LiveFigure, ax):
+        self.live, self.ax = live, ax
+
+    def limit_y(self, low: float, high: float):
+        """Keep the y range unless the data leave it (or fill less than a third of it)."""
+        self.ax.set_ylim(*nice_limits(float(low), float(high), self.ax.get_ylim()))
+
+
+class LiveStages(LivePlot):
+    """Customers in each active stage at every period end, as stacked areas."""
+
+    def __init__(self, live, ax, scenario):
+        from matplotlib.patches import Patch
+
+        from .plots import STAGE_COLORS, label
+        from .stages import ACTIVE_STAGES
+
+        super().__init__(live, ax)
+        ax.set_title(label("Customers by stage", "各阶段客户数"))
+        ax.set_xlabel("years")
+        ax.set_ylabel("customers")
+        ax.set_xlim(0, scenario.horizon_years)
+        ax.legend(handles=[Patch(color=STAGE_COLORS[s], label=label(s.label, s.chinese)) for s in ACTIVE_STAGES],
+                  loc="upper right", fontsize="small", frameon=False)
+        self.stack = []
+
+    def update(self, result):
+        from .plots import STAGE_COLORS
+        from .stages import ACTIVE_STAGES
+
+        if self.stack:
+            self.live.forget(*self.stack)
+        scenario = result.scenario
+        x = np.concatenate([[0.0], result.period_end_years])
+        start = np.zeros(result.stage_counts.shape[1], dtype=int)
+        start[scenario.arrivals.cohort_stage] = scenario.arrivals.cohort_size
+        counts = np.vstack([start, result.stage_counts])
+        layers = [counts[:, s] for s in ACTIVE_STAGES]
+        self.stack = self.ax.stackplot(x, *layers, colors=[STAGE_COLORS[s] for s in ACTIVE_STAGES])
+        self.live.animate(*self.stack)
+        self.limit_y(0, np.sum(layers, axis=0).max())
+
+
+class LiveMoney(LivePlot):
+    """Profit per period as bars (green above zero, red below), revenue as a line."""
+
+    def __init__(self, live, ax, scenario):
+        from .plots import label
+
+        super().__init__(live, ax)
+        x = np.arange(1, scenario.n_periods + 1) / scenario.periods_per_year - scenario.period_years / 2
+        self.bars = ax.bar(x, np.zeros(len(x)), width=scenario.period_years * 0.8, label=label("profit", "利润"))
+        (self.revenue,) = ax.plot(x, np.zeros(len(x)), color="#3182bd", marker="o", markersize=3,
+                                  label=label("revenue", "收入"))
+        live.animate(*self.bars, self.revenue)
+        ax.axhline(0, color="black", linewidth=0.8)
+        ax.set_xlabel("years")
+        ax.set_ylabel(f"per {scenario.time_unit}")
+        ax.set_title(label(f"Revenue and profit per {scenario.time_unit}", "收入与利润"))
+        from matplotlib.patches import Patch
+
+        ax.legend(handles=[self.revenue, Patch(color="#31a354", label=label("profit", "利润"))], loc="upper left",
+                  fontsize="small", frameon=False)
+        money_axis(ax.yaxis)
+
+    def update(self, result):
+        profit, revenue = result.periods["profit"], result.periods["revenue"]
+        for bar, value in zip(self.bars, profit):
+            bar.set_height(value)
+            bar.set_color("#31a354" if value >= 0 else "#de2d26")
+        self.revenue.set_ydata(revenue)
+        self.limit_y(min(profit.min(), 0.0), max(revenue.max(), profit.max()))
+
+
+class LiveLifecycle(LivePlot):
+    """Profit per customer-year in each stage: the inverted U of §1 (倒U型)."""
+
+    def __init__(self, live, ax):
+        from .plots import STAGE_COLORS, label
+        from .stages import ACTIVE_STAGES
+
+        super().__init__(live, ax)
+        names = [label(s.label, s.chinese).replace(" ", "\n", 1) for s in ACTIVE_STAGES]  # two short lines
+        self.bars = ax.bar(names, np.zeros(4), color=[STAGE_COLORS[s] for s in ACTIVE_STAGES])
+        (self.line,) = ax.plot(range(4), np.zeros(4), color="black", marker="o", linewidth=1)
+        live.animate(*self.bars, self.line)
+        ax.axhline(0, color="black", linewidth=0.8)
+        ax.set_ylabel("profit per customer-year")
+        ax.set_title(label("Profit along the lifecycle", "客户生命周期利润"))
+        money_axis(ax.yaxis)
+
+    def update(self, result):
+        from .stages import ACTIVE_STAGES
+
+        per_year = result.profit_per_customer_year()
+        values = np.nan_to_num(np.array([per_year[s] for s in ACTIVE_STAGES]))
+        for bar, value in zip(self.bars, values):
+            bar.set_height(value)
+        self.line.set_ydata(values)
+        self.limit_y(values.min(), values.max())
+
+
+class LiveParts(LivePlot):
+    """Lifetime profit part by part (§1), per customer acquired, as a waterfall."""
+
+    def __init__(self, live, ax):
+        from .plots import _PART_LABELS, label
+
+        super().__init__(live, ax)
+        self.keys = list(_PART_LABELS)
+        names = [label(*_PART_LABELS[key]) for key in self.keys] + [label("lifetime profit", "客户生命周期利润")]
+        self.bars = ax.bar(names, np.zeros(len(names)))
+        self.texts = [ax.annotate("", (x, 0.0), xytext=(0, 3), textcoords="offset points", ha="center",
+                                  fontsize="small") for x in range(len(names))]
+        live.animate(*self.bars, *self.texts)
+        ax.axhline(0, color="black", linewidth=0.8)
+        ax.set_ylabel("per customer acquired")
+        ax.set_title(label("Lifetime profit, part by part", "客户生命周期利润"))
+        money_axis(ax.yaxis)
+        for tick in ax.get_xticklabels():
+            tick.set_rotation(30)
+            tick.set_horizontalalignment("right")
+
+    def update(self, result):
+        from .compare import format_money
+
+        ledger = result.ledger
+        parts = ledger.profit_parts()
+        divisor = max(int(np.sum(~np.isnan(ledger["entered_new"]))), 1)
+        values = [float(parts[key].sum()) / divisor for key in self.keys]
+        starts = np.concatenate([[0.0], np.cumsum(values)[:-1]])
+        bottoms = list(starts) + [0.0]
+        heights = values + [float(parts["lifetime_profit"].sum()) / divisor]
+        for index, (bar, bottom, height) in enumerate(zip(self.bars, bottoms, heights)):
+            bar.set_y(bottom)
+            bar.set_height(height)
+            bar.set_color("#3182bd" if index == len(heights) - 1 else ("#31a354" if height >= 0 else "#de2d26"))
+            text = self.texts[index]
+            text.set_text(format_money(height))
+            text.xy = (index, bottom + height)
+            text.set_position((0, 3 if height >= 0 else -11))
+        ends = np.array(bottoms + [b + h for b, h in zip(bottoms, heights)])
+        self.limit_y(ends.min(), ends.max())
+
+
+class LiveComparison(LivePlot):
+    """The profit difference a change makes over time, with its 95 % band (:func:`simkit.compare`)."""
+
+    def __init__(self, live, ax, scenario):
+        from matplotlib.patches import Patch
+
+        from .plots import label
+
+        super().__init__(live, ax)
+        x = np.arange(1, scenario.n_periods + 1) / scenario.periods_per_year
+        (self.line,) = ax.plot(x, np.zeros(len(x)), color="black", linewidth=1.5, label="difference (same customers)")
+        self.band = None
+        self.text = ax.text(0.98, 0.04, "", transform=ax.transAxes, ha="right", va="bottom", fontsize="medium",
+                            fontweight="bold", bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.85})
+        live.animate(self.line, self.text)
+        ax.set_xlim(0, x[-1])
+        ax.axhline(0, color="black", linewidth=0.8)
+        ax.set_xlabel("years")
+        ax.set_ylabel("cumulative profit difference")
+        ax.set_title(label("Difference the change makes (95 % band)", "利润差异"))
+        ax.legend(handles=[self.line, Patch(color="#9ecae1", label="95 % interval")], loc="upper left",
+                  fontsize="small", frameon=False)
+        money_axis(ax.yaxis)
+
+    def update(self, comparison):
+        from .compare import format_money
+
+        x = comparison.base.period_end_years
+        difference, half = comparison.difference, comparison.half_width
+        self.line.set_ydata(difference)
+        if self.band is not None:
+            self.live.forget(self.band)
+        self.band = self.ax.fill_between(x, difference - half, difference + half, color="#9ecae1", alpha=0.8,
+                                         linewidth=0)
+        self.live.animate(self.band)
+        self.live.artists.insert(0, self.live.artists.pop())  # the band under the line
+        self.text.set_text(f"after {x[-1]:g} years: {format_money(comparison.total)} ± {format_money(half[-1])}")
+        self.limit_y((difference - half).min(), (difference + half).max())
+
+
+class LiveChurn(LivePlot):
+    """Customers and customers lost so far; for a closed cohort the law n r^t with the range of one run (§2)."""
+
+    def __init__(self, live, ax, title: str):
+        from .plots import label
+
+        super().__init__(live, ax)
+        (self.active,) = ax.plot([], [], marker="o", markersize=3, color="#31a354", label=label("customers", "客户数"))
+        (self.lost,) = ax.plot([], [], marker="o", markersize=3, color="#de2d26", label=label("lost so far", "累计流失"))
+        (self.law,) = ax.plot([], [], color="black", linestyle="--", linewidth=1,
+                              label="n × r^t, 95 % range of one run")
+        self.band = None
+        self.with_law = None
+        live.animate(self.active, self.lost, self.law)
+        ax.set_xlabel("years")
+        ax.set_ylabel("customers")
+        ax.set_title(title, fontsize="medium")
+
+    def update(self, result, retention: float | None):
+        from .stages import Stage
+
+        scenario = result.scenario
+        start = scenario.arrivals.cohort_size
+        x = np.concatenate([[0.0], result.period_end_years])
+        active = np.concatenate([[start], result.stage_counts[:, Stage.NEW:Stage.LOST].sum(axis=1)])
+        lost = np.concatenate([[0], np.cumsum(result.periods["n_lost"])])
+        self.active.set_data(x, active)
+        self.lost.set_data(x, lost)
+        if self.band is not None:
+            self.live.forget(self.band)
+            self.band = None
+        if retention is None:
+            self.law.set_data([], [])
+        else:  # the law, and the range a single run falls in 95 % of the time (binomial(n, r^t))
+            t = np.linspace(0, x[-1], 200)
+            expected = start * retention ** t
+            half = 1.96 * np.sqrt(start * retention ** t * (1 - retention ** t))
+            self.law.set_data(t, expected)
+            self.band = self.ax.fill_between(t, expected - half, expected + half, color="black", alpha=0.12,
+                                             linewidth=0)
+            self.live.animate(self.band)
+        if self.with_law != (retention is not None):  # the legend names the law only when it is drawn
+            self.with_law = retention is not None
+            handles = [self.active, self.lost] + ([self.law] if self.with_law else [])
+            self.ax.legend(handles=handles, fontsize="small", frameon=False, loc="best")
+            self.live.invalidate()
+        self.ax.set_xlim(0, x[-1])
+        self.limit_y(0, max(active.max(), lost.max(), start))
+
+
+class LiveTenure(LivePlot):
+    """Whole years the starting customers stayed, against the geometric law with the range of one run (§2)."""
+
+    def __init__(self, live, ax):
+        from .plots import label
+
+        from matplotlib.lines import Line2D
+        from matplotlib.patches import Patch
+
+        super().__init__(live, ax)
+        self.bars = []
+        self.law = []
+        ax.set_xlabel("years as a customer (k)")
+        ax.set_ylabel("customers lost after k years")
+        ax.set_title(label("Tenure of the starting customers", "客户关系持续年数"), fontsize="medium")
+        ax.legend(handles=[Patch(color="#9ecae1", label="simulated"),
+                           Line2D([], [], color="black", marker="o", linestyle="--",
+                                  label="law n r^(k-1) (1-r), 95 % range of one run")],
+                  fontsize="small", frameon=False)
+
+    def update(self, result, retention: float):
+        from .stages import Stage
+
+        ledger = result.ledger
+        cohort = (ledger["final_stage"] == Stage.LOST) & (ledger["source"] == 0)
+        years = np.round(ledger["exit_time"][cohort] - ledger["entry_time"][cohort]).astype(int)
+        horizon = int(result.scenario.horizon_years)
+        k = np.arange(1, horizon + 1)
+        counts = np.bincount(years, minlength=horizon + 1)[1:horizon + 1]
+        n = result.scenario.arrivals.cohort_size
+        p = retention ** (k - 1) * (1 - retention)
+        half = 1.96 * np.sqrt(n * p * (1 - p))
+        self.live.forget(*self.bars, *self.law)
+        self.bars = list(self.ax.bar(k, counts, color="#9ecae1"))
+        line, caps, bars = self.ax.errorbar(k, n * p, yerr=half, fmt="o--", color="black", capsize=3).lines
+        self.law = [line, *caps, *bars]
+        self.live.animate(*self.bars, *self.law)
+        self.ax.set_xlim(0.3, horizon + 0.7)
+        self.limit_y(0, max(counts.max(initial=0), (n * p + half).max()))

@@ -199,12 +199,19 @@ def plot_ltv_histogram(result, ax=None, exact: float | None = None, bins: int = 
     if result.ledger is None:
         raise ValueError("result: has no ledger; run_simulation(..., ledger=True) keeps one row per customer")
     ax = _axes(ax)
+    from .compare import format_money
+    from .intervals import mean_interval
+
     values = result.ledger["lifetime_value"]
+    low, high = mean_interval(values)
     with _fonts(ax):
         ax.hist(values, bins=bins, color="#9ecae1", edgecolor="white", **kwargs)
-        ax.axvline(values.mean(), color="#3182bd", linewidth=2, label=f"simulated mean ¥{values.mean():,.2f}")
+        ax.axvspan(low, high, color="#3182bd", alpha=0.25, linewidth=0)
+        ax.axvline(values.mean(), color="#3182bd", linewidth=2,
+                   label=f"simulated mean {format_money(values.mean(), 2)} ± {format_money((high - low) / 2, 2)} "
+                         "(95 %)")
         if exact is not None:
-            ax.axvline(exact, color="black", linestyle="--", label=f"exact ¥{exact:,.2f}")
+            ax.axvline(exact, color="black", linestyle="--", label=f"exact {format_money(exact, 2)}")
         ax.set_xlabel("lifetime value of one customer, yuan")
         ax.set_ylabel("customers")
         ax.set_title(label("Lifetime value, customer by customer", "个体客户终身价值"))
@@ -371,12 +378,16 @@ def plot_funnel(result, ax=None, **kwargs):
     names = [*FUNNEL_STAGES, "customers"]
     y = np.arange(len(names))[::-1]
     simulated = [*reached.tolist(), won]
+    n = int(leads.sum())
+    share = np.array(expected) / max(n, 1)
+    half = 1.96 * np.sqrt(n * share * (1 - share))  # each count is binomial(leads, chance of reaching the stage)
     with _fonts(ax):
         ax.barh(y, simulated, color="#9ecae1", label="simulated", **kwargs)
-        ax.plot(expected, y, "o", color="black", label="expected")
-        for yy, value in zip(y, simulated):
-            ax.annotate(f"{value:,}", (value, yy), xytext=(4, 0), textcoords="offset points", va="center",
-                        fontsize="small")
+        ax.errorbar(expected, y, xerr=half, fmt="o", color="black", capsize=3,
+                    label="expected, with the 95 % range of one run")
+        for yy, value, right in zip(y, simulated, np.array(expected) + half):
+            ax.annotate(f"{value:,}", (max(value, right), yy), xytext=(6, 0), textcoords="offset points",
+                        va="center", fontsize="small")
         ax.set_yticks(y, names)
         ax.set_xlabel("prospects who reached the stage")
         ax.set_title(label("Sales funnel", "销售漏斗"))

@@ -13,8 +13,9 @@ import html
 
 import numpy as np
 
+from .compare import format_money
 from .errors import ScenarioError
-from .plots import new_figure, plot_period_money, plot_stage_counts
+from .plots import new_figure
 from .presets import load_scenario
 from .scenario import Arrivals, Discounting, Scenario, StageParams, field_info
 from .simulation import run_simulation
@@ -116,6 +117,84 @@ except ImportError:  # pragma: no cover - ipywidgets is a dependency; keep impor
     _Base = object
 
 
+_BUSY = "<span style='color:#555'>⏳ simulating…</span>"
+_READY = "<span style='color:#2b7a2b'>✓ up to date</span>"
+
+
+def _in_kernel() -> bool:
+    """Whether we run inside a Jupyter kernel (where a worker thread keeps the controls responsive)."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return False
+    shell = get_ipython()
+    return shell is not None and getattr(shell, "kernel", None) is not None
+
+
+class _LatestOnly:
+    """Control changes that compute only the latest values, with a status line ("simulating…", "up to date").
+
+    In a Jupyter kernel (``background``) a worker thread runs the changes, so the kernel keeps
+    taking control values while a run is going; when the run ends, the worker runs once more
+    with the values as they are then -- the values set in between are never computed one by one.
+    Outside a kernel (tests, scripts) a change runs at once.  A panel defines ``_refresh``.
+    """
+
+    def _start_requests(self, background: bool | None):
+        import threading
+
+        import ipywidgets as widgets
+
+        self.background = _in_kernel() if background is None else background
+        self.status = widgets.HTML()
+        self._wanted = 0
+        self._worker = None
+        self._lock = threading.Lock()
+
+    def _request(self, change=None):
+        """A control changed: compute now, or (in a kernel) let the worker pick up the latest values."""
+        if not self.background:
+            self.refresh()
+            return
+        import threading
+
+        with self._lock:
+            self._wanted += 1
+            self.status.value = _BUSY
+            if self._worker is not None and self._worker.is_alive():
+                return  # the running worker sees the new request when its run ends
+            self._worker = threading.Thread(target=self._work, daemon=True)
+            self._worker.start()
+
+    def _work(self):
+        while True:
+            with self._lock:
+                wanted = self._wanted
+            self.refresh()
+            with self._lock:
+                if wanted == self._wanted:  # no newer request came in: done
+                    return
+
+    def wait(self, timeout: float | None = None):
+        """Wait until the last requested change has been drawn."""
+        worker = self._worker
+        if worker is not None:
+            worker.join(timeout)
+
+    def refresh(self):
+        """Run with the controls' current values and redraw; a message instead of an error."""
+        self.status.value = _BUSY
+        try:
+            self._refresh()
+        except Exception as error:  # a background run must never fail silently
+            self.message.value = (f"<span style='color:#b00020'>Something went wrong: "
+                                  f"{html.escape(type(error).__name__)}: {html.escape(str(error))}</span>")
+            self.view.layout.visibility = "hidden"
+            raise
+        finally:
+            self.status.value = _READY
+
+
 class _TablePanel(_Base):
     """A panel of controls, a message, an HTML table and a figure; any control change calls ``refresh``."""
 
@@ -128,8 +207,13 @@ class _TablePanel(_Base):
         self.view = _figure_view()
         self.figure, self.axes = new_figure(ncols=ncols, width=width, height=height)
         for control in self.controls.values():
-            control.observe(lambda change: self.refresh(), names="value")
-        _Base.__init__(self, [*above, self.message, self.table_view, self.view])
+            control.observe(self._request, names="value")
+        status = [self.status] if hasattr(self, "status") else []
+        _Base.__init__(self, [*above, *status, self.message, self.table_view, self.view])
+        self.refresh()
+
+    def _request(self, change=None):
+        """A control changed (panels that simulate override this to compute only the latest values)."""
         self.refresh()
 
 
@@ -141,8 +225,8 @@ class _ScenarioPanel(_Base):
         return self.base.updated({path: control.value for path, control in self.controls.items()})
 
 
-class SimulationPanel(_ScenarioPanel):
-    """Customers by stage and profit per period, redrawn as the controls change.
+class SimulationPanel(_LatestOnly, _ScenarioPanel):
+    """Customers by stage and profit per period, redrawn as the controls change (vectorized engine).
 
     Attributes
     ----------
@@ -150,17 +234,25 @@ class SimulationPanel(_ScenarioPanel):
         Dotted scenario path -> widget.
     message : ipywidgets.HTML
         What the last run gave, or why a value was refused.
+    status : ipywidgets.HTML
+        "simulating…" while a run is going, "up to date" after.
     result : SimulationResult or None
         The last successful run.
     figure : matplotlib Figure
     """
 
-    def __init__(self, scenario="lifecycle_basic", parameters=("stages.loyal.orders_per_year",)):
+    def __init__(self, scenario="lifecycle_basic", parameters=("stages.loyal.orders_per_year",),
+                 background: bool | None = None):
         import ipywidgets as widgets
+
+        from .live import LiveFigure
 
         self.base = load_scenario(scenario)
         self.result = None
+        self._start_requests(background)
         self.figure, self.axes = new_figure(ncols=2, width=11, height=3.8)
+        self.live = LiveFigure(self.figure)
+        self._layout_key = None
         self.controls = {
             "arrivals.cohort_size": _control("arrivals.cohort_size", self.base.arrivals.cohort_size,
                                              field_info(Arrivals, "cohort_size"), "customers at start"),
@@ -175,30 +267,38 @@ class SimulationPanel(_ScenarioPanel):
         self.message = widgets.HTML()
         self.view = _figure_view()
         for control in self.controls.values():
-            control.observe(self._on_change, names="value")
-        super().__init__([*self.controls.values(), self.message, self.view])
+            control.observe(self._request, names="value")
+        super().__init__([*self.controls.values(), self.status, self.message, self.view])
         self.refresh()
 
-    def _on_change(self, change):
-        self.refresh()
+    def _refresh(self):
+        from .live import LiveMoney, LiveStages
 
-    def refresh(self):
-        """Run the scenario the controls describe and redraw; show a message if it is invalid."""
         try:
             scenario = self.current_scenario()
         except ScenarioError as error:
             _refuse(self.message, "Not run", error)
+            self.view.layout.visibility = "hidden"  # never an old figure under the new values
             return
         self.result = result = run_simulation(scenario, ledger=False, engine="numpy")
-        for ax in self.axes:
-            ax.clear()
-        plot_stage_counts(result, ax=self.axes[0])
-        plot_period_money(result, ax=self.axes[1])
+        key = (scenario.n_periods, scenario.time_unit)
+        if key != self._layout_key:
+            for artist in list(self.live.artists):
+                self.live.forget(artist)
+            for ax in self.axes:
+                ax.clear()
+            self.live.invalidate()
+            self.pictures = [LiveStages(self.live, self.axes[0], scenario), LiveMoney(self.live, self.axes[1], scenario)]
+            self._layout_key = key
+        for picture in self.pictures:
+            picture.update(result)
         ltv = result.ltv_acquired
-        acquired = (f"average discounted lifetime value of the {ltv.count:,} acquired: ¥{ltv.mean:,.2f}"
-                    if ltv.count else "nobody was acquired")
+        acquired = (f"average discounted lifetime value of the {ltv.count:,} acquired: "
+                    f"{format_money(ltv.mean, 2)} ± {format_money(ltv.standard_error * 1.96, 2)} (95 %)"
+                    if ltv.count > 1 else "too few were acquired for an average")
         self.message.value = f"{_people(result.ltv.count)} entered; {acquired}."
-        _show(self.figure, self.view)
+        self.view.layout.visibility = "visible"
+        self.view.value = self.live.render()
 
 
 def simulation_panel(scenario="lifecycle_basic", parameters=("stages.loyal.orders_per_year",)):
@@ -319,11 +419,12 @@ def ltv_table_panel(scenario="cohort_10000"):
 
 
 # ---------------------------------------------------------------- churn (§2)
-class ChurnPanel(_TablePanel):
+class ChurnPanel(_LatestOnly, _TablePanel):
     """Two firms with their churn rates: the exact table and both simulated readings (textbook §2)."""
 
     def __init__(self, churn_a: float = 0.20, churn_b: float = 0.10, customers: int = 100,
-                 acquisition_cost: float = 60.0, horizon_years: int = 10, seed: int = 2):
+                 acquisition_cost: float = 60.0, horizon_years: int = 10, seed: int = 2,
+                 background: bool | None = None):
         import ipywidgets as widgets
 
         style = {"description_width": "12em"}
@@ -345,13 +446,14 @@ class ChurnPanel(_TablePanel):
             "seed": widgets.IntText(value=seed, description="seed", style=style),
         }
         self.results = None
+        self._start_requests(background)
+        self._pictures = None
         self._assemble(list(self.controls.values()), ncols=3, width=13)
 
-    def refresh(self):
+    def _refresh(self):
         """Recompute the table, simulate both firms, redraw; a message instead of an error."""
         from .churn import Firm, churn_table, firm_scenario
-        from .plots import plot_churn, plot_tenure
-        from .simulation import run_simulation
+        from .live import LiveChurn, LiveFigure, LiveTenure
 
         values = {name: control.value for name, control in self.controls.items()}
         try:
@@ -363,20 +465,34 @@ class ChurnPanel(_TablePanel):
                          for f in firms]
         except ValueError as error:  # ScenarioError is a ValueError
             _refuse(self.message, "Not run", error)
+            self.view.layout.visibility = "hidden"
             return
         self.table_view.value = table._repr_html_()
         self.results = [run_simulation(s, engine="numpy") for s in scenarios]
-        for ax in self.axes:
-            ax.clear()
-        for ax, result, firm in zip(self.axes, self.results, firms):
-            plot_churn(result, ax=ax, retention=None if values["steady_state"] else 1 - firm.churn_rate)
         closed = run_simulation(firm_scenario(firms[0], steady_state=False, horizon_years=values["horizon_years"],
                                               seed=values["seed"]), engine="numpy")
-        plot_tenure(closed, 1 - firms[0].churn_rate, ax=self.axes[2])
-        self.message.value = (f"Firm A: group lifetime {firms[0].group_lifetime:.1f} years; Firm B: "
-                              f"{firms[1].group_lifetime:.1f} years. Firm A spends "
-                              f"¥{table.extra_spending():,.0f} a year more on replacing lost customers.")
-        _show(self.figure, self.view)
+        replaced = "each lost one replaced" if values["steady_state"] else "closed cohort"
+        titles = [f"{f.name}: {f.customers:,} customers, {f.churn_rate:.0%} lost a year, {replaced}" for f in firms]
+        if self._pictures is None or self._titles != titles:  # titles are drawn once: new ones, a new picture
+            if getattr(self, "live", None) is None:
+                self.live = LiveFigure(self.figure)
+            for artist in list(self.live.artists):
+                self.live.forget(artist)
+            for ax in self.axes:
+                ax.clear()
+            self.live.invalidate()
+            self._pictures = [LiveChurn(self.live, ax, title) for ax, title in zip(self.axes[:2], titles)]
+            self._pictures.append(LiveTenure(self.live, self.axes[2]))
+            self._titles = titles
+        for picture, result, firm in zip(self._pictures, self.results, firms):
+            picture.update(result, None if values["steady_state"] else 1 - firm.churn_rate)
+        self._pictures[2].update(closed, 1 - firms[0].churn_rate)
+        lost = [round(f.customers * f.churn_rate) for f in firms]
+        self.message.value = (f"Firm A: group lifetime {firms[0].group_lifetime:.1f} years ({lost[0]:,} customers lost "
+                              f"a year); Firm B: {firms[1].group_lifetime:.1f} years ({lost[1]:,} a year). Firm A spends "
+                              f"{format_money(table.extra_spending())} a year more on replacing lost customers.")
+        self.view.layout.visibility = "visible"
+        self.view.value = self.live.render()
 
 
 def churn_panel(**kwargs):

@@ -253,3 +253,25 @@ def test_no_dashboard_control_at_its_maximum_makes_the_population_explode():
         control.value = control.max
         assert board.result.ltv.count < 3 * usual, (path, control.max, board.result.ltv.count)
         control.value = before
+
+
+@pytest.mark.parametrize("build, control, values", [
+    ("simulation_panel", "stages.loyal.orders_per_year", (6.0, 6.2, 6.4)),
+    ("churn_panel", "seed", (3, 4, 5)),
+])
+def test_simulation_panels_redraw_in_place_and_hide_refused_values(build, control, values):
+    """A change repaints the data over the kept background; only a moved axis range draws everything again."""
+    pytest.importorskip("ipywidgets")
+    import simkit.widgets as panels
+
+    panel = getattr(panels, build)()
+    assert "up to date" in panel.status.value
+    pictures = {panel.view.value}
+    for value in values:
+        panel.controls[control].value = value
+        pictures.add(panel.view.value)
+    assert len(pictures) == len(values) + 1                     # every change shows a new figure
+    assert panel.live.full_draws < len(values) + 1              # ... mostly without drawing everything again
+    if build == "simulation_panel":
+        panel.controls["seed"].value = -1
+        assert panel.view.layout.visibility == "hidden" and "Not run" in panel.message.value
