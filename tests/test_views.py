@@ -256,7 +256,7 @@ def test_no_dashboard_control_at_its_maximum_makes_the_population_explode():
 
 
 @pytest.mark.parametrize("build, control, values", [
-    ("simulation_panel", "stages.loyal.orders_per_year", (6.0, 6.2, 6.4)),
+    ("simulation_panel", "stages.loyal.orders_per_year", (6.2, 6.4, 6.6)),
     ("churn_panel", "seed", (3, 4, 5)),
 ])
 def test_simulation_panels_redraw_in_place_and_hide_refused_values(build, control, values):
