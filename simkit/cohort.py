@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 
 import numpy as np
 
@@ -57,12 +58,15 @@ _ROWS = {
     "retention_rate": ("retention rate", "客户保持率", "rate"),
     "orders_per_year": ("orders per year", "年购买次数", "number"),
     "average_order_value": ("average order value ¥", "平均订单金额", "cents"),
+    "margin_per_customer": ("margin per customer ¥", "每客户利润", "cents"),
     "revenue": ("revenue ¥", "收入", "money"),
+    "margin": ("margin ¥", "利润", "money"),
     "cost_of_sales_share": ("cost of sales %", "销售成本率", "rate"),
     "cost_of_sales": ("cost of sales ¥", "销售成本", "money"),
     "acquisition_cost": ("acquisition cost ¥", "获得成本", "money"),
     "marketing_cost": ("marketing & service ¥", "营销与服务成本", "money"),
     "referral_incentives": ("referral incentives ¥", "推荐奖励", "money"),
+    "referral_damage": ("referral damage ¥", "推荐破坏成本", "money"),
     "total_cost": ("total cost ¥", "总成本", "money"),
     "gross_profit": ("gross profit ¥", "毛利", "money"),
     "discount_rate": ("discount rate", "贴现率", "factor"),
@@ -74,18 +78,33 @@ _ROWS = {
 _OPTIONAL_ROWS = ("retained", "referral_rate", "referred", "referral_incentives")
 
 
+def round_half_away(value: float, digits: int = 0) -> float:
+    """Round as accountants and textbooks print: halves away from zero (2.5 -> 3, -2.5 -> -3, 0.125 -> 0.13).
+
+    Python's ``round`` rounds halves to even (2.5 -> 2).  The decimal shown by ``repr`` is rounded,
+    so a figure typed as 2.675 prints as 2.68.
+
+    >>> round_half_away(2.5), round_half_away(-2.5), round_half_away(0.125, 2)
+    (3.0, -3.0, 0.13)
+    """
+    rounded = Decimal(repr(float(value))).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
+    return float(rounded) + 0.0  # never "-0"
+
+
 def _format(value: float, kind: str) -> str:
+    if value != value:  # NaN: no figure in this column (the year-0 column of most rows)
+        return ""
     if kind == "count":
-        return f"{value:,.0f}"
+        return f"{round_half_away(value):,.0f}"
     if kind == "rate":
-        return f"{value * 100:.1f} %"
+        return f"{round_half_away(value * 100, 1):.1f} %"
     if kind == "number":
         return f"{value:,.2f}".rstrip("0").rstrip(".") if value != int(value) else f"{value:,.0f}"
     if kind == "factor":
-        return f"{value:.4f}"
+        return f"{round_half_away(value, 4):.4f}"
     if kind == "cents":
-        return f"{round(value, 2) + 0.0:,.2f}"
-    return f"{round(value) + 0.0:,.0f}"  # money to the yuan, as Hughes prints it
+        return f"{round_half_away(value, 2):,.2f}"
+    return f"{round_half_away(value):,.0f}"  # money to the yuan, as Hughes prints it
 
 
 @dataclass(frozen=True)
@@ -107,10 +126,16 @@ class CohortTable:
     rows: dict
     labels: dict
     title: str = ""
+    first_year: int = 1
 
     @property
     def years(self) -> int:
-        return len(self.rows["customers"])
+        """Years of the relationship the table follows (a year-0 column is not one)."""
+        return len(self.rows["customers"]) - (1 - self.first_year)
+
+    @property
+    def columns(self) -> list[str]:
+        return [f"year {n}" for n in range(self.first_year, self.first_year + len(self.rows["customers"]))]
 
     @property
     def ltv(self) -> np.ndarray:
@@ -125,18 +150,20 @@ class CohortTable:
     def break_even_year(self) -> int | None:
         """First year after which the cohort's cumulative NPV is no longer negative (None: never)."""
         positive = np.flatnonzero(self.cumulative_npv >= 0)
-        return int(positive[0]) + 1 if positive.size else None
+        return int(positive[0]) + self.first_year if positive.size else None
 
     def __getitem__(self, key: str) -> np.ndarray:
-        try:
-            return self.rows[key]
-        except KeyError:
-            raise KeyError(f"no row {key!r}; rows: {', '.join(self.rows)}") from None
+        """A row by key; a further cost line also by its own name (``table["database"]``), unless a
+        built-in row has that name (then ``table["other:<name>"]``)."""
+        for candidate in (key, f"other:{key}"):
+            if candidate in self.rows:
+                return self.rows[candidate]
+        raise KeyError(f"no row {key!r}; rows: {', '.join(self.rows)}")
 
     def _shown(self, show_all: bool):
-        no_referrals = "referred" in self.rows and not np.any(self.rows["referred"])
+        no_referrals = "referred" in self.rows and not np.any(np.nan_to_num(self.rows["referred"]))
         for key, values in self.rows.items():
-            if not show_all and key in _OPTIONAL_ROWS and (not np.any(values) or no_referrals):
+            if not show_all and key in _OPTIONAL_ROWS and (not np.any(np.nan_to_num(values)) or no_referrals):
                 continue  # without referrals, retained customers are just the customers
             yield key, values
 
@@ -145,7 +172,7 @@ class CohortTable:
 
     def to_text(self, show_all: bool = False) -> str:
         """The table as text, years as columns (Hughes' layout)."""
-        header = ["", *(f"year {n}" for n in range(1, self.years + 1))]
+        header = ["", *self.columns]
         lines = [[self.labels[key][0], *(_format(v, self._kind(key)) for v in values)]
                  for key, values in self._shown(show_all)]
         widths = [max(len(row[i]) for row in [header, *lines]) for i in range(len(header))]
@@ -160,7 +187,7 @@ class CohortTable:
         return self.to_text()
 
     def _repr_html_(self) -> str:
-        head = "".join(f"<th style='text-align:right'>year {n}</th>" for n in range(1, self.years + 1))
+        head = "".join(f"<th style='text-align:right'>{column}</th>" for column in self.columns)
         body = []
         for key, values in self._shown(False):
             english, chinese = self.labels[key]
@@ -180,15 +207,15 @@ class CohortTable:
     def to_csv(self, path=None):
         """CSV with one row per quantity and one column per year; ``path=None`` returns the text."""
         keys = list(self.rows)
-        headers = ["row", *(f"year_{n}" for n in range(1, self.years + 1))]
-        columns = [keys] + [[self.rows[k][n] for k in keys] for n in range(self.years)]
+        headers = ["row", *(column.replace(" ", "_") for column in self.columns)]
+        columns = [keys] + [[self.rows[k][n] for k in keys] for n in range(len(self.columns))]
         return _write_csv(path, headers, columns)
 
     def to_frame(self):
         """A pandas DataFrame, rows as in the table, one column per year (pandas is optional)."""
         import pandas as pd
 
-        return pd.DataFrame({f"year {n + 1}": [self.rows[k][n] for k in self.rows] for n in range(self.years)},
+        return pd.DataFrame({column: [self.rows[k][n] for k in self.rows] for n, column in enumerate(self.columns)},
                             index=[self.labels[k][0] for k in self.rows])
 
 
@@ -200,6 +227,10 @@ def cohort_table(scenario: Scenario, years: int | None = None) -> CohortTable:
     scenario : Scenario
         Needs a tenure table (``[tenure]``) and a cohort acquired at time 0
         (``arrivals.cohort_stage = "new"``, ``arrivals.cohort_size > 0``).
+        ``[discounting]`` sets the convention: ``timing`` ("start", Hughes; or
+        "end"), ``acquisition_at_start`` (a year-0 column) and printed
+        ``discount_factors``; ``tenure.margin_per_customer`` replaces orders,
+        order value and cost share.
     years : int, optional
         Number of years (default: the scenario's horizon in years).  Beyond
         the tenure table its last year repeats.
@@ -207,8 +238,10 @@ def cohort_table(scenario: Scenario, years: int | None = None) -> CohortTable:
     Raises
     ------
     ScenarioError
-        If the scenario has no tenure table or no acquired cohort, or
-        ``years`` is not a whole number of at least 1.
+        If the scenario has no tenure table or no acquired cohort, ``years`` is
+        not a whole number of at least 1, or the scenario has what an exact
+        cohort table cannot hold (replacement of lost customers, a stream of
+        prospects): those are simulated (:func:`simulated_cohort_table`).
     """
     problems = []
     if not isinstance(scenario, Scenario):
@@ -216,10 +249,19 @@ def cohort_table(scenario: Scenario, years: int | None = None) -> CohortTable:
     if scenario.tenure is None:
         problems.append("tenure: missing; an LTV table needs retention, orders, order value and cost share "
                         "by year ([tenure])")
-    if scenario.arrivals.cohort_stage is not Stage.NEW or scenario.arrivals.cohort_size == 0:
+    arrivals = scenario.arrivals
+    if arrivals.cohort_stage is not Stage.NEW or arrivals.cohort_size == 0:
         problems.append("arrivals: an LTV table follows a cohort acquired at the start; expected "
-                        f"cohort_stage = 'new' and cohort_size > 0, got {scenario.arrivals.cohort_stage.label!r} "
-                        f"and {scenario.arrivals.cohort_size}")
+                        f"cohort_stage = 'new' and cohort_size > 0, got {arrivals.cohort_stage.label!r} "
+                        f"and {arrivals.cohort_size}")
+    simulate = ("simulate it instead: simkit.simulated_cohort_table(simkit.run_simulation(scenario)), "
+                "or python -m simkit run")
+    if arrivals.replace_lost:
+        problems.append("arrivals.replace_lost: the exact table follows one cohort and the customers it refers; "
+                        f"a firm that replaces every lost customer is not a cohort table; {simulate}")
+    if arrivals.prospects_per_year > 0:
+        problems.append(f"arrivals.prospects_per_year: got {arrivals.prospects_per_year:g}; prospects arriving "
+                        f"over time are not a cohort acquired at the start; {simulate}")
     if years is None:
         years = scenario.horizon_years
         if years != int(years):
@@ -231,50 +273,63 @@ def cohort_table(scenario: Scenario, years: int | None = None) -> CohortTable:
     years = int(years)
 
     tenure = scenario.tenure
-    cohort = float(scenario.arrivals.cohort_size)
-    rows = {key: np.zeros(years) for key in
-            ("retained", "referral_rate", "referred", "customers", "retention_rate", "orders_per_year",
-             "average_order_value", "revenue", "cost_of_sales_share", "cost_of_sales", "acquisition_cost",
-             "marketing_cost")}
-    others = {name: np.zeros(years) for name in tenure.other_costs_per_year}
-    rows.update(others)
-    for key in ("referral_incentives", "total_cost", "gross_profit", "discount_rate", "npv"):
-        rows[key] = np.zeros(years)
+    rate = scenario.discounting
+    by_margin = tenure.margin_per_customer is not None
+    at_start = rate.acquisition_at_start
+    cohort = float(arrivals.cohort_size)
+    acquisition = cohort * arrivals.acquisition_cost
+    purchase_rows = (("margin_per_customer", "margin") if by_margin else
+                     ("orders_per_year", "average_order_value", "revenue", "cost_of_sales_share", "cost_of_sales"))
+    keys = ("retained", "referral_rate", "referred", "customers", "retention_rate", *purchase_rows,
+            "acquisition_cost", "marketing_cost")
+    others = [f"other:{name}" for name in tenure.other_costs_per_year]  # never clash with a built-in row
+    keys += (*others, "referral_incentives", "total_cost", "gross_profit", "discount_rate", "npv")
+    columns = []
     retained = cohort
     for n in range(1, years + 1):
-        i = n - 1
         row = tenure.row(n)
         referred = retained * row["referral_rate"]
         customers = retained + referred
-        revenue = customers * row["orders_per_year"] * row["average_order_value"]
-        values = {
-            "retained": retained, "referral_rate": row["referral_rate"], "referred": referred,
-            "customers": customers, "retention_rate": row["retention_rate"],
-            "orders_per_year": row["orders_per_year"], "average_order_value": row["average_order_value"],
-            "revenue": revenue, "cost_of_sales_share": row["cost_of_sales_share"],
-            "cost_of_sales": revenue * row["cost_of_sales_share"],
-            "acquisition_cost": cohort * scenario.arrivals.acquisition_cost if n == 1 else 0.0,
-            "marketing_cost": customers * row["service_cost_per_year"],
-            "referral_incentives": referred * row["referral_incentive"],
-            "discount_rate": scenario.discounting.discount_rate(n),
-        }
+        value = {"retained": retained, "referral_rate": row["referral_rate"], "referred": referred,
+                 "customers": customers, "retention_rate": row["retention_rate"],
+                 "acquisition_cost": acquisition if n == 1 and not at_start else 0.0,
+                 "marketing_cost": customers * row["service_cost_per_year"],
+                 "referral_incentives": referred * row["referral_incentive"],
+                 "discount_rate": rate.discount_rate(n)}
+        if by_margin:
+            value["margin_per_customer"] = row["margin_per_customer"]
+            value["margin"] = earned = customers * row["margin_per_customer"]
+            cost_of_sales = 0.0
+        else:
+            revenue = customers * row["orders_per_year"] * row["average_order_value"]
+            cost_of_sales = revenue * row["cost_of_sales_share"]
+            value.update({"orders_per_year": row["orders_per_year"], "average_order_value": row["average_order_value"],
+                          "revenue": revenue, "cost_of_sales_share": row["cost_of_sales_share"],
+                          "cost_of_sales": cost_of_sales})
+            earned = revenue
         for name, cost in row["other_costs_per_year"].items():
-            values[name] = customers * cost
-        values["total_cost"] = (values["cost_of_sales"] + values["acquisition_cost"] + values["marketing_cost"]
-                                + sum(values[name] for name in others) + values["referral_incentives"])
-        values["gross_profit"] = revenue - values["total_cost"]
-        values["npv"] = values["gross_profit"] / values["discount_rate"]
-        for key, value in values.items():
-            rows[key][i] = value
+            value[f"other:{name}"] = customers * cost
+        value["total_cost"] = (cost_of_sales + value["acquisition_cost"] + value["marketing_cost"]
+                               + sum(value[key] for key in others) + value["referral_incentives"])
+        value["gross_profit"] = earned - value["total_cost"]
+        value["npv"] = value["gross_profit"] / value["discount_rate"]
+        columns.append(value)
         retained = customers * row["retention_rate"]
+    if at_start:  # year 0: the cohort is acquired at time 0, before any year's profit, never discounted
+        columns.insert(0, {key: np.nan for key in keys} | {
+            "customers": cohort, "acquisition_cost": acquisition, "total_cost": acquisition,
+            "gross_profit": -acquisition, "discount_rate": 1.0, "npv": -acquisition})
+    rows = {key: np.array([column[key] for column in columns], dtype=float) for key in keys}
     rows["cumulative_npv"] = np.cumsum(rows["npv"])
     rows["ltv"] = rows["cumulative_npv"] / cohort
-    return CohortTable(scenario=scenario, rows=rows, labels=_labels(rows),
+    return CohortTable(scenario=scenario, rows=rows, labels=_labels(rows), first_year=0 if at_start else 1,
                        title=f"exact lifetime-value table of {cohort:,.0f} customers acquired at the start")
 
 
 def _labels(rows: dict) -> dict:
-    return {key: _ROWS[key][:2] if key in _ROWS else (f"{key.replace('_', ' ')} ¥", "") for key in rows}
+    """English label and Chinese term of each row; a further cost line shows its own name."""
+    return {key: _ROWS[key][:2] if key in _ROWS else (f"{key.removeprefix('other:').replace('_', ' ')} ¥", "")
+            for key in rows}
 
 
 def simulated_cohort_table(result) -> CohortTable:
@@ -296,34 +351,64 @@ def simulated_cohort_table(result) -> CohortTable:
 
     served = result.customers_served()
     active_before = served - result.periods["n_acquired"]
-    rows = {
-        "customers": active_before[::per_year] + yearly(result.periods["n_acquired"]),
-        "revenue": yearly(result.periods["revenue"]),
-        "cost_of_sales": yearly(result.periods["cost_of_sales"]),
-        "acquisition_cost": yearly(result.periods["acquisition_cost"]),
-        "marketing_cost": yearly(result.periods["service_cost"]),
-        "total_cost": yearly(result.periods["cost_of_sales"] + result.periods["acquisition_cost"]
-                             + result.periods["service_cost"] + result.periods["referral_damage_cost"]),
-        "gross_profit": yearly(result.periods["profit"]),
+    periods = result.periods
+    rows = {  # the second product's sales and costs count with the first's (revenue - total cost = gross profit)
+        "customers": active_before[::per_year] + yearly(periods["n_acquired"]),
+        "revenue": yearly(periods["revenue"] + periods["cross_sell_revenue"]),
+        "cost_of_sales": yearly(periods["cost_of_sales"] + periods["cross_sell_cost"]),
+        "acquisition_cost": yearly(periods["acquisition_cost"]),
+        "marketing_cost": yearly(periods["service_cost"]),
+        "referral_damage": yearly(periods["referral_damage_cost"]),
+        "total_cost": yearly(periods["cost_of_sales"] + periods["cross_sell_cost"] + periods["acquisition_cost"]
+                             + periods["service_cost"] + periods["referral_damage_cost"]),
+        "gross_profit": yearly(periods["profit"]),
         "discount_rate": np.array([scenario.discounting.discount_rate(n) for n in range(1, years + 1)]),
-        "npv": yearly(result.periods["discounted_profit"]),
+        "npv": yearly(periods["discounted_profit"]),
     }
+    first_year = 1
+    arrivals = scenario.arrivals
+    if scenario.discounting.acquisition_at_start and arrivals.cohort_stage is Stage.NEW:
+        # year 0: the cohort acquired at time 0 (its acquisition is undiscounted in the NPV row already)
+        at_zero = arrivals.cohort_size * arrivals.acquisition_cost
+        zero = {key: np.nan for key in rows} | {"customers": float(arrivals.cohort_size), "acquisition_cost": at_zero,
+                                                 "total_cost": at_zero, "gross_profit": -at_zero,
+                                                 "discount_rate": 1.0, "npv": -at_zero}
+        rows["customers"] = rows["customers"] - np.eye(years)[0] * arrivals.cohort_size
+        for key in ("acquisition_cost", "total_cost"):
+            rows[key] = rows[key] - np.eye(years)[0] * at_zero
+        for key in ("gross_profit", "npv"):
+            rows[key] = rows[key] + np.eye(years)[0] * at_zero
+        rows = {key: np.concatenate([[zero[key]], values]) for key, values in rows.items()}
+        first_year = 0
     rows["cumulative_npv"] = np.cumsum(rows["npv"])
-    rows["ltv"] = rows["cumulative_npv"] / scenario.arrivals.cohort_size
-    return CohortTable(scenario=scenario, rows=rows, labels=_labels(rows),
-                       title=f"simulated, {scenario.arrivals.cohort_size:,} customers, seed {result.seed}")
+    rows["ltv"] = rows["cumulative_npv"] / arrivals.cohort_size
+    return CohortTable(scenario=scenario, rows=rows, labels=_labels(rows), first_year=first_year,
+                       title=f"simulated, {arrivals.cohort_size:,} customers, seed {result.seed}")
 
 
-def hughes_table(*, customers: int, retention_rate, orders_per_year, average_order_value, cost_of_sales_share,
-                 acquisition_cost: float = 0.0, marketing_cost=None, other_costs: dict | None = None,
-                 referral_rate=None, referral_incentive=None, interest_rate: float = 0.0,
-                 risk_factor: float = 1.0, payment_delay_days: float = 0.0, years: int | None = None,
-                 name: str = "hughes_table") -> CohortTable:
-    """Type in a Hughes-format table from a book and get its figures back.
+def hughes_table(*, customers: int, retention_rate, orders_per_year=None, average_order_value=None,
+                 cost_of_sales_share=None, margin_per_customer=None, acquisition_cost: float = 0.0,
+                 marketing_cost=None, other_costs: dict | None = None, referral_rate=None, referral_incentive=None,
+                 interest_rate: float = 0.0, risk_factor: float = 1.0, payment_delay_days: float = 0.0,
+                 discount_timing: str = "start", acquisition_at_start: bool = False, discount_factors=None,
+                 years: int | None = None, name: str = "hughes_table") -> CohortTable:
+    """Type in a lifetime-value table from a book and get its figures back.
 
     Every per-year argument is a list with one value per year (the lists
     must have the same length); rates are fractions (60 % is 0.60).  The
     inputs are checked like any scenario (they become one).
+
+    Conventions (books differ; each reproduces its own tables):
+
+    - ``discount_timing="start"`` (Hughes, textbook §4): year n's profit is divided by
+      (1 + interest x risk)^(n-1); ``"end"`` (Gupta & Lehmann, Berger & Nasr, Kotler &
+      Keller): by (1 + interest x risk)^n.
+    - ``acquisition_at_start=True``: the acquisition cost stands in a year-0 column, paid at
+      time 0 and never discounted; otherwise it is in year 1 with that year's profit.
+    - ``discount_factors=[1, 1.16, 1.35]``: the factors as the book prints them (rounded),
+      used instead of the computed ones, so the book's figures come back to the unit.
+    - ``margin_per_customer=[...]``: the margin per customer and year given directly,
+      instead of ``orders_per_year``, ``average_order_value`` and ``cost_of_sales_share``.
 
     >>> t = hughes_table(customers=10_000, retention_rate=[0.6, 0.7, 0.8], orders_per_year=[1.6, 2.6, 3.2],
     ...                  average_order_value=[100, 112, 120], cost_of_sales_share=[0.7, 0.65, 0.65],
@@ -331,22 +416,27 @@ def hughes_table(*, customers: int, retention_rate, orders_per_year, average_ord
     >>> f"{t.ltv[-1]:.2f}"
     '66.08'
     """
-    tenure = {"retention_rate": retention_rate, "orders_per_year": orders_per_year,
-              "average_order_value": average_order_value, "cost_of_sales_share": cost_of_sales_share}
-    for key, value in (("service_cost_per_year", marketing_cost), ("referral_rate", referral_rate),
+    tenure = {"retention_rate": retention_rate}
+    for key, value in (("orders_per_year", orders_per_year), ("average_order_value", average_order_value),
+                       ("cost_of_sales_share", cost_of_sales_share), ("margin_per_customer", margin_per_customer),
+                       ("service_cost_per_year", marketing_cost), ("referral_rate", referral_rate),
                        ("referral_incentive", referral_incentive)):
         if value is not None:
             tenure[key] = value
     if other_costs:
         tenure["other_costs_per_year"] = other_costs
+    discounting = {"interest_rate": interest_rate, "risk_factor": risk_factor,
+                   "payment_delay_days": payment_delay_days, "timing": discount_timing,
+                   "acquisition_at_start": acquisition_at_start}
+    if discount_factors is not None:
+        discounting["discount_factors"] = discount_factors
     n_years = len(retention_rate) if hasattr(retention_rate, "__len__") else 1
     scenario = Scenario.from_dict({
         "name": name,
         "horizon": years if years is not None else n_years,
         "arrivals": {"cohort_size": customers, "cohort_stage": "new", "acquisition_cost": acquisition_cost},
         "tenure": tenure,
-        "discounting": {"interest_rate": interest_rate, "risk_factor": risk_factor,
-                        "payment_delay_days": payment_delay_days},
+        "discounting": discounting,
     })
     return cohort_table(scenario)
 

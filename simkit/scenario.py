@@ -155,6 +155,42 @@ class _Text:
         return value
 
 
+@dataclass(frozen=True)
+class _Flag:
+    """True or false."""
+
+    def describe(self) -> str:
+        return "true or false"
+
+    def check(self, path: str, value: Any, problems: list[str]):
+        if isinstance(value, bool):
+            return value
+        problems.append(f"{path}: got {_show(value)}, expected true or false")
+        return None
+
+
+@dataclass(frozen=True)
+class _Factors:
+    """An optional list of positive numbers, one per year."""
+
+    def describe(self) -> str:
+        return f"a list of 1 to {MAX_HORIZON_YEARS} numbers > 0, one per year, or omitted"
+
+    def check(self, path: str, value: Any, problems: list[str]):
+        if value is None:
+            return None
+        if isinstance(value, (str, bytes, Mapping)) or not hasattr(value, "__len__"):
+            problems.append(f"{path}: got {_show(value)}, expected {self.describe()}")
+            return None
+        items = list(value)
+        if not 1 <= len(items) <= MAX_HORIZON_YEARS:
+            problems.append(f"{path}: got {len(items)} values, expected {self.describe()}")
+            return None
+        rule = _Number(0.0, 1e6, low_open=True)
+        checked = tuple(rule.check(f"{path}[{i}]", item, problems) for i, item in enumerate(items))
+        return None if None in checked else checked
+
+
 FRACTION = _Number(0.0, 1.0)
 NON_NEGATIVE = _Number(0.0)
 MONEY = _Number(0.0)
@@ -353,6 +389,11 @@ class TenureSchedule:
     referral_incentive: tuple | None = _field(None, MONEY, "yuan per referred customer",
                                               "paid for each referred customer, instead of the acquisition "
                                               "cost (omitted: 0)", "推荐奖励", slider=(0, 100))
+    margin_per_customer: tuple | None = _field(None, _Number(-1e9, 1e9), "yuan per customer per year",
+                                               "margin (revenue - cost of sales) per customer in the year, "
+                                               "given directly instead of orders, order value and cost share "
+                                               "(the exact table only: nothing to simulate purchases from)",
+                                               "每客户利润 (§4)")
     other_costs_per_year: Mapping = _field({}, None, "yuan per customer per year",
                                            "further cost lines by name, one value per year, e.g. "
                                            "{database = [4, 4, 4], special_programme = [2, 2, 2]}")
@@ -368,8 +409,8 @@ class TenureSchedule:
         ``other_costs_per_year`` comes back as a dict of name -> yuan for that year.
         """
         index = min(max(tenure_year, 1), self.n_years) - 1
-        row = {f.name: getattr(self, f.name)[index] for f in dataclasses.fields(self)
-               if f.name != "other_costs_per_year"}
+        row = {f.name: (None if getattr(self, f.name) is None else getattr(self, f.name)[index])
+               for f in dataclasses.fields(self) if f.name != "other_costs_per_year"}
         row["other_costs_per_year"] = {name: values[index] for name, values in self.other_costs_per_year.items()}
         return row
 
@@ -437,15 +478,44 @@ class Discounting:
                                 "interest rate (Hughes uses about 2)", "风险系数", slider=(0, 4))
     payment_delay_days: float = _field(0.0, _Number(0.0, 3650.0), "days",
                                        "days customers take to pay", slider=(0, 180))
+    timing: str = _field("start", _Choice(("start", "end")), "",
+                         "when a year's profit is counted: 'start' (Hughes, textbook §4: year n divided by "
+                         "(1 + interest x risk)^(n-1)) or 'end' (Gupta & Lehmann, Kotler & Keller: ^n)")
+    acquisition_at_start: bool = _field(False, _Flag(), "",
+                                        "acquisition paid at time 0, before year 1 (a year-0 column, never "
+                                        "discounted); false: in year 1 with the year's profit, as Hughes")
+    discount_factors: tuple | None = _field(None, _Factors(), "",
+                                            "discount factors as a book prints them, one per year (e.g. "
+                                            "[1, 1.16, 1.35]), used instead of interest and risk; the last "
+                                            "repeats beyond the list")
 
     def discount_rate(self, year: int) -> float:
         """The divisor for profit earned in ``year`` (1-based).
 
         >>> round(Discounting(interest_rate=0.08, risk_factor=2).discount_rate(3), 4)
         1.3456
+        >>> round(Discounting(interest_rate=0.1, timing="end").discount_rate(1), 4)    # end of year 1
+        1.1
         """
-        exponent = year - 1 + self.payment_delay_days / 365.0
+        if self.discount_factors:
+            return self.discount_factors[min(max(year, 1), len(self.discount_factors)) - 1]
+        start = 1 if self.timing == "start" else 0
+        exponent = year - start + self.payment_delay_days / 365.0
         return (1.0 + self.interest_rate * self.risk_factor) ** exponent
+
+    def acquisition_rate(self, year: int) -> float:
+        """The divisor for an acquisition cost paid in ``year`` (1-based).
+
+        With ``acquisition_at_start`` it is paid at the start of the year (time 0 for year 1:
+        never discounted); otherwise it counts with the year's profit (Hughes).
+        """
+        if not self.acquisition_at_start:
+            return self.discount_rate(year)
+        if year <= 1:
+            return 1.0
+        if self.discount_factors:  # the start of year n: where year n starts (start) or year n - 1 ends (end)
+            return self.discount_rate(year if self.timing == "start" else year - 1)
+        return (1.0 + self.interest_rate * self.risk_factor) ** (year - 1)
 
 
 @dataclass(frozen=True)
@@ -561,6 +631,10 @@ class Scenario:
                 continue
             elif dataclasses.is_dataclass(value):
                 value = _plain(value)
+                if f.name == "tenure" and value.get("margin_per_customer") is not None:
+                    for name in _REQUIRED_TENURE[1:]:  # a table by margin has no purchase rows
+                        value.pop(name, None)
+                value = {key: item for key, item in value.items() if item is not None}
             out[f.name] = value
         return out
 
@@ -782,8 +856,20 @@ def _check_tenure(tenure: TenureSchedule, problems: list[str]) -> TenureSchedule
     n_years = len(retention) if hasattr(retention, "__len__") and not isinstance(retention, (str, bytes, Mapping)) \
         and 1 <= len(retention) <= MAX_HORIZON_YEARS else None
     clean = {}
+    by_margin = tenure.margin_per_customer is not None
+    purchase_rows = _REQUIRED_TENURE[1:]
+    if by_margin:
+        given = [name for name in purchase_rows if getattr(tenure, name) not in (None, ())]
+        if given:
+            problems.append(f"tenure.margin_per_customer: given with {', '.join(given)}; give either the margin "
+                            "per customer or orders_per_year, average_order_value and cost_of_sales_share")
+        clean["margin_per_customer"] = _tenure_list("tenure.margin_per_customer", tenure.margin_per_customer,
+                                                    rules["margin_per_customer"], n_years, problems)
     for name in _REQUIRED_TENURE + _OPTIONAL_TENURE:
         value = getattr(tenure, name)
+        if by_margin and name in purchase_rows:
+            clean[name] = (0.0,) * n_years if n_years else None  # no purchases: the margin is given
+            continue
         if value is None and name in _OPTIONAL_TENURE:
             clean[name] = (0.0,) * n_years if n_years else None
             continue

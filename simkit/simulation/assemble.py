@@ -47,8 +47,12 @@ def assemble_result(scenario, *, flows, money: dict, counts: dict, stage_years, 
     periods.update({name: np.asarray(counts[name], dtype=np.int64) for name in COUNTS})
     # profit discounted by calendar year from the start of the run (Hughes' NPV row for a cohort at time 0)
     calendar_year = np.arange(scenario.n_periods) // scenario.periods_per_year + 1
-    periods["discounted_profit"] = periods["profit"] / np.array(
-        [scenario.discounting.discount_rate(int(year)) for year in calendar_year])
+    rate = scenario.discounting
+    acquisition = periods["acquisition_cost"]
+    periods["discounted_profit"] = ((periods["profit"] + acquisition)
+                                    / np.array([rate.discount_rate(int(year)) for year in calendar_year])
+                                    - acquisition / np.array([rate.acquisition_rate(int(year))
+                                                              for year in calendar_year]))
     return SimulationResult(
         scenario=scenario,
         seed=scenario.seed,

@@ -109,6 +109,8 @@ class _Run:
         rate = scenario.discounting
         self.inverse_discount = [1.0 / rate.discount_rate(year)
                                  for year in range(1, int(math.ceil(self.horizon_years)) + 2)]
+        self.inverse_acquisition = [1.0 / rate.acquisition_rate(year)
+                                    for year in range(1, int(math.ceil(self.horizon_years)) + 2)]
         self.stage_rules = {}
         for stage in (Stage.PROSPECT, Stage.NEW, Stage.LOYAL, Stage.DECLINE):
             p = scenario.stages[stage]
@@ -239,7 +241,9 @@ class _Run:
         self.group_profit[customer.group][k] -= price
         customer.acquisition_cost += price
         if price:
-            customer.value -= price * self._discount(customer, now)
+            year = int(now - customer.entry_time + 1e-12)
+            table = self.inverse_acquisition
+            customer.value -= price * table[min(year, len(table) - 1)]
         if self.event_rows is not None:
             self.log(customer, "acquire", _NEW, price)
 
@@ -282,8 +286,9 @@ class _Run:
         elif target is _LOST:
             self.counts["n_lost"][k] += 1
             customer.exit_time = now
-            if self.replace_lost:
-                self.spawn(_NEW, SOURCE_REPLACEMENT, family=customer.family)
+            if self.replace_lost and now < self.horizon_years - 1e-9:
+                # the replacement joins for the period that starts now (a loss at a year end: next year)
+                self.spawn(_NEW, SOURCE_REPLACEMENT, family=customer.family, opening=True)
         elif target is _UNCONVERTED:
             self.counts["n_unconverted"][k] += 1
             customer.exit_time = now
@@ -536,6 +541,10 @@ def run_simulation(scenario: Scenario, *, seed: int | None = None, n_customers: 
             raise ScenarioError(f"{name}: got {flag!r}, expected True or False")
     if engine not in ENGINES:
         raise ScenarioError(f"engine: got {engine!r}, expected one of {', '.join(map(repr, ENGINES))}")
+    if scenario.tenure is not None and scenario.tenure.margin_per_customer is not None:
+        raise ScenarioError("tenure.margin_per_customer: a table given by margin per customer has no purchases "
+                            "to simulate (orders, order value, cost share); simkit.cohort_table computes it "
+                            "exactly, or give those three rows to simulate it", scenario.name)
     if engine == "numpy":
         return vectorized.simulate(scenario, ledger, event_log)
 

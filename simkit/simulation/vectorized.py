@@ -240,6 +240,8 @@ class _Plan:
         rate = scenario.discounting
         self.inverse_discount = np.array([1.0 / rate.discount_rate(year)
                                           for year in range(1, int(math.ceil(self.horizon)) + 2)])
+        self.inverse_acquisition = np.array([1.0 / rate.acquisition_rate(year)
+                                             for year in range(1, int(math.ceil(self.horizon)) + 2)])
         self.acquisition_price = scenario.arrivals.acquisition_cost
         self.damage_price = scenario.arrivals.referral_damage_cost
         self.replace_lost = scenario.arrivals.replace_lost
@@ -529,7 +531,8 @@ class _Batch:
         books.add("n_acquired", periods)
         books.add("acquisition_cost", periods, price)
         books.add_group(self.group[who], periods, -price)
-        self.value[who] -= price * plan.inverse_discount_at(now - self.entry[who])
+        year = plan.year_of(now - self.entry[who])
+        self.value[who] -= price * plan.inverse_acquisition[np.minimum(year, len(plan.inverse_acquisition) - 1)]
         if self.keep_ledger:
             self.f["acquisition_cost"][who] += price
         self.log(_ACQUIRE, who, now, NEW, price)
@@ -826,11 +829,11 @@ class _Batch:
         if self.keep_ledger:
             self.f["exit_time"][who[gone]] = now[gone]
         self.log(_MOVE, who, now, target)
-        if plan.replace_lost:
-            lost = target == LOST
+        if plan.replace_lost:  # each replacement joins for the period that starts now; none at the horizon
+            lost = (target == LOST) & (now < plan.horizon - 1e-9)
             if lost.any():
                 self.children.append(_entrants(now[lost], NEW, SOURCE_REPLACEMENT, -1, self.family[who[lost]],
-                                               price=plan.acquisition_price))
+                                               price=plan.acquisition_price, opening=True))
 
     # -- what is left ---------------------------------------------------------------
     def ledger_columns(self) -> dict:
