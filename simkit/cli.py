@@ -7,6 +7,7 @@
     python -m simkit run my.toml --seed 7 --csv out/
     python -m simkit ltv                        the textbook's 10,000-customer LTV table (§4)
     python -m simkit ltv my.toml --csv ltv.csv  the table of your own cohort
+    python -m simkit ltv --discount-timing end --acquisition-at-start   another textbook's convention
     python -m simkit churn                      Firm A / Firm B: churn and group lifetime (§2)
     python -m simkit pyramid                    the customer pyramid and its move-up (§5)
     python -m simkit exercises build            exercises/ from solutions/ (solution blocks stripped)
@@ -76,6 +77,20 @@ def _cmd_run(args) -> int:
 
 def _cmd_ltv(args) -> int:
     scenario = load_scenario(args.scenario)
+    changes = {}
+    if args.discount_timing:
+        changes["discounting.timing"] = args.discount_timing
+    if args.acquisition_at_start:
+        changes["discounting.acquisition_at_start"] = True
+    if args.discount_factors:
+        try:
+            changes["discounting.discount_factors"] = [float(x) for x in args.discount_factors.split(",")]
+        except ValueError:
+            print(f"error: --discount-factors: got {args.discount_factors!r}, expected numbers separated by "
+                  "commas, e.g. 1,1.16,1.35", file=sys.stderr)
+            return EXIT_BAD_INPUT
+    if changes:
+        scenario = scenario.updated(changes)
     table = cohort_table(scenario, years=args.years)
     print(table.to_text(show_all=args.all))
     if table.break_even_year is not None:
@@ -176,6 +191,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--years", type=int, help="number of years (default: the scenario's horizon)")
     p.add_argument("--csv", metavar="FILE", help="also write the table as CSV")
     p.add_argument("--all", action="store_true", help="show rows that are zero every year too")
+    p.add_argument("--discount-timing", choices=("start", "end"),
+                   help="year n divided by (1 + i x risk)^(n-1) (start, Hughes) or ^n (end)")
+    p.add_argument("--acquisition-at-start", action="store_true",
+                   help="the acquisition cost in a year-0 column, never discounted")
+    p.add_argument("--discount-factors", metavar="F1,F2,...",
+                   help="discount factors as a book prints them, one per year, e.g. 1,1.16,1.35")
     p.set_defaults(handler=_cmd_ltv)
 
     p = commands.add_parser("churn", help="print the churn and group-lifetime table (Firm A/B, textbook §2)")

@@ -268,6 +268,10 @@ def cohort_table(scenario: Scenario, years: int | None = None) -> CohortTable:
             problems.append(f"horizon: {scenario.horizon} months is not a whole number of years; pass years=")
     if isinstance(years, bool) or not isinstance(years, (int, float)) or years != int(years) or not 1 <= years <= 100:
         problems.append(f"years: got {years!r}, expected a whole number in [1, 100]")
+    factors = scenario.discounting.discount_factors
+    if not problems and factors is not None and len(factors) < int(years):
+        problems.append(f"discounting.discount_factors: got {len(factors)} values, expected one per year of the "
+                        f"table ({int(years)})")
     if problems:
         raise ScenarioError(problems, scenario.name)
     years = int(years)

@@ -18,7 +18,7 @@ import numpy as np
 
 from .stages import ACTIVE_STAGES, Stage
 
-__all__ = ["clv", "conversion_probability", "discount_rate", "discounted_clv", "expected_stage_visits",
+__all__ = ["clv", "conversion_probability", "discount_rate", "discounted_clv", "ltv_closed_form", "margin_multiple", "expected_stage_visits",
            "expected_stage_years", "funnel_expected", "group_lifetime", "leads_needed", "prospect_temperature",
            "survivors"]
 
@@ -232,3 +232,69 @@ def prospect_temperature(time_to_first_order_years) -> list:
         else:
             out.append("cold")  # includes NaN: never ordered
     return out
+
+
+# ---------------------------------------------------------------- the margin multiple (Gupta & Lehmann)
+def margin_multiple(retention_rate: float, interest_rate: float) -> float:
+    """Gupta & Lehmann's margin multiple ``r / (1 + i - r)``: a retained customer is worth this many years' margin.
+
+    The value, at the start of a year, of a customer's future margins m, each year's margin
+    kept with probability r and counted at the end of the year: sum over t >= 1 of
+    m r^t / (1 + i)^t = m x r / (1 + i - r).  ``retention_rate`` r in [0, 1],
+    ``interest_rate`` i per year, > 0 or r < 1.
+
+    >>> round(margin_multiple(0.9, 0.10), 2), round(margin_multiple(0.8, 0.12), 2)   # as their table prints
+    (4.5, 2.5)
+    """
+    _check_fraction("retention_rate", retention_rate)
+    if not isinstance(interest_rate, (int, float)) or isinstance(interest_rate, bool) or interest_rate < 0:
+        raise ValueError(f"interest_rate: got {interest_rate!r}, expected a number >= 0")
+    if 1 + interest_rate - retention_rate <= 0:
+        raise ValueError("retention_rate and interest_rate: with r = 1 and i = 0 the margins never end "
+                         "(the sum is infinite)")
+    return retention_rate / (1 + interest_rate - retention_rate)
+
+
+def ltv_closed_form(margin: float, retention_rate: float, interest_rate: float, *, years: int | None = None,
+                    timing: str = "end", acquisition_cost: float = 0.0) -> float:
+    """Lifetime value of one customer acquired now, with a constant margin and retention (yuan).
+
+    The customer brings ``margin`` in year 1 and, still a customer with probability r^(t-1),
+    in year t; year t is divided by (1 + i)^t (``timing="end"``, the marketing-management
+    textbooks) or (1 + i)^(t-1) (``"start"``, Hughes, textbook §4); the acquisition cost is
+    paid at time 0:
+
+        LTV = sum over t = 1..T of m r^(t-1) / (1 + i)^(t - s)  -  AC,   s = 0 (end) or 1 (start)
+            = m (1 + i)^s / (1 + i) x (1 - q^T) / (1 - q)  -  AC,       q = r / (1 + i)
+
+    and with ``years=None`` (T infinite) m (1 + i)^s / (1 + i - r) - AC.  It is what
+    :func:`simkit.hughes_table` gives per customer with ``margin_per_customer`` and
+    ``acquisition_at_start`` (test_cohort.py shows the table converging to it).
+
+    >>> round(ltv_closed_form(100, 0.8, 0.1), 2)             # 100 / (1.1 - 0.8)
+    333.33
+    >>> round(ltv_closed_form(100, 0.8, 0.1, years=1), 2)    # one year's margin at the end of the year
+    90.91
+    """
+    _check_fraction("retention_rate", retention_rate)
+    if timing not in ("start", "end"):
+        raise ValueError(f"timing: got {timing!r}, expected 'start' or 'end'")
+    if years is not None and (isinstance(years, bool) or not isinstance(years, int) or years < 1):
+        raise ValueError(f"years: got {years!r}, expected a whole number >= 1, or None for no end")
+    growth = (1 + interest_rate) ** (1 if timing == "start" else 0)
+    q = retention_rate / (1 + interest_rate)
+    if years is None:
+        if q >= 1:
+            raise ValueError("retention_rate and interest_rate: r >= 1 + i, so the margins never shrink "
+                             "(the sum is infinite); give years=")
+        total = margin / (1 + interest_rate - retention_rate) * growth
+    elif q == 1:
+        total = margin / (1 + interest_rate) * years * growth
+    else:
+        total = margin / (1 + interest_rate) * (1 - q ** years) / (1 - q) * growth
+    return total - acquisition_cost
+
+
+def _check_fraction(name: str, value) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
+        raise ValueError(f"{name}: got {value!r}, expected a fraction in [0, 1]")
