@@ -31,6 +31,8 @@ RIGHT = {
     "ltv.retention_for_zero": 12 * 1.16 / (2.6 * 112 * (1 - 0.65) - 20),
     "ltv.best_lever": "c",   # cost of sales -5 points: +21.52 against +18.96 and +6.00 (tests/test_cohort.py)
     "ltv.simulated": 66.08,
+    # the textbook's 66.08 with the acquisition at time 0 and one more year of interest on every year's profit
+    "ltv.end_of_year": (66.08 * 10_000 + 600_000) / 1.16 / 10_000 - 60,
     "life.conversion": 0.4,
     "life.expected_loyal_years": 3.0 * (0.6 * 0.4 + 0.15 * 0.2 * 0.4) / (1 - 0.15 * 0.8),
     "life.peak_stage": "c",
