@@ -20,6 +20,7 @@ from .results import EventLog, Ledger, LifetimeValueSummary, SimulationResult
 from .scenario import Arrivals, Discounting, Scenario, StageParams, Stages, TenureSchedule
 from .simulation import replicate, run_simulation
 from .stages import Stage
+from .sweep import SweepResult, sweep
 
 __version__ = "0.1.0"
 
@@ -62,4 +63,6 @@ __all__ = [
     "replicate",
     "run_simulation",
     "simulated_cohort_table",
+    "sweep",
+    "SweepResult",
 ]

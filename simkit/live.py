@@ -341,7 +341,8 @@ class LiveChurn(LivePlot):
         from .plots import label
 
         super().__init__(live, ax)
-        (self.active,) = ax.plot([], [], marker="o", markersize=3, color="#31a354", label=label("customers", "客户数"))
+        (self.active,) = ax.plot([], [], marker="o", markersize=3, color="#31a354",
+                                 label=label("customers at the start of the year", "客户数"))
         (self.lost,) = ax.plot([], [], marker="o", markersize=3, color="#de2d26", label=label("lost so far", "累计流失"))
         (self.law,) = ax.plot([], [], color="black", linestyle="--", linewidth=1,
                               label="n × r^t, 95 % range of one run")
@@ -353,14 +354,12 @@ class LiveChurn(LivePlot):
         ax.set_title(title, fontsize="medium")
 
     def update(self, result, retention: float | None):
-        from .stages import Stage
-
         scenario = result.scenario
         start = scenario.arrivals.cohort_size
         x = np.concatenate([[0.0], result.period_end_years])
-        active = np.concatenate([[start], result.stage_counts[:, Stage.NEW:Stage.LOST].sum(axis=1)])
+        active = result.customers_served()  # at the start of each period (see plots.plot_churn)
         lost = np.concatenate([[0], np.cumsum(result.periods["n_lost"])])
-        self.active.set_data(x, active)
+        self.active.set_data(x[:-1], active)
         self.lost.set_data(x, lost)
         if self.band is not None:
             self.live.forget(self.band)

@@ -225,10 +225,13 @@ def plot_churn(result, ax=None, retention: float | None = None, **kwargs):
     scenario = result.scenario
     start = scenario.arrivals.cohort_size
     x = np.concatenate([[0.0], result.period_end_years])
-    active = np.concatenate([[start], result.stage_counts[:, Stage.NEW:Stage.LOST].sum(axis=1)])
+    # customers at the start of each period: those served in it (a replacement for a loss at a period
+    # end joins for the next period), so a firm that replaces whom it loses stays at n
+    served = result.customers_served()
     lost = np.concatenate([[0], np.cumsum(result.periods["n_lost"])])
     with _fonts(ax):
-        ax.plot(x, active, marker="o", markersize=3, color="#31a354", label=label("customers", "客户数"), **kwargs)
+        ax.plot(x[:-1], served, marker="o", markersize=3, color="#31a354",
+                label=label("customers at the start of the year", "客户数"), **kwargs)
         ax.plot(x, lost, marker="o", markersize=3, color="#de2d26", label=label("lost so far", "累计流失"))
         if retention is not None:  # the law, and the range a single run falls in 95 % of the time
             t = np.linspace(0, x[-1], 200)

@@ -290,8 +290,9 @@ class Arrivals:
                                          "business lost per prospect driven away by bad word of mouth",
                                          "推荐破坏成本 (§1)", slider=(0, 500))
     replace_lost: bool = _field(False, None, "",
-                                "replace each lost customer at once by a newly acquired one (acquisition "
-                                "cost paid): a firm holding its size, the steady state of §2")
+                                "replace each lost customer at once by a newly acquired one, who joins for "
+                                "the period that starts then (acquisition cost paid; none at the horizon): a "
+                                "firm holding its size, the steady state of §2")
 
 
 @dataclass(frozen=True)

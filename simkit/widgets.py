@@ -471,8 +471,8 @@ class ChurnPanel(_LatestOnly, _TablePanel):
         self.results = [run_simulation(s, engine="numpy") for s in scenarios]
         closed = run_simulation(firm_scenario(firms[0], steady_state=False, horizon_years=values["horizon_years"],
                                               seed=values["seed"]), engine="numpy")
-        replaced = "each lost one replaced" if values["steady_state"] else "closed cohort"
-        titles = [f"{f.name}: {f.customers:,} customers, {f.churn_rate:.0%} lost a year, {replaced}" for f in firms]
+        replaced = "all replaced" if values["steady_state"] else "closed cohort"
+        titles = [f"{f.name}: {f.customers:,}, {f.churn_rate:.0%} lost a year, {replaced}" for f in firms]
         if self._pictures is None or self._titles != titles:  # titles are drawn once: new ones, a new picture
             if getattr(self, "live", None) is None:
                 self.live = LiveFigure(self.figure)
