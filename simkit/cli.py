@@ -8,6 +8,7 @@
     python -m simkit ltv                        the textbook's 10,000-customer LTV table (§4)
     python -m simkit ltv my.toml --csv ltv.csv  the table of your own cohort
     python -m simkit ltv --discount-timing end --acquisition-at-start   another textbook's convention
+    python -m simkit sweep lifecycle_basic --set stages.loyal.mean_duration_years=2,3,4 --replications 50 --out r.csv
     python -m simkit churn                      Firm A / Firm B: churn and group lifetime (§2)
     python -m simkit pyramid                    the customer pyramid and its move-up (§5)
     python -m simkit exercises build            exercises/ from solutions/ (solution blocks stripped)
@@ -99,6 +100,50 @@ def _cmd_ltv(args) -> int:
         print("the cohort does not break even within the table")
     if args.csv:
         print(f"wrote {table.to_csv(args.csv)}")
+    return 0
+
+
+def _parse_set(text: str):
+    """``path=v1,v2,...`` -> (path, [values]); numbers where they read as numbers."""
+    if "=" not in text:
+        raise ValueError(f"--set: got {text!r}, expected PATH=VALUE[,VALUE...], e.g. stages.loyal.orders_per_year=6,8")
+    path, _, values = text.partition("=")
+    out = []
+    for item in values.split(","):
+        item = item.strip()
+        try:
+            number = float(item)
+            out.append(int(number) if number.is_integer() and "." not in item else number)
+        except ValueError:
+            out.append({"true": True, "false": False}.get(item.lower(), item))
+    if not path.strip() or not values.strip():
+        raise ValueError(f"--set: got {text!r}, expected PATH=VALUE[,VALUE...]")
+    return path.strip(), out
+
+
+def _cmd_sweep(args) -> int:
+    from .results import format_table
+    from .sweep import sweep
+
+    scenario = load_scenario(args.scenario)
+    try:
+        grid = dict(_parse_set(text) for text in args.set)
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    result = sweep(scenario, grid, replications=args.replications, seed=args.seed, n_customers=args.customers,
+                   workers=args.workers, progress=sys.stderr.isatty())
+    table = result.summary(args.metric)
+    rows = [[row.variant, row.mean, f"{row.low:,.0f} to {row.high:,.0f}", row.difference,
+             f"{row.difference_low:,.0f} to {row.difference_high:,.0f}",
+             "yes" if row.distinguishable else ("" if row.variant == "base" else "no")]
+            for row in table.itertuples()]
+    print(format_table(["variant", f"mean {args.metric}", "95 % interval", "difference from base",
+                        "95 % interval", "beyond chance"], rows,
+                       f"{scenario.name}: {args.replications} replications per variant, the same seeds for all "
+                       "(paired differences)", right_from=1))
+    if args.out:
+        print(f"wrote {result.to_csv(args.out)} (one row per variant, replication and metric)")
     return 0
 
 
@@ -198,6 +243,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--discount-factors", metavar="F1,F2,...",
                    help="discount factors as a book prints them, one per year, e.g. 1,1.16,1.35")
     p.set_defaults(handler=_cmd_ltv)
+
+    p = commands.add_parser("sweep", help="run a grid of variants x replications with paired intervals")
+    p.add_argument("scenario", help="built-in name or .toml/.json file")
+    p.add_argument("--set", action="append", required=True, metavar="PATH=V1,V2,...",
+                   help="a field by dotted path and its values; several --set make a full grid")
+    p.add_argument("--replications", type=int, default=20, help="runs per variant (default 20)")
+    p.add_argument("--seed", type=int, help="random seed (default: the scenario's)")
+    p.add_argument("--customers", type=int, help="size of the cohort at time 0 in every run")
+    p.add_argument("--workers", type=int, default=1, help="local processes to run on (default 1)")
+    p.add_argument("--metric", default="profit", choices=("profit", "npv", "revenue", "acquired", "ltv"),
+                   help="what the printed summary shows (the CSV has every metric)")
+    p.add_argument("--out", metavar="FILE", help="write every run as CSV (variant, replication, seed, metric, value)")
+    p.set_defaults(handler=_cmd_sweep)
 
     p = commands.add_parser("churn", help="print the churn and group-lifetime table (Firm A/B, textbook §2)")
     p.add_argument("--acquisition-cost", type=float, default=60.0,
