@@ -23,7 +23,7 @@ from .stages import ACTIVE_STAGES, Stage
 __all__ = ["STAGE_COLORS", "font_families", "label", "new_figure", "plot_churn", "plot_comparison",
            "plot_cumulative_npv", "plot_funnel", "plot_ltv_histogram", "plot_pareto", "plot_period_money",
            "plot_profit_by_stage", "plot_profit_parts", "plot_pyramid", "plot_sensitivity", "plot_stage_counts",
-           "plot_tenure", "use_fonts"]
+           "plot_sweep_effects", "plot_sweep_grid", "plot_tenure", "use_fonts"]
 
 #: One colour per stage, used by every plot.
 STAGE_COLORS = {
@@ -302,6 +302,83 @@ def plot_comparison(comparison, ax=None, **kwargs):
                 fontweight="bold", bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.85})
         ax.legend(loc="upper left", fontsize="small", frameon=False)
         money_axis(ax.yaxis)
+    return ax
+
+
+def plot_sweep_effects(sweep_result, metric: str = "profit", ax=None, **kwargs):
+    """What each variant of a sweep changes, against the base, with its paired 95 % interval (a tornado).
+
+    Bars: the mean difference over the replications (same seeds, same customers); whiskers:
+    its interval.  A whisker across zero: that lever cannot be told from chance at this size.
+    """
+    from .compare import format_money
+    from .live import money_axis
+
+    ax = _axes(ax)
+    table = sweep_result.summary(metric)
+    table = table[table["variant"] != "base"].sort_values("difference", key=abs)
+    y = np.arange(len(table))
+    lows = table["difference"] - table["difference_low"]
+    highs = table["difference_high"] - table["difference"]
+    from matplotlib.colors import to_rgba
+
+    colors = [to_rgba("#31a354" if d > 0 else "#de2d26", 1.0 if sure else 0.35)  # faint: not beyond chance
+              for d, sure in zip(table["difference"], table["distinguishable"])]
+    with _fonts(ax):
+        ax.barh(y, table["difference"], color=colors, **kwargs)
+        ax.errorbar(table["difference"], y, xerr=[lows, highs], fmt="none", color="black", capsize=4)
+        for yy, (_, row) in zip(y, table.iterrows()):
+            half = (row["difference_high"] - row["difference_low"]) / 2
+            right = row["difference_high"] if row["difference"] >= 0 else row["difference_low"]
+            ax.annotate(f"{format_money(row['difference'])} ± {format_money(half)}", (right, yy),
+                        xytext=(6 if row["difference"] >= 0 else -6, 0), textcoords="offset points",
+                        ha="left" if row["difference"] >= 0 else "right", va="center", fontsize="small")
+        ax.axvline(0, color="black", linewidth=0.8)
+        ax.set_yticks(y, table["variant"])
+        ax.set_xlabel(f"difference in {metric} from the base ({sweep_result.replications} paired replications)")
+        ax.set_title(label("Which lever pays: difference with its 95 % interval", "杠杆效果"))
+        money_axis(ax.xaxis)
+        ax.margins(x=0.25, y=0.15)
+    return ax
+
+
+def plot_sweep_grid(sweep_result, x: str, y: str, metric: str = "profit", ax=None, **kwargs):
+    """A two-way grid of a sweep as a heat map of the difference from the base, interval in each cell.
+
+    ``x`` and ``y`` are the two dotted paths of the grid.  A cell whose interval covers zero is
+    marked "≈ 0": at this size that combination cannot be told from the base.
+    """
+    from .compare import format_money
+
+    ax = _axes(ax)
+    table = sweep_result.summary(metric).set_index("variant")
+    cells = {}
+    for name, changes in sweep_result.variants.items():
+        if set(changes) == {x, y}:
+            cells[(changes[x], changes[y])] = table.loc[name]
+    xs = sorted({k[0] for k in cells})
+    ys = sorted({k[1] for k in cells})
+    grid = np.array([[cells[(a, b)]["difference"] for a in xs] for b in ys])
+    limit = np.abs(grid).max() or 1.0
+    with _fonts(ax):
+        image = ax.imshow(grid, cmap="RdYlGn", vmin=-limit, vmax=limit, origin="lower", aspect="auto", **kwargs)
+        for i, b in enumerate(ys):
+            for j, a in enumerate(xs):
+                row = cells[(a, b)]
+                half = (row["difference_high"] - row["difference_low"]) / 2
+                if row["difference"] == 0 and half == 0:
+                    text = "base"  # the same values as the base scenario: the same customers, no difference
+                elif row["distinguishable"]:
+                    text = f"{format_money(row['difference'])}\n± {format_money(half)}"
+                else:
+                    text = f"≈ 0\n({format_money(row['difference'])} ± {format_money(half)})"
+                ax.text(j, i, text, ha="center", va="center", fontsize="small")
+        ax.set_xticks(range(len(xs)), [f"{v:g}" for v in xs])
+        ax.set_yticks(range(len(ys)), [f"{v:g}" for v in ys])
+        ax.set_xlabel(x)
+        ax.set_ylabel(y)
+        ax.set_title(label(f"Difference in {metric} from the base, 95 % interval", "利润差异"))
+        ax.figure.colorbar(image, ax=ax, label=f"difference in {metric}")
     return ax
 
 

@@ -85,3 +85,37 @@ def test_the_command_line_sweeps_and_writes_every_run(tmp_path, capsys):
     assert set(table.columns) == {"variant", "replication", "seed", "metric", "value"}
     assert len(table) == 3 * 3 * 5            # 3 variants (base + 2) x 3 replications x 5 metrics
     assert main(["sweep", "lifecycle_basic", "--set", "no_equals_sign", "--replications", "2"]) == 2
+
+
+def test_what_notebook_07_says_about_the_levers():
+    """The notebook's readings, checked on the same sweeps."""
+    firm = simkit.load_scenario("lifecycle_textbook").updated(
+        {"arrivals.cohort_size": 500, "arrivals.prospects_per_year": 200, "horizon": 36})
+    loyal = firm.stages.loyal
+    effects = simkit.sweep(firm, replications=20, metrics=("profit",), variants={
+        "longer": {"stages.loyal.mean_duration_years": loyal.mean_duration_years * 1.1},
+        "prospects": {"arrivals.prospects_per_year": firm.arrivals.prospects_per_year * 1.1},
+        "spend": {"stages.loyal.average_order_value": loyal.average_order_value * 1.1},
+        "serve": {"stages.loyal.service_cost_per_year": loyal.service_cost_per_year * 0.9}})
+    s = effects.summary("profit").set_index("variant")
+    assert (s.loc[["longer", "prospects", "spend", "serve"], "difference_low"] > 0).all()   # every lever pays
+    assert s.loc["spend", "difference"] > 3 * s.loc["longer", "difference"]                  # several times
+    assert 1.5 < s.loc["longer", "difference"] / s.loc["prospects", "difference"] < 2.5       # about twice
+    width = s["difference_high"] - s["difference_low"]
+    assert s.loc["serve", "difference"] == s.loc[["longer", "prospects", "spend", "serve"], "difference"].min()
+    assert width.loc["serve"] == width.loc[["longer", "prospects", "spend", "serve"]].min()  # most surely
+    grid = simkit.sweep(firm, {"stages.loyal.mean_duration_years": [2.5, 3.0, 3.5],
+                               "arrivals.acquisition_cost": [40.0, 60.0, 80.0]}, replications=20, metrics=("profit",))
+    g = grid.summary("profit").set_index("variant")["difference"]
+    cell = lambda years, cost: g[f"stages.loyal.mean_duration_years={years:g}, arrivals.acquisition_cost={cost:g}"]
+    for cost in (40.0, 60.0, 80.0):
+        assert cell(2.5, cost) < cell(3.0, cost) < cell(3.5, cost)                          # along each row
+    for years in (2.5, 3.0, 3.5):
+        assert cell(years, 40.0) > cell(years, 60.0) > cell(years, 80.0)                    # along each column
+    assert cell(3.5, 80.0) < 0                                                              # top-right below base
+    question = simkit.sweep(firm, replications=20, metrics=("profit",), variants={
+        "often": {"stages.loyal.orders_per_year": loyal.orders_per_year * 1.1},
+        "cheaper": {"arrivals.acquisition_cost": firm.arrivals.acquisition_cost * 0.9}})
+    q = question.summary("profit").set_index("variant")
+    assert q.loc["cheaper", "difference_high"] < q.loc["often", "difference_low"]            # no overlap
+    assert q.loc["often", "difference"] > 2 * q.loc["cheaper", "difference"]                 # more than twice
