@@ -378,7 +378,10 @@ def plot_sweep_grid(sweep_result, x: str, y: str, metric: str = "profit", ax=Non
         ax.set_xlabel(x)
         ax.set_ylabel(y)
         ax.set_title(label(f"Difference in {metric} from the base, 95 % interval", "利润差异"))
-        ax.figure.colorbar(image, ax=ax, label=f"difference in {metric}")
+        from .live import money_axis
+
+        bar = ax.figure.colorbar(image, ax=ax, label=f"difference in {metric}")
+        money_axis(bar.ax.yaxis)
     return ax
 
 
