@@ -34,9 +34,10 @@ def test_a_grid_is_the_full_product_and_every_run_is_reproducible(small):
     assert result.runs.groupby("replication")["seed"].nunique().eq(1).all()
 
 
-def test_local_processes_give_the_same_results(small, in_process):
-    pd.testing.assert_frame_equal(simkit.sweep(small, variants=VARIANTS, replications=6, workers=2).runs,
-                                  in_process.runs)
+def test_local_processes_give_the_same_results_with_a_progress_bar(small, in_process, capsys):
+    on_two = simkit.sweep(small, variants=VARIANTS, replications=6, workers=2, progress=True)
+    pd.testing.assert_frame_equal(on_two.runs, in_process.runs)
+    assert "18/18" in capsys.readouterr().err   # the bar counted every run (3 variants x 6 replications)
 
 
 def test_a_dask_cluster_gives_the_same_results(small, in_process):
