@@ -21,6 +21,8 @@ Two readings of "Firm A loses all 100 customers in 5 years":
 
 from __future__ import annotations
 
+import numpy as np
+
 import html
 from dataclasses import dataclass
 
@@ -28,7 +30,8 @@ from .formulas import group_lifetime, survivors
 from .results import format_table
 from .scenario import Scenario, _Number, check_values
 
-__all__ = ["ChurnTable", "Firm", "TEXTBOOK_FIRMS", "churn_table", "firm_scenario"]
+__all__ = ["ChurnTable", "Firm", "TEXTBOOK_FIRMS", "churn_table", "closed_cohort_law", "firm_scenario",
+           "tenure_distribution"]
 
 
 @dataclass(frozen=True)
@@ -158,3 +161,38 @@ def firm_scenario(firm: Firm, *, steady_state: bool, horizon_years: int = 10, ac
         "tenure": {"retention_rate": [1.0 - firm.churn_rate], "orders_per_year": [0.0],
                    "average_order_value": [0.0], "cost_of_sales_share": [0.0]},
     })
+
+
+def closed_cohort_law(customers: int, retention_rate: float, years):
+    """Customers left of a closed cohort after ``years`` (n r^t) and the half-width of one run's 95 % range.
+
+    Each customer is still there with probability r^t, so the count is binomial(n, r^t):
+    1.96 x sqrt(n r^t (1 - r^t)) either side of n r^t.
+
+    >>> expected, half = closed_cohort_law(100, 0.8, 1.0)
+    >>> round(float(expected), 1), round(float(half), 2)       # 80 left, give or take 1.96 x 4
+    (80.0, 7.84)
+    """
+    share = retention_rate ** np.asarray(years, dtype=float)
+    return customers * share, 1.96 * np.sqrt(customers * share * (1 - share))
+
+
+def tenure_distribution(result, retention_rate: float) -> dict:
+    """Whole years the starting customers stayed before being lost, simulated and by the geometric law (§2).
+
+    Returns ``years`` (k = 1 ... horizon), ``simulated`` (customers lost after k years), ``expected``
+    (n r^(k-1) (1 - r)) and ``half`` (the 95 % range of one run, binomial).  Needs the ledger.
+    """
+    from .stages import Stage
+
+    if result.ledger is None:
+        raise ValueError("result: has no ledger; run_simulation(..., ledger=True) keeps one row per customer")
+    ledger = result.ledger
+    cohort = (ledger["final_stage"] == Stage.LOST) & (ledger["source"] == 0)
+    stayed = np.round(ledger["exit_time"][cohort] - ledger["entry_time"][cohort]).astype(int)
+    horizon = int(result.scenario.horizon_years)
+    k = np.arange(1, horizon + 1)
+    n = result.scenario.arrivals.cohort_size
+    p = retention_rate ** (k - 1) * (1 - retention_rate)
+    return {"years": k, "simulated": np.bincount(stayed, minlength=horizon + 1)[1:horizon + 1],
+            "expected": n * p, "half": 1.96 * np.sqrt(n * p * (1 - p))}

@@ -23,7 +23,7 @@ from .plots import new_figure
 from .presets import load_scenario
 from .scenario import Arrivals, Scenario, StageParams, field_info
 from .simulation import run_simulation
-from .widgets import _Base, _control, _figure_view, _LatestOnly, _lookup, _people, _refuse, _ScenarioPanel
+from .widgets import _Base, _control, _figure_view, _LatestOnly, _lookup, _people, _ScenarioPanel
 
 __all__ = ["COMPARISONS", "LifecycleDashboard", "lifecycle_dashboard"]
 
@@ -153,11 +153,8 @@ class LifecycleDashboard(_LatestOnly, _ScenarioPanel):
 
     # -- running and drawing -------------------------------------------------
     def _refresh(self):
-        try:
-            scenario = self.current_scenario()
-        except ScenarioError as error:
-            _refuse(self.message, "Not run", error)
-            self.view.layout.visibility = "hidden"  # never an old figure under the new values
+        scenario = self._scenario_or_refuse()
+        if scenario is None:
             return
         other, note = None, ""
         if self.comparison.value:

@@ -367,9 +367,10 @@ class LiveChurn(LivePlot):
         if retention is None:
             self.law.set_data([], [])
         else:  # the law, and the range a single run falls in 95 % of the time (binomial(n, r^t))
+            from .churn import closed_cohort_law
+
             t = np.linspace(0, x[-1], 200)
-            expected = start * retention ** t
-            half = 1.96 * np.sqrt(start * retention ** t * (1 - retention ** t))
+            expected, half = closed_cohort_law(start, retention, t)
             self.law.set_data(t, expected)
             self.band = self.ax.fill_between(t, expected - half, expected + half, color="black", alpha=0.12,
                                              linewidth=0)
@@ -404,21 +405,16 @@ class LiveTenure(LivePlot):
                   fontsize="small", frameon=False)
 
     def update(self, result, retention: float):
-        from .stages import Stage
+        from .churn import tenure_distribution
 
-        ledger = result.ledger
-        cohort = (ledger["final_stage"] == Stage.LOST) & (ledger["source"] == 0)
-        years = np.round(ledger["exit_time"][cohort] - ledger["entry_time"][cohort]).astype(int)
-        horizon = int(result.scenario.horizon_years)
-        k = np.arange(1, horizon + 1)
-        counts = np.bincount(years, minlength=horizon + 1)[1:horizon + 1]
-        n = result.scenario.arrivals.cohort_size
-        p = retention ** (k - 1) * (1 - retention)
-        half = 1.96 * np.sqrt(n * p * (1 - p))
+        tenure = tenure_distribution(result, retention)
+        k, counts, half = tenure["years"], tenure["simulated"], tenure["half"]
+        expected = tenure["expected"]
+        horizon = len(k)
         self.live.forget(*self.bars, *self.law)
         self.bars = list(self.ax.bar(k, counts, color="#9ecae1"))
-        line, caps, bars = self.ax.errorbar(k, n * p, yerr=half, fmt="o--", color="black", capsize=3).lines
+        line, caps, bars = self.ax.errorbar(k, expected, yerr=half, fmt="o--", color="black", capsize=3).lines
         self.law = [line, *caps, *bars]
         self.live.animate(*self.bars, *self.law)
         self.ax.set_xlim(0.3, horizon + 0.7)
-        self.limit_y(0, max(counts.max(initial=0), (n * p + half).max()))
+        self.limit_y(0, max(counts.max(initial=0), (expected + half).max()))

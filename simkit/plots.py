@@ -234,9 +234,10 @@ def plot_churn(result, ax=None, retention: float | None = None, **kwargs):
                 label=label("customers at the start of the year", "客户数"), **kwargs)
         ax.plot(x, lost, marker="o", markersize=3, color="#de2d26", label=label("lost so far", "累计流失"))
         if retention is not None:  # the law, and the range a single run falls in 95 % of the time
+            from .churn import closed_cohort_law
+
             t = np.linspace(0, x[-1], 200)
-            expected = start * retention ** t
-            half = 1.96 * np.sqrt(start * retention ** t * (1 - retention ** t))  # binomial(n, r^t)
+            expected, half = closed_cohort_law(start, retention, t)
             ax.fill_between(t, expected - half, expected + half, color="black", alpha=0.12, linewidth=0,
                             label="95 % range of one run")
             ax.plot(t, expected, color="black", linestyle="--", linewidth=1, label=f"n × {retention:g}^t")
@@ -252,20 +253,13 @@ def plot_churn(result, ax=None, retention: float | None = None, **kwargs):
 
 def plot_tenure(result, retention: float, ax=None, **kwargs):
     """Whole years the lost customers stayed, against the geometric law P(T = k) = r^(k-1)(1 - r)."""
-    if result.ledger is None:
-        raise ValueError("result: has no ledger; run_simulation(..., ledger=True) keeps one row per customer")
+    from .churn import tenure_distribution
+
+    tenure = tenure_distribution(result, retention)
     ax = _axes(ax)
-    ledger = result.ledger
-    cohort = (ledger["final_stage"] == Stage.LOST) & (ledger["source"] == 0)
-    years = np.round(ledger["exit_time"][cohort] - ledger["entry_time"][cohort]).astype(int)
-    horizon = int(result.scenario.horizon_years)
-    k = np.arange(1, horizon + 1)
-    counts = np.bincount(years, minlength=horizon + 1)[1:horizon + 1]
-    n = result.scenario.arrivals.cohort_size
     with _fonts(ax):
-        ax.bar(k, counts, color="#9ecae1", label="simulated", **kwargs)
-        p = retention ** (k - 1) * (1 - retention)
-        ax.errorbar(k, n * p, yerr=1.96 * np.sqrt(n * p * (1 - p)), fmt="o--", color="black", capsize=3,
+        ax.bar(tenure["years"], tenure["simulated"], color="#9ecae1", label="simulated", **kwargs)
+        ax.errorbar(tenure["years"], tenure["expected"], yerr=tenure["half"], fmt="o--", color="black", capsize=3,
                     label=f"n × {retention:g}^(k-1) × {1 - retention:g}, 95 % range of one run")
         ax.set_xlabel("years as a customer (k)")
         ax.set_ylabel("customers lost after k years")

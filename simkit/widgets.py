@@ -175,6 +175,15 @@ class _LatestOnly:
                 if wanted == self._wanted:  # no newer request came in: done
                     return
 
+    def _scenario_or_refuse(self):
+        """The scenario the controls describe, or None after saying why not (and hiding the old figure)."""
+        try:
+            return self.current_scenario()
+        except ScenarioError as error:
+            _refuse(self.message, "Not run", error)
+            self.view.layout.visibility = "hidden"  # never an old figure under the new values
+            return None
+
     def wait(self, timeout: float | None = None):
         """Wait until the last requested change has been drawn."""
         worker = self._worker
@@ -274,11 +283,8 @@ class SimulationPanel(_LatestOnly, _ScenarioPanel):
     def _refresh(self):
         from .live import LiveMoney, LiveStages
 
-        try:
-            scenario = self.current_scenario()
-        except ScenarioError as error:
-            _refuse(self.message, "Not run", error)
-            self.view.layout.visibility = "hidden"  # never an old figure under the new values
+        scenario = self._scenario_or_refuse()
+        if scenario is None:
             return
         self.result = result = run_simulation(scenario, ledger=False, engine="numpy")
         key = (scenario.n_periods, scenario.time_unit)
