@@ -122,7 +122,7 @@ def clv(value_per_purchase: float, lifetime_years: float, *, purchases_per_year:
     Parameters
     ----------
     value_per_purchase : float
-        s, yuan per purchase: spend (消费额) in seed 001's formula, or profit per
+        s, yuan per purchase: spend (消费额) in the textbook's formula (§3), or profit per
         purchase as in the ¥48,000 example.
     lifetime_years : float
         T, the customer's lifetime in years.
@@ -213,7 +213,7 @@ def leads_needed(funnel, customers: float) -> float:
     return customers / rate
 
 
-#: Prospects by time from entry to first order (seed 001): hot within a month, warm within three.
+#: Prospects by time from entry to first order (textbook §6): hot within a month, warm within three.
 TEMPERATURE_LIMITS_YEARS = {"hot": 1 / 12, "warm": 3 / 12}
 
 

@@ -51,7 +51,7 @@ def share_of_top(values, top: float = 0.2) -> float:
 
 @dataclass(frozen=True)
 class RfmType:
-    """One of the textbook's six RFM types (seed 002): recent? frequent? high spend? and the advice."""
+    """One of the textbook's six RFM types (§6): recent? frequent? high spend? and the advice."""
 
     number: int
     label: str
@@ -62,7 +62,7 @@ class RfmType:
     advice: str = ""
 
 
-#: The six types of §6 (R down = bought recently), with seed 002's advice; combinations the textbook
+#: The six types of §6 (R down = bought recently), with the textbook's advice; combinations the textbook
 #: does not name are "unclassified".
 RFM_TYPES = (
     RfmType(1, "important to maintain", "重要维护客户", True, True, True,
