@@ -14,17 +14,21 @@ still active, so a run costs a few milliseconds per hundred thousand spells.
 
 Common random numbers
 ---------------------
-Every purpose has its own random stream, keyed by (seed, purpose,
-generation, batch, step): the uniforms deciding the s-th stage length and the
-s-th next stage of person i are the same in a scenario and in a changed copy
-of it, and lengths and counts are made from them by inverting the
-distribution (an exponential length is ``-mean * log(1 - u)``; a Poisson
-count the smallest k whose cumulative probability exceeds u).  So when a
-parameter changes, the same customers move by that change rather than being
-shuffled anew, and a comparison of two scenarios run with one seed measures
-the change, not the noise (:func:`simkit.compare`).  Purchase times and
-spend, and the persons a referral brings, are drawn in order from their own
-streams: they stay paired as long as the counts before them are the same.
+Each step of each generation has its own PCG64 stream, and every purpose
+(stage length, next stage, purchase count, ...) reads its own block of it.
+Within a purpose, a person always takes the same number: number ``slot`` of
+the block, where the slot is the person's family number for the first
+generation and (rank in its group of families, group) for later ones.  Lengths
+and counts are made from those uniforms by inverting the distribution (an
+exponential length is ``-mean * log(1 - u)``; a Poisson count the smallest k
+whose cumulative probability exceeds u).  So when a parameter changes, the
+same customers move by that change rather than being shuffled anew, and a
+comparison of two scenarios run with one seed measures the change, not the
+noise (:func:`simkit.compare`).  Numbers drawn per item (purchase times and
+spend, referral times) are laid out by (rank within the group of families,
+group) too, so a change can only reshuffle draws within a group: the 50
+groups of a run stay independent, which is what makes their spread an
+honest interval.
 
 >>> from simkit import load_scenario, run_simulation
 >>> scenario = load_scenario("cohort_10000")
@@ -295,11 +299,6 @@ class _Plan:
     def period_starting(self, t):
         """Period [k/ppy, (k+1)/ppy) holding each time: for what joins a period as it opens."""
         return np.minimum((t * self.ppy + 1e-9).astype(np.int64), self.n_periods - 1)
-
-    def inverse_discount_at(self, years_since_entry):
-        """1 / discount rate of the year of the relationship each time falls in."""
-        year = (years_since_entry + 1e-12).astype(np.int64)
-        return self.inverse_discount[np.minimum(year, len(self.inverse_discount) - 1)]
 
     def year_of(self, years_since_entry):
         """Year of the relationship (0-based) of each time, given as years since entry."""
