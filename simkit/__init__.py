@@ -24,11 +24,11 @@ from .sweep import SweepResult, sweep
 
 __version__ = "0.1.0"
 
-_LAZY_SUBMODULES = ("plots", "widgets", "dashboard", "live", "cli")
+_LAZY_SUBMODULES = ("plots", "widgets", "dashboard", "live", "cli", "value", "pyramid", "intervals")
 
 
 def __getattr__(name):
-    """``simkit.plots`` and ``simkit.widgets`` load matplotlib / ipywidgets only when first used."""
+    """Submodules load when first used: ``simkit.plots`` and ``simkit.widgets`` bring matplotlib and ipywidgets."""
     if name in _LAZY_SUBMODULES:
         import importlib
 

@@ -93,7 +93,7 @@ class ChurnTable:
         rows = [["customers", *(f.customers for f in self.firms)],
                 ["lost per year", *(f.lost_per_year for f in self.firms)],
                 ["churn rate", *(f"{f.churn_rate:.1%}" for f in self.firms)],
-                ["group lifetime = 1 / churn (years)", *(f"{f.group_lifetime:g}" for f in self.firms)],
+                ["group lifetime = 1 / churn (years)", *(_plain(round(f.group_lifetime, 2)) for f in self.firms)],
                 ["new customers needed per year", *(f.replacements_per_year for f in self.firms)]]
         if self.acquisition_cost is not None:
             rows.append([f"acquisition spending per year ¥ (at ¥{self.acquisition_cost:g} each)",

@@ -28,6 +28,7 @@ simkit.errors.ScenarioError: invalid scenario: horizon: got 0, expected a whole 
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import json
 import math
 import numbers
@@ -751,8 +752,10 @@ def _known_keys(cls, data, path: str, problems: list[str]) -> dict | None:
             known[key] = value
         else:
             prefix = f"{path}." if path else ""
+            guess = difflib.get_close_matches(key, names, n=1) if isinstance(key, str) else []
+            hint = f"did you mean {guess[0]}? " if guess else ""
             problems.append(f"{prefix}{_show(key) if not isinstance(key, str) else key}: unknown key; "
-                            f"allowed: {', '.join(names)}")
+                            f"{hint}allowed: {', '.join(names)}")
     return known
 
 

@@ -105,3 +105,34 @@ def test_churn_prints_lifetimes_and_replacements(capsys):
     assert "Shop" in capsys.readouterr().out
     assert main(["churn", "--firm", "Shop", "50", "80"]) == 2
     assert "lost_per_year: got 80" in capsys.readouterr().err
+
+
+def test_a_reader_that_goes_away_is_no_error():
+    """`python -m simkit run ... | head -1`: the rest of the output is dropped without 'Broken pipe'."""
+    import subprocess
+    import sys
+
+    shell = f"{sys.executable} -m simkit run lifecycle_textbook | head -1"
+    done = subprocess.run(["bash", "-o", "pipefail", "-c", shell], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and "Broken pipe" not in done.stderr and done.stdout.startswith("lifecycle_textbook")
+
+
+def test_a_mistyped_key_gets_a_suggestion(tmp_path, capsys):
+    path = tmp_path / "typo.toml"
+    path.write_text('name = "t"\n[arrivals]\ncohort_size = 5\n[stages.new]\norder_per_year = 3\n', encoding="utf-8")
+    assert main(["validate", str(path)]) == 2
+    assert "stages.new.order_per_year: unknown key; did you mean orders_per_year?" in capsys.readouterr().err
+
+
+def test_group_lifetime_prints_to_the_cent(capsys):
+    assert main(["churn", "--firm", "X", "300", "90"]) == 0   # 1 / 0.3 = 3.33 years
+    line = next(l for l in capsys.readouterr().out.splitlines() if l.startswith("group lifetime"))
+    assert line.split()[-1] == "3.33"
+
+
+def test_submodules_the_readme_uses_load_after_a_plain_import():
+    import subprocess
+    import sys
+
+    code = "import simkit; simkit.value.share_of_top; simkit.pyramid.pyramid_table; simkit.intervals.t_quantile"
+    assert subprocess.run([sys.executable, "-c", code], timeout=120).returncode == 0
