@@ -20,6 +20,9 @@ class ScenarioError(ValueError):
         One line per broken rule.
     """
 
+    #: problems listed in the message at most; the rest are counted ("... and N more")
+    SHOWN = 20
+
     def __init__(self, problems, source: str | None = None):
         if isinstance(problems, str):
             problems = [problems]
@@ -29,6 +32,9 @@ class ScenarioError(ValueError):
         if len(self.problems) == 1:
             message = f"invalid scenario{where}: {self.problems[0]}"
         else:
-            lines = "\n".join(f"  - {p}" for p in self.problems)
-            message = f"invalid scenario{where}, {len(self.problems)} problems:\n{lines}"
+            lines = "\n".join(f"  - {p}" for p in self.problems[:self.SHOWN])
+            more = len(self.problems) - self.SHOWN
+            if more > 0:
+                lines += f"\n  ... and {more:,} more"
+            message = f"invalid scenario{where}, {len(self.problems):,} problems:\n{lines}"
         super().__init__(message)

@@ -33,6 +33,7 @@ import json
 import math
 import numbers
 import re
+import stat
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -58,6 +59,10 @@ __all__ = [
 ]
 
 MAX_HORIZON_YEARS = 100
+#: largest scenario file read, in bytes (a real one is a few kilobytes)
+MAX_FILE_BYTES = 1_000_000
+#: deepest nesting of tables and lists in a scenario (stages.loyal.next_stage is three)
+MAX_DEPTH = 8
 MAX_ENTRANTS = 10_000_000
 PERIODS_PER_YEAR = {"year": 1, "month": 12}
 DURATION_DISTRIBUTIONS = ("exponential", "fixed")
@@ -65,11 +70,71 @@ COHORT_STAGES = (Stage.PROSPECT, Stage.NEW)
 
 
 # --------------------------------------------------------------------------
+# reading: bytes -> text -> data, every failure a ScenarioError
+# --------------------------------------------------------------------------
+class _RepeatedKey(Exception):
+    def __init__(self, key):
+        self.key = key
+
+
+def _no_repeats(pairs):
+    """A JSON object whose keys are all different (json would silently keep the last of a repeated key)."""
+    out = {}
+    for key, value in pairs:
+        if key in out:
+            raise _RepeatedKey(key)
+        out[key] = value
+    return out
+
+
+def _decode(raw: bytes, source: str) -> str:
+    """File bytes as text: UTF-8, with or without a byte-order mark; anything else, a plain sentence."""
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise ScenarioError("file: saved as UTF-16; save it as UTF-8 (in most editors: Save as, encoding UTF-8)",
+                            source)
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise ScenarioError(f"file: not UTF-8 text (byte {error.start:,} is {raw[error.start]:#04x}; a file saved "
+                            "as GBK or another local encoding?); save it as UTF-8", source) from None
+
+
+def _depth(data) -> int:
+    """How deeply tables and lists nest in ``data`` (counted without recursion)."""
+    deepest, stack = 0, [(data, 1)]
+    while stack:
+        node, level = stack.pop()
+        if isinstance(node, Mapping):
+            children = node.values()
+        elif isinstance(node, list):
+            children = node
+        else:
+            continue
+        deepest = max(deepest, level)
+        if deepest > MAX_DEPTH:
+            return deepest
+        stack.extend((child, level + 1) for child in children)
+    return deepest
+
+
+# --------------------------------------------------------------------------
 # rules: every check of a single value lives here
 # --------------------------------------------------------------------------
 def _show(value: Any) -> str:
-    text = repr(value)
+    """A value as a message shows it: short, one line, control characters and lone surrogates escaped."""
+    try:
+        text = repr(value)  # escapes control characters and lone surrogates in texts
+    except RecursionError:
+        return "(nested too deeply to show)"
     return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _key(key: Any) -> str:
+    """A key as a message names it: as written when printable, else escaped (no terminal codes reach the screen)."""
+    if not isinstance(key, str):
+        return _show(key)
+    shown = key if key.isprintable() else key.encode("unicode_escape", "backslashreplace").decode("ascii")
+    return shown if len(shown) <= 60 else shown[:57] + "..."
 
 
 @dataclass(frozen=True)
@@ -117,8 +182,9 @@ class _Number:
                 problems.append(f"{path}: got {_show(value)}, expected {self.describe()}")
                 return None
             value = int(value)
-        ok = (math.isfinite(number) and number >= self.low and number <= self.high
-              and not (self.low_open and number == self.low))
+        exact = value if self.integer else number  # whole numbers compared exactly (no float rounding near 2**63)
+        ok = (math.isfinite(number) and exact >= self.low and exact <= self.high
+              and not (self.low_open and exact == self.low))
         if not ok:
             problems.append(f"{path}: got {_show(value)}, expected {self.describe()}")
             return None
@@ -152,6 +218,15 @@ class _Text:
     def check(self, path: str, value: Any, problems: list[str]):
         if not isinstance(value, str) or len(value) > self.max_length or (self.non_empty and not value.strip()):
             problems.append(f"{path}: got {_show(value)}, expected {self.describe()}")
+            return None
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            problems.append(f"{path}: got {_show(value)}, which holds a character no file or screen can show "
+                            "(a lone surrogate); expected ordinary text")
+            return None
+        if any(not ch.isprintable() and ch not in "\n\t" for ch in value):
+            problems.append(f"{path}: got {_show(value)}, expected text without control characters")
             return None
         return value
 
@@ -666,33 +741,62 @@ class Scenario:
 
     @classmethod
     def from_file(cls, path) -> "Scenario":
-        """Read a scenario from a ``.toml`` or ``.json`` file (safe parsers only)."""
+        """Read a scenario from a ``.toml`` or ``.json`` file (safe parsers only).
+
+        Only a regular file of at most :data:`MAX_FILE_BYTES` is read (never a pipe, a device
+        or an endless stream), as UTF-8 (a byte-order mark is allowed); anything else is a
+        ScenarioError saying what to do.
+        """
         path = Path(path)
         if path.suffix not in (".toml", ".json"):
-            raise ScenarioError(f"file: got {str(path)!r}, expected a .toml or .json file")
+            raise ScenarioError(f"file: got {_show(str(path))}, expected a .toml or .json file")
         try:
-            text = path.read_text(encoding="utf-8")
+            info = path.stat()
         except FileNotFoundError:
-            raise ScenarioError(f"file: {str(path)!r} does not exist") from None
-        except (OSError, UnicodeDecodeError) as error:
-            raise ScenarioError(f"file: cannot read {str(path)!r}: {error}") from None
-        return cls.from_text(text, format=path.suffix[1:], source=str(path))
+            raise ScenarioError(f"file: {_show(str(path))} does not exist") from None
+        except OSError as error:
+            raise ScenarioError(f"file: cannot read {_show(str(path))}: {error.strerror or error}") from None
+        if not stat.S_ISREG(info.st_mode):
+            raise ScenarioError(f"file: {_show(str(path))} is not a regular file (a folder, a pipe or a device); "
+                                "expected a scenario file")
+        if info.st_size > MAX_FILE_BYTES:
+            raise ScenarioError(f"file: {_show(str(path))} has {info.st_size:,} bytes, expected at most "
+                                f"{MAX_FILE_BYTES:,} (a scenario is a few kilobytes)")
+        try:
+            with open(path, "rb") as handle:
+                raw = handle.read(MAX_FILE_BYTES + 1)
+        except OSError as error:
+            raise ScenarioError(f"file: cannot read {_show(str(path))}: {error.strerror or error}") from None
+        return cls.from_text(_decode(raw, str(path)), format=path.suffix[1:], source=str(path))
 
     @classmethod
     def from_text(cls, text: str, format: str = "toml", source: str | None = None) -> "Scenario":
-        """Parse TOML or JSON text into a scenario."""
-        if format == "toml":
-            try:
-                data = tomllib.loads(text)
-            except tomllib.TOMLDecodeError as error:
-                raise ScenarioError(f"not valid TOML: {error}", source) from None
-        elif format == "json":
-            try:
-                data = json.loads(text)
-            except (json.JSONDecodeError, RecursionError) as error:
-                raise ScenarioError(f"not valid JSON: {error}", source) from None
-        else:
+        """Parse TOML or JSON text into a scenario.
+
+        Every failure of the parser -- bad syntax, nesting too deep, a number too long, a key given
+        twice -- is a ScenarioError.
+        """
+        if format not in ("toml", "json"):
             raise ValueError(f"format: got {format!r}, expected 'toml' or 'json'")
+        if len(text) > MAX_FILE_BYTES:
+            raise ScenarioError(f"text: {len(text):,} characters, expected at most {MAX_FILE_BYTES:,}", source)
+        kind = format.upper()
+        try:
+            data = tomllib.loads(text) if format == "toml" else json.loads(text, object_pairs_hook=_no_repeats)
+        except RecursionError:
+            raise ScenarioError(f"not valid {kind}: nested too deeply (a scenario is at most a few tables deep)",
+                                source) from None
+        except _RepeatedKey as error:
+            raise ScenarioError(f"{_key(error.key)}: given twice; give each key once", source) from None
+        except (tomllib.TOMLDecodeError, ValueError) as error:  # JSONDecodeError is a ValueError; so are
+            text_of = str(error)                                   # numbers past Python's digit limit
+            if "digits" in text_of and ("int" in text_of or "limit" in text_of):
+                text_of = "a number has thousands of digits; scenario numbers are short"
+            raise ScenarioError(f"not valid {kind}: {text_of}", source) from None
+        depth = _depth(data)
+        if depth > MAX_DEPTH:
+            raise ScenarioError(f"not a scenario: nested {depth} levels deep, expected at most {MAX_DEPTH} "
+                                "(tables of stages, next stages, cost lines)", source)
         return cls.from_dict(data, source=source)
 
     def replace(self, **changes) -> "Scenario":
@@ -754,8 +858,7 @@ def _known_keys(cls, data, path: str, problems: list[str]) -> dict | None:
             prefix = f"{path}." if path else ""
             guess = difflib.get_close_matches(key, names, n=1) if isinstance(key, str) else []
             hint = f"did you mean {guess[0]}? " if guess else ""
-            problems.append(f"{prefix}{_show(key) if not isinstance(key, str) else key}: unknown key; "
-                            f"{hint}allowed: {', '.join(names)}")
+            problems.append(f"{prefix}{_key(key)}: unknown key; {hint}allowed: {', '.join(names)}")
     return known
 
 
@@ -818,7 +921,7 @@ def _check_next_stage(stage: Stage, params: StageParams, path: str, problems: li
     elif len(clean) == len(raw):
         total = sum(clean.values())
         if abs(total - 1.0) > 1e-9:
-            problems.append(f"{path}.next_stage: probabilities sum to {total:g}, expected 1")
+            problems.append(f"{path}.next_stage: probabilities sum to {total:.12g}, expected 1")
     return MappingProxyType(clean)
 
 

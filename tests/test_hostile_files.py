@@ -1,0 +1,93 @@
+"""Hostile files: every input gives a valid scenario or one ScenarioError -- never another exception, a hang
+or an unbounded read.  The corpus is made here; cases that could hang run in a subprocess under a timeout."""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import simkit
+from simkit import Scenario, ScenarioError
+
+VALID = 'name = "ok"\n[arrivals]\ncohort_size = 5\n'
+
+CORPUS = {  # file name -> (bytes, a phrase the message must hold; None: the file is valid)
+    "deep_toml.toml": ("a = " + "[" * 400 + "]" * 400 + "\n", "nested 9 levels deep"),
+    "very_deep_toml.toml": ("a = " + "[" * 5000 + "]" * 5000 + "\n", "nested too deeply"),
+    "deep_json.json": ("[" * 3000 + "]" * 3000, "nested too deeply"),
+    "rather_deep_json.json": ('{"name": ' + "[" * 990 + "]" * 990 + "}", "nested"),   # parser or depth check
+    "big_int.toml": ("seed = " + "9" * 5001 + "\n", "thousands of digits"),
+    "big_int.json": ('{"seed": ' + "9" * 5001 + "}", "thousands of digits"),
+    "bom.toml": ("\ufeff" + VALID, None),
+    "gbk.toml": ('name = "客户"\n'.encode("gbk"), "save it as UTF-8"),
+    "utf16.toml": (VALID.encode("utf-16"), "saved as UTF-16"),
+    "repeated.json": ('{"name": "x", "horizon": 0, "horizon": 5, "arrivals": {"cohort_size": 5}}',
+                      "horizon: given twice"),
+    "surrogate.json": ('{"name": "\\ud800", "arrivals": {"cohort_size": 5}}', "lone surrogate"),
+    "escape_codes.toml": ('"\\u001b[31mred" = 1\n', "\\x1b[31mred: unknown key"),
+    "control_in_name.toml": ('name = "a\\u0007b"\n[arrivals]\ncohort_size = 5\n', "without control characters"),
+    "many_keys.json": (json.dumps({f"k{i}": 1 for i in range(50_000)}), "... and 49,981 more"),
+    "too_big.json": ("{}" + " " * 1_000_001, "expected at most 1,000,000"),
+    "near_sum.toml": ('name = "s"\n[arrivals]\ncohort_size = 5\n[stages.new]\nmean_duration_years = 1\n'
+                      'next_stage = {loyal = 0.5, lost = 0.50000001}\n', "sum to 1.00000001"),
+    "largest_seed.toml": (f'name = "s"\nseed = {2 ** 63 - 1}\n' + VALID.split("\n", 1)[1], None),
+    "seed_past_the_end.toml": (f'name = "s"\nseed = {2 ** 63}\n' + VALID.split("\n", 1)[1], "seed: got"),
+    "not_a_table.json": ("[1, 2, 3]", "expected a table"),
+    "garbage.toml": (b"\x00\x01\x02 = = [", "not valid TOML"),
+    "empty.json": ("", "not valid JSON"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CORPUS))
+def test_each_hostile_file_gets_one_clear_error(tmp_path, name):
+    content, phrase = CORPUS[name]
+    path = tmp_path / name
+    path.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8", "surrogatepass"))
+    if phrase is None:
+        assert isinstance(Scenario.from_file(path), Scenario)
+        return
+    with pytest.raises(ScenarioError) as caught:
+        Scenario.from_file(path)
+    message = str(caught.value)
+    assert phrase in message, message
+    assert len(message) < 5_000 and "\x1b" not in message     # short, and no terminal codes reach the screen
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes need a POSIX system")
+@pytest.mark.parametrize("kind", ["fifo", "link to /dev/zero", "folder"])
+def test_what_is_not_a_regular_file_is_refused_at_once(tmp_path, kind):
+    path = tmp_path / "x.toml"
+    if kind == "fifo":
+        os.mkfifo(path)
+    elif kind == "folder":
+        path.mkdir()
+    else:
+        path.symlink_to("/dev/zero")
+    done = subprocess.run([sys.executable, "-m", "simkit", "validate", str(path)], capture_output=True, text=True,
+                          timeout=60)   # reading would block (a fifo) or never end (/dev/zero)
+    assert done.returncode == 2 and "not a regular file" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.binary(max_size=300), st.sampled_from([".toml", ".json"]))
+def test_any_bytes_give_a_scenario_or_a_scenario_error(tmp_path_factory, content, suffix):
+    path = tmp_path_factory.mktemp("bytes") / f"x{suffix}"
+    path.write_bytes(content)
+    try:
+        Scenario.from_file(path)
+    except ScenarioError:
+        pass
+
+
+def test_the_command_line_prints_a_hostile_name_safely(tmp_path):
+    path = tmp_path / "s.json"
+    path.write_text('{"name": "\\ud800", "arrivals": {"cohort_size": 5}}', encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "simkit", "validate", str(path)], capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 2 and "Traceback" not in done.stderr and "lone surrogate" in done.stderr
+    assert simkit.ScenarioError.SHOWN == 20
