@@ -68,7 +68,8 @@ def _cmd_run(args) -> int:
         changes["seed"] = args.seed
     if changes:
         scenario = scenario.updated(changes)
-    result = run_simulation(scenario, ledger=args.csv is not None, event_log=args.events)
+    result = run_simulation(scenario, ledger=args.csv is not None, event_log=args.events,
+                            max_people=args.max_people, engine=args.engine)
     print(result.summary())
     if args.csv is not None:
         for path in result.to_csv(args.csv):
@@ -228,6 +229,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--horizon", type=int, help="number of periods (years or months)")
     p.add_argument("--csv", metavar="DIR", help="write periods.csv and ledger.csv into DIR")
     p.add_argument("--events", action="store_true", help="also keep the event log (events.csv with --csv)")
+    p.add_argument("--engine", choices=("simpy", "numpy"), default="simpy",
+                   help="simpy: every customer a process (default); numpy: whole populations at once, faster")
+    p.add_argument("--max-people", type=int, metavar="N",
+                   help="run budget: refuse a run estimated to create more people (default: seconds of work)")
     p.set_defaults(handler=_cmd_run)
 
     p = commands.add_parser("ltv", help="print the exact lifetime-value table (Hughes format, textbook §4)")

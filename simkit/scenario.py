@@ -59,6 +59,8 @@ __all__ = [
 ]
 
 MAX_HORIZON_YEARS = 100
+#: shortest mean stay in a stage (years, about 9 hours): shorter stays would let the clock stall
+MIN_DURATION_YEARS = 0.001
 #: largest scenario file read, in bytes (a real one is a few kilobytes)
 MAX_FILE_BYTES = 1_000_000
 #: deepest nesting of tables and lists in a scenario (stages.loyal.next_stage is three)
@@ -383,8 +385,9 @@ class StageParams:
     """
 
     mean_duration_years: float | None = _field(
-        None, _Number(0.0, 1000.0, low_open=True, optional=True), "years",
-        "mean time spent in the stage; omitted: the stage lasts until the horizon", slider=(0.05, 10))
+        None, _Number(MIN_DURATION_YEARS, 1000.0, optional=True), "years",
+        "mean time spent in the stage (at least 0.001 years, about 9 hours: shorter would stall the clock); "
+        "omitted: the stage lasts until the horizon", slider=(0.05, 10))
     duration_distribution: str = _field(
         "exponential", _Choice(DURATION_DISTRIBUTIONS), "",
         "'exponential' (a constant rate of moving on) or 'fixed' (exactly the mean)")
@@ -516,8 +519,9 @@ class Funnel:
     win_probability: tuple = _field((0.10, 0.20, 0.50, 0.60, 0.70), _Number(0.0, 1.0, low_open=True),
                                     "probability", "chance of winning a prospect in each stage after leads "
                                     "(prospect, opportunity, pipeline, upside, committed)", "赢单概率 (§7)")
-    mean_duration_years: tuple = _field((0.02, 0.04, 0.04, 0.04, 0.02, 0.02), _Number(0.0, 10.0, low_open=True),
-                                        "years", "mean time in each funnel stage (leads ... committed)")
+    mean_duration_years: tuple = _field((0.02, 0.04, 0.04, 0.04, 0.02, 0.02), _Number(MIN_DURATION_YEARS, 10.0),
+                                        "years", "mean time in each funnel stage (leads ... committed), at least "
+                                        "0.001 years")
     lead_qualification: float = _field(0.5, FRACTION, "share of leads",
                                        "leads that turn out to be prospects (M.A.N.: money, authority, need)",
                                        "资格认定 (§6)", slider=(0, 1))

@@ -215,9 +215,13 @@ def sweep(scenario: Scenario, grid: Mapping | None = None, *, variants: Mapping 
     listed = _variants(scenario, grid, variants)
     built = []
     problems = []
-    for name, changes in listed:  # check every variant before running any
+    from .budget import check_budget
+
+    for name, changes in listed:  # check every variant (and its run budget) before running any
         try:
-            built.append(scenario.updated(changes).to_dict() if changes else scenario.to_dict())
+            variant = scenario.updated(changes) if changes else scenario
+            check_budget(variant, engine, n_customers=n_customers)
+            built.append(variant.to_dict())
         except ScenarioError as error:
             problems.extend(f"variant {name!r}: {problem}" for problem in error.problems)
     if problems:

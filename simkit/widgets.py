@@ -195,6 +195,9 @@ class _LatestOnly:
         self.status.value = _BUSY
         try:
             self._refresh()
+        except ScenarioError as error:  # e.g. the run budget: a message, and no old figure under it
+            _refuse(self.message, "Not run", error)
+            self.view.layout.visibility = "hidden"
         except Exception as error:  # a background run must never fail silently
             self.message.value = (f"<span style='color:#b00020'>Something went wrong: "
                                   f"{html.escape(type(error).__name__)}: {html.escape(str(error))}</span>")

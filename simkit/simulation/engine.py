@@ -18,6 +18,7 @@ import numpy as np
 import simpy
 from simpy.events import Process
 
+from ..budget import check_budget
 from ..errors import ScenarioError
 from ..scenario import Scenario
 from ..stages import Stage
@@ -491,7 +492,8 @@ class _Run:
 
 
 def run_simulation(scenario: Scenario, *, seed: int | None = None, n_customers: int | None = None,
-                   ledger: bool = True, event_log: bool = False, engine: str = "simpy") -> SimulationResult:
+                   ledger: bool = True, event_log: bool = False, engine: str = "simpy",
+                   max_people: int | None = None, max_events: int | None = None) -> SimulationResult:
     """Simulate a scenario on one of two engines of the same model.
 
     ``engine="simpy"`` (the default, the reference) makes every customer a
@@ -519,6 +521,11 @@ def run_simulation(scenario: Scenario, *, seed: int | None = None, n_customers: 
         memory is bounded by the customers alive at once.
     engine : {"simpy", "numpy"}, default "simpy"
         Which engine draws the lives (see above).
+    max_people, max_events : int, optional
+        The run budget.  Before anything runs, the people and events the run will create
+        are estimated (:func:`simkit.budget.estimate_run`, with the referral branching
+        process); above the budget -- by default :data:`simkit.budget.DEFAULT_BUDGET`, a
+        run of seconds -- the run is refused with a ScenarioError that says why.
 
     Returns
     -------
@@ -541,10 +548,14 @@ def run_simulation(scenario: Scenario, *, seed: int | None = None, n_customers: 
             raise ScenarioError(f"{name}: got {flag!r}, expected True or False")
     if engine not in ENGINES:
         raise ScenarioError(f"engine: got {engine!r}, expected one of {', '.join(map(repr, ENGINES))}")
+    for name, cap in (("max_people", max_people), ("max_events", max_events)):
+        if cap is not None and (isinstance(cap, bool) or not isinstance(cap, int) or cap < 1):
+            raise ScenarioError(f"{name}: got {cap!r}, expected a whole number >= 1")
     if scenario.tenure is not None and scenario.tenure.margin_per_customer is not None:
         raise ScenarioError("tenure.margin_per_customer: a table given by margin per customer has no purchases "
                             "to simulate (orders, order value, cost share); simkit.cohort_table computes it "
                             "exactly, or give those three rows to simulate it", scenario.name)
+    check_budget(scenario, engine, max_people=max_people, max_events=max_events)
     if engine == "numpy":
         return vectorized.simulate(scenario, ledger, event_log)
 
