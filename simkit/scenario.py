@@ -926,7 +926,9 @@ def _check_next_stage(stage: Stage, params: StageParams, path: str, problems: li
         total = sum(clean.values())
         if abs(total - 1.0) > 1e-9:
             problems.append(f"{path}.next_stage: probabilities sum to {total:.12g}, expected 1")
-    return MappingProxyType(clean)
+    # in the stages' own order, whatever order a file lists them in: the engines draw the next stage by
+    # walking this order, so the same scenario gives the same results however it was written
+    return MappingProxyType(dict(sorted(clean.items())))
 
 
 MAX_SPREAD = 10.0

@@ -91,3 +91,19 @@ def test_the_command_line_prints_a_hostile_name_safely(tmp_path):
                           timeout=60)
     assert done.returncode == 2 and "Traceback" not in done.stderr and "lone surrogate" in done.stderr
     assert simkit.ScenarioError.SHOWN == 20
+
+
+@pytest.mark.parametrize("engine", simkit.simulation.ENGINES)
+def test_the_order_a_file_lists_next_stages_in_never_changes_results(engine):
+    written = 'name = "o"\nhorizon = 3\nseed = 4\n[arrivals]\ncohort_size = 300\ncohort_stage = "new"\n' \
+              '[stages.new]\nmean_duration_years = 1\norders_per_year = 2\naverage_order_value = 50\n'
+    one = Scenario.from_text(written + 'next_stage = {loyal = 0.6, decline = 0.1, lost = 0.3}\n'
+                             '[stages.loyal]\nmean_duration_years = 2\nnext_stage = {lost = 1}\n'
+                             '[stages.decline]\nmean_duration_years = 1\nnext_stage = {lost = 0.7, loyal = 0.3}\n')
+    two = Scenario.from_text(written + 'next_stage = {lost = 0.3, loyal = 0.6, decline = 0.1}\n'
+                             '[stages.loyal]\nmean_duration_years = 2\nnext_stage = {lost = 1}\n'
+                             '[stages.decline]\nmean_duration_years = 1\nnext_stage = {loyal = 0.3, lost = 0.7}\n')
+    assert one == two
+    a, b = (simkit.run_simulation(s, engine=engine, event_log=True) for s in (one, two))
+    assert a.stage_counts.tolist() == b.stage_counts.tolist() and a.ltv == b.ltv
+    assert a.events.to_csv() == b.events.to_csv()

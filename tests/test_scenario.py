@@ -120,7 +120,7 @@ BROKEN = [
     ("stages.vip", {}, r"stages\.vip: unknown key; allowed: prospect, new, loyal, decline"),
     ("stages.new.cost_of_sales_share", 1.2, r"stages\.new\.cost_of_sales_share: got 1\.2, expected a fraction in \[0, 1\]"),
     ("stages.new.orders_per_year", -2, r"stages\.new\.orders_per_year: got -2"),
-    ("stages.new.mean_duration_years", 0, r"stages\.new\.mean_duration_years: got 0, expected a number in \(0, 1,000\]"),
+    ("stages.new.mean_duration_years", 0, r"stages\.new\.mean_duration_years: got 0, expected a number in \[0\.001, 1,000\]"),
     ("stages.new.duration_distribution", "normal", r"stages\.new\.duration_distribution: got 'normal'"),
     ("stages.new.next_stage", {"loyal": 0.5, "lost": 0.3}, r"stages\.new\.next_stage: probabilities sum to 0\.8, expected 1"),
     ("stages.new.next_stage", {"vip": 1.0}, r"stages\.new\.next_stage\.vip: unknown stage"),
