@@ -21,11 +21,13 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 
 from . import __version__
 from .churn import TEXTBOOK_FIRMS, Firm, churn_table
 from .cohort import cohort_table
 from .errors import ScenarioError
+from .exports import check_targets, write_all
 from .presets import list_scenarios, load_scenario
 from .simulation import run_simulation
 
@@ -68,12 +70,19 @@ def _cmd_run(args) -> int:
         changes["seed"] = args.seed
     if changes:
         scenario = scenario.updated(changes)
+    if args.csv is not None:  # before simulating: can the set be written, would it replace files?
+        folder = Path(args.csv)
+        files = [folder / "periods.csv", folder / "ledger.csv"] + ([folder / "events.csv"] if args.events else [])
+        check_targets(files, args.force, also_replaced=[] if args.events else [folder / "events.csv"])
     result = run_simulation(scenario, ledger=args.csv is not None, event_log=args.events,
                             max_people=args.max_people, engine=args.engine)
     print(result.summary())
     if args.csv is not None:
-        for path in result.to_csv(args.csv):
+        written, removed = result.write_csv(args.csv, force=True)
+        for path in written:
             print(f"wrote {path}")
+        for path in removed:
+            print(f"removed {path} (of an earlier run; this run kept no event log)")
     return 0
 
 
@@ -93,6 +102,8 @@ def _cmd_ltv(args) -> int:
             return EXIT_BAD_INPUT
     if changes:
         scenario = scenario.updated(changes)
+    if args.csv:
+        check_targets([args.csv], args.force)
     table = cohort_table(scenario, years=args.years)
     print(table.to_text(show_all=args.all))
     if table.break_even_year is not None:
@@ -100,7 +111,8 @@ def _cmd_ltv(args) -> int:
     else:
         print("the cohort does not break even within the table")
     if args.csv:
-        print(f"wrote {table.to_csv(args.csv)}")
+        write_all({Path(args.csv): table.to_csv})
+        print(f"wrote {args.csv}")
     return 0
 
 
@@ -132,6 +144,8 @@ def _cmd_sweep(args) -> int:
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    if args.out:
+        check_targets([args.out], args.force)
     result = sweep(scenario, grid, replications=args.replications, seed=args.seed, n_customers=args.customers,
                    workers=args.workers, progress=sys.stderr.isatty())
     table = result.summary(args.metric)
@@ -144,7 +158,8 @@ def _cmd_sweep(args) -> int:
                        f"{scenario.name}: {args.replications} replications per variant, the same seeds for all "
                        "(paired differences)", right_from=1))
     if args.out:
-        print(f"wrote {result.to_csv(args.out)} (one row per variant, replication and metric)")
+        write_all({Path(args.out): result.to_csv})
+        print(f"wrote {args.out} (one row per variant, replication and metric)")
     return 0
 
 
@@ -229,6 +244,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--horizon", type=int, help="number of periods (years or months)")
     p.add_argument("--csv", metavar="DIR", help="write periods.csv and ledger.csv into DIR")
     p.add_argument("--events", action="store_true", help="also keep the event log (events.csv with --csv)")
+    p.add_argument("--force", action="store_true", help="replace files already there (otherwise refused)")
     p.add_argument("--engine", choices=("simpy", "numpy"), default="simpy",
                    help="simpy: every customer a process (default); numpy: whole populations at once, faster")
     p.add_argument("--max-people", type=int, metavar="N",
@@ -241,6 +257,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--years", type=int, help="number of years (default: the scenario's horizon)")
     p.add_argument("--csv", metavar="FILE", help="also write the table as CSV")
     p.add_argument("--all", action="store_true", help="show rows that are zero every year too")
+    p.add_argument("--force", action="store_true", help="replace files already there (otherwise refused)")
     p.add_argument("--discount-timing", choices=("start", "end"),
                    help="year n divided by (1 + i x risk)^(n-1) (start, Hughes) or ^n (end)")
     p.add_argument("--acquisition-at-start", action="store_true",
@@ -260,6 +277,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--metric", default="profit", choices=("profit", "npv", "revenue", "acquired", "ltv"),
                    help="what the printed summary shows (the CSV has every metric)")
     p.add_argument("--out", metavar="FILE", help="write every run as CSV (variant, replication, seed, metric, value)")
+    p.add_argument("--force", action="store_true", help="replace files already there (otherwise refused)")
     p.set_defaults(handler=_cmd_sweep)
 
     p = commands.add_parser("churn", help="print the churn and group-lifetime table (Firm A/B, textbook §2)")

@@ -402,17 +402,39 @@ class SimulationResult:
 
         return pd.DataFrame(self.period_table())
 
-    def to_csv(self, directory) -> list[Path]:
-        """Write ``periods.csv`` (and ``ledger.csv``, ``events.csv`` if kept) into ``directory``."""
+    #: the files of a run's CSV set
+    CSV_SET = ("periods.csv", "ledger.csv", "events.csv")
+
+    def csv_files(self, directory) -> list[Path]:
+        """The files :meth:`to_csv` writes into ``directory`` (periods, and the ledger and events if kept)."""
         directory = Path(directory)
-        directory.mkdir(parents=True, exist_ok=True)
+        names = ["periods.csv"] + (["ledger.csv"] if self.ledger is not None else []) + (
+            ["events.csv"] if self.events is not None else [])
+        return [directory / name for name in names]
+
+    def to_csv(self, directory, force: bool = True) -> list[Path]:
+        """Write ``periods.csv`` (and ``ledger.csv``, ``events.csv`` if kept) into ``directory``, all or nothing.
+
+        Files of the set this run does not produce (``events.csv`` of an earlier run) are removed, so
+        the folder never mixes two runs.  ``force=False`` refuses to replace files already there.
+        """
+        return self.write_csv(directory, force)[0]
+
+    def write_csv(self, directory, force: bool = True) -> tuple[list[Path], list[Path]]:
+        """:meth:`to_csv`, returning the files written and the stale files of the set removed."""
+        from .exports import check_targets, write_all
+
+        directory = Path(directory)
+        files = self.csv_files(directory)
+        stale = [directory / name for name in self.CSV_SET if directory / name not in files]
+        check_targets(files, force, also_replaced=stale)
         table = self.period_table()
-        written = [_write_csv(directory / "periods.csv", list(table), list(table.values()))]
+        writers = {directory / "periods.csv": lambda path: _write_csv(path, list(table), list(table.values()))}
         if self.ledger is not None:
-            written.append(self.ledger.to_csv(directory / "ledger.csv"))
+            writers[directory / "ledger.csv"] = self.ledger.to_csv
         if self.events is not None:
-            written.append(self.events.to_csv(directory / "events.csv"))
-        return written
+            writers[directory / "events.csv"] = self.events.to_csv
+        return write_all(writers, stale)
 
     def flows_table(self) -> str:
         """Moves between stages in each period: acquired, promoted to loyal, declined, lost, unconverted."""

@@ -136,3 +136,54 @@ def test_submodules_the_readme_uses_load_after_a_plain_import():
 
     code = "import simkit; simkit.value.share_of_top; simkit.pyramid.pyramid_table; simkit.intervals.t_quantile"
     assert subprocess.run([sys.executable, "-c", code], timeout=120).returncode == 0
+
+
+def test_exports_refuse_to_overwrite_unasked_and_never_leave_a_mix(tmp_path, capsys):
+    out = tmp_path / "out"
+    assert main(["run", "firm_a", "--csv", str(out), "--events"]) == 0
+    first = {p.name: p.read_text() for p in out.iterdir()}
+    assert set(first) == {"periods.csv", "ledger.csv", "events.csv"}
+    capsys.readouterr()
+    # again without --force: refused before anything runs, nothing touched
+    assert main(["run", "firm_a", "--csv", str(out)]) == 2
+    captured = capsys.readouterr()
+    assert "already exist" in captured.err and "--force" in captured.err and "people entered" not in captured.out
+    assert {p.name: p.read_text() for p in out.iterdir()} == first
+    # with --force and no event log: the old events.csv goes, and the output says so
+    assert main(["run", "firm_a", "--csv", str(out), "--force", "--seed", "9"]) == 0
+    assert "removed" in capsys.readouterr().out and sorted(p.name for p in out.iterdir()) == ["ledger.csv",
+                                                                                             "periods.csv"]
+
+
+def test_an_export_that_fails_halfway_leaves_the_previous_set(tmp_path, monkeypatch, capsys):
+    import errno
+
+    from simkit.results import Ledger
+
+    out = tmp_path / "out"
+    assert main(["run", "firm_a", "--csv", str(out)]) == 0
+    before = {p.name: p.read_text() for p in out.iterdir()}
+
+    def disk_full(self, path=None):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(Ledger, "to_csv", disk_full)
+    assert main(["run", "firm_a", "--csv", str(out), "--force", "--seed", "5"]) == 2
+    assert "could not write" in capsys.readouterr().err and "ledger.csv" in "".join(before)
+    assert {p.name: p.read_text() for p in out.iterdir()} == before     # the old set, whole; no temporary files
+
+
+def test_every_writing_command_checks_its_target_first(tmp_path, capsys):
+    blocker = tmp_path / "a_file"
+    blocker.write_text("")
+    assert main(["run", "firm_a", "--csv", str(blocker / "sub")]) == 2
+    assert "cannot make the folder" in capsys.readouterr().err
+    target = tmp_path / "new" / "folder" / "ltv.csv"           # a missing folder is made
+    assert main(["ltv", "--csv", str(target)]) == 0 and target.exists()
+    assert main(["ltv", "--csv", str(target)]) == 2 and "already exists" in capsys.readouterr().err
+    assert main(["ltv", "--csv", str(target), "--force"]) == 0
+    results = tmp_path / "sweep.csv"
+    results.write_text("someone's file")
+    assert main(["sweep", "firm_a", "--set", "arrivals.cohort_size=50,60", "--replications", "2",
+                 "--out", str(results)]) == 2
+    assert results.read_text() == "someone's file"
