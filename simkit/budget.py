@@ -34,7 +34,7 @@ from .stages import ACTIVE_STAGES, Stage
 __all__ = ["DEFAULT_BUDGET", "RunEstimate", "check_budget", "estimate_run"]
 
 #: Largest run each engine takes without being asked: (people, events).  About ten seconds of a laptop.
-DEFAULT_BUDGET = {"simpy": (500_000, 2_000_000), "numpy": (5_000_000, 50_000_000)}
+DEFAULT_BUDGET = {"simpy": (250_000, 1_000_000), "numpy": (5_000_000, 50_000_000)}
 
 
 @dataclass(frozen=True)
@@ -221,6 +221,7 @@ def check_budget(scenario, engine: str, n_customers: int | None = None, max_peop
         limit = (f"{people_cap:,} people" if estimate.people > people_cap else f"{events_cap:,} events")
         raise ScenarioError(f"run budget: this run would create {what} ({estimate.cause}); the {engine} engine "
                             f"runs at most {limit} unless asked: pass max_people= / max_events= to "
-                            f"run_simulation (python -m simkit run --max-people N), or make the run smaller",
+                            f"run_simulation (python -m simkit run --max-people N --max-events N), or make the "
+                            f"run smaller",
                             scenario.name)
     return estimate

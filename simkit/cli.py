@@ -75,7 +75,7 @@ def _cmd_run(args) -> int:
         files = [folder / "periods.csv", folder / "ledger.csv"] + ([folder / "events.csv"] if args.events else [])
         check_targets(files, args.force, also_replaced=[] if args.events else [folder / "events.csv"])
     result = run_simulation(scenario, ledger=args.csv is not None, event_log=args.events,
-                            max_people=args.max_people, engine=args.engine)
+                            max_people=args.max_people, max_events=args.max_events, engine=args.engine)
     print(result.summary())
     if args.csv is not None:
         written, removed = result.write_csv(args.csv, force=True)
@@ -249,6 +249,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="simpy: every customer a process (default); numpy: whole populations at once, faster")
     p.add_argument("--max-people", type=int, metavar="N",
                    help="run budget: refuse a run estimated to create more people (default: seconds of work)")
+    p.add_argument("--max-events", type=int, metavar="N",
+                   help="run budget: refuse a run estimated to live more events (purchases, moves, referrals)")
     p.set_defaults(handler=_cmd_run)
 
     p = commands.add_parser("ltv", help="print the exact lifetime-value table (Hughes format, textbook §4)")
@@ -327,5 +329,25 @@ def main(argv=None) -> int:
         return EXIT_BAD_INPUT
 
 
-if __name__ == "__main__":  # pragma: no cover
+def entry() -> None:
+    """The command line as a program: ``main``, and Ctrl-C ends it at once.
+
+    An interrupted run may hold millions of customers; freeing them one by one before the
+    prompt comes back can take many seconds, so the process ends without tearing them down
+    (exit status 130, the shell's convention for Ctrl-C).  Files are written under temporary
+    names and renamed at the end (:mod:`simkit.exports`), so an interrupt never leaves half a set.
+    """
+    import os
+    import signal
+
+    def stop(signum, frame):  # at once, in the handler: no unwinding of a run's millions of objects
+        sys.stdout.flush()
+        print("interrupted", file=sys.stderr, flush=True)
+        os._exit(130)
+
+    signal.signal(signal.SIGINT, stop)
     sys.exit(main())
+
+
+if __name__ == "__main__":  # pragma: no cover
+    entry()

@@ -198,6 +198,9 @@ class _LatestOnly:
         except ScenarioError as error:  # e.g. the run budget: a message, and no old figure under it
             _refuse(self.message, "Not run", error)
             self.view.layout.visibility = "hidden"
+        except KeyboardInterrupt:  # the kernel was interrupted during a run: say so, show no stale figure
+            self.message.value = "<span style='color:#b00020'>interrupted: change a control to run again</span>"
+            self.view.layout.visibility = "hidden"
         except Exception as error:  # a background run must never fail silently
             self.message.value = (f"<span style='color:#b00020'>Something went wrong: "
                                   f"{html.escape(type(error).__name__)}: {html.escape(str(error))}</span>")

@@ -187,3 +187,19 @@ def test_every_writing_command_checks_its_target_first(tmp_path, capsys):
     assert main(["sweep", "firm_a", "--set", "arrivals.cohort_size=50,60", "--replications", "2",
                  "--out", str(results)]) == 2
     assert results.read_text() == "someone's file"
+
+
+def test_ctrl_c_ends_a_long_run_with_a_word_not_a_traceback():
+    """Interrupted, the command line says so and exits 130 (time to the prompt: bench/bench_interrupt.py)."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    command = [sys.executable, "-m", "simkit", "run", "lifecycle_textbook", "--customers", "2000000",
+               "--max-people", "100000000", "--max-events", "10000000000"]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    time.sleep(3)
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=60)   # a guard against a hang, not a speed target
+    assert process.returncode == 130 and err.strip() == "interrupted"

@@ -275,3 +275,32 @@ def test_simulation_panels_redraw_in_place_and_hide_refused_values(build, contro
     if build == "simulation_panel":
         panel.controls["seed"].value = -1
         assert panel.view.layout.visibility == "hidden" and "Not run" in panel.message.value
+
+
+def test_an_interrupted_run_leaves_a_word_not_an_old_figure(monkeypatch):
+    pytest.importorskip("ipywidgets")
+    import simkit.widgets as panels
+
+    panel = panels.simulation_panel()
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(panels, "run_simulation", interrupted)
+    panel.controls["stages.loyal.orders_per_year"].value = 7.0
+    assert "interrupted" in panel.message.value and panel.view.layout.visibility == "hidden"
+    assert "up to date" in panel.status.value
+
+
+def test_every_dashboard_control_at_its_maximum_together_runs_or_shows_the_budget():
+    pytest.importorskip("ipywidgets")
+    from simkit.dashboard import LifecycleDashboard
+
+    board = LifecycleDashboard("lifecycle_textbook", comparison="loyal customers stay 10 % longer", background=False)
+    for path, control in board.controls.items():
+        if path != "seed":
+            control.value = control.max
+    if board.view.layout.visibility == "hidden":
+        assert "run budget" in board.message.value or "Not run" in board.message.value
+    else:
+        assert "people entered" in board.message.value

@@ -556,9 +556,18 @@ def run_simulation(scenario: Scenario, *, seed: int | None = None, n_customers: 
                             "to simulate (orders, order value, cost share); simkit.cohort_table computes it "
                             "exactly, or give those three rows to simulate it", scenario.name)
     check_budget(scenario, engine, max_people=max_people, max_events=max_events)
-    if engine == "numpy":
-        return vectorized.simulate(scenario, ledger, event_log)
+    try:
+        if engine == "numpy":
+            return vectorized.simulate(scenario, ledger, event_log)
+        return _simulate_simpy(scenario, ledger, event_log)
+    except KeyboardInterrupt:
+        # a fresh exception without the run's frames: IPython keeps the last traceback, which would
+        # otherwise hold every customer of the interrupted run; unwound, they are freed at once
+        raise KeyboardInterrupt(f"simulation of {scenario.name!r} interrupted") from None
 
+
+def _simulate_simpy(scenario: Scenario, ledger: bool, event_log: bool) -> SimulationResult:
+    """The SimPy engine: every person a process."""
     run = _Run(scenario, scenario.seed, ledger, event_log)
     arrivals = scenario.arrivals
     # Python's cyclic garbage collector would scan every live customer again and again (the run
