@@ -11,7 +11,7 @@
     python -m simkit sweep lifecycle_basic --set stages.loyal.mean_duration_years=2,3,4 --replications 50 --out r.csv
     python -m simkit churn                      Firm A / Firm B: churn and group lifetime (§2)
     python -m simkit pyramid                    the customer pyramid and its move-up (§5)
-    python -m simkit exercises build            exercises/ from solutions/ (solution blocks stripped)
+    python -m simkit exercises build --force    exercises/ from solutions/ (solution blocks stripped)
 
 Bad arguments or files give a clear message and exit status 2.
 """
@@ -202,7 +202,7 @@ def _cmd_exercises(args) -> int:
     from .exercises import build_exercises
 
     if args.action == "build":
-        for path in build_exercises(args.solutions, args.exercises):
+        for path in build_exercises(args.solutions, args.exercises, force=args.force):
             print(f"wrote {path}")
         return 0
     value = args.value
@@ -299,6 +299,8 @@ def build_parser() -> argparse.ArgumentParser:
     b = actions.add_parser("build", help="write exercises/*.ipynb from solutions/*.ipynb (solution blocks stripped)")
     b.add_argument("--solutions", default="solutions", help="folder of solution notebooks (default: solutions)")
     b.add_argument("--exercises", default="exercises", help="folder to write (default: exercises)")
+    b.add_argument("--force", action="store_true",
+                   help="replace the notebooks already there (a student's answers in them are lost)")
     k = actions.add_parser("key", help="print the answer-key entry of a question (paste it into exercise_key.toml)")
     k.add_argument("question", help="question id, e.g. churn.lifetime")
     k.add_argument("value", help="the right answer: a number, or a letter with --choice")

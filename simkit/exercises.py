@@ -8,7 +8,7 @@ until the blank is filled.  In markdown cells the block becomes
 ``*YOUR ANSWER HERE*``.  Outputs are dropped, and so is the
 ``# NBVAL_CHECK_OUTPUT`` marker (a student's notebook has nothing to compare).
 
-    python -m simkit exercises build      # solutions/*.ipynb -> exercises/*.ipynb
+    python -m simkit exercises build --force   # solutions/*.ipynb -> exercises/*.ipynb (replacing them)
 
 >>> print(strip_solution("x = 1\\n### BEGIN SOLUTION\\nanswer = 6 * 7\\n### END SOLUTION\\ncheck('q', answer)"))
 x = 1
@@ -106,20 +106,25 @@ def _write(notebook: dict, path: Path) -> None:
     path.write_text(json.dumps(notebook, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
-def build_exercises(solutions: Path | str = "solutions", exercises: Path | str = "exercises") -> list[Path]:
-    """Write ``exercises/NAME.ipynb`` for every ``solutions/NAME.ipynb``; return the files written."""
+def build_exercises(solutions: Path | str = "solutions", exercises: Path | str = "exercises",
+                    force: bool = True) -> list[Path]:
+    """Write ``exercises/NAME.ipynb`` for every ``solutions/NAME.ipynb``, all or none; return the files written.
+
+    ``force=False`` refuses to replace notebooks already there (a student's answers live in them).
+    """
+    from .exports import check_targets, write_all
+
     solutions, exercises = Path(solutions), Path(exercises)
     if not solutions.is_dir():
         raise FileNotFoundError(f"solutions: {str(solutions)!r} is not a folder")
-    exercises.mkdir(parents=True, exist_ok=True)
-    written = []
+    built = {}
     for source in sorted(solutions.glob("*.ipynb")):
         notebook = json.loads(source.read_text(encoding="utf-8"))
         try:
-            exercise = exercise_from_solution(notebook)
+            built[exercises / source.name] = exercise_from_solution(notebook)
         except ValueError as error:
             raise ValueError(f"{source}: {error}") from None
-        target = exercises / source.name
-        _write(exercise, target)
-        written.append(target)
+    check_targets(list(built), force)
+    written, _ = write_all({target: (lambda path, exercise=exercise: _write(exercise, path))
+                            for target, exercise in built.items()})
     return written

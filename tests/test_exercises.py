@@ -115,7 +115,7 @@ def test_exercises_are_up_to_date_with_the_solutions(tmp_path):
     for path in built:
         fresh = json.loads(path.read_text(encoding="utf-8"))
         stored = json.loads((ROOT / "exercises" / path.name).read_text(encoding="utf-8"))
-        assert fresh == stored, f"exercises/{path.name} is stale: run `python -m simkit exercises build`"
+        assert fresh == stored, f"exercises/{path.name} is stale: run `python -m simkit exercises build --force`"
 
 
 def test_every_solution_check_is_a_question_of_the_key_and_every_question_is_asked():
@@ -153,3 +153,17 @@ def test_strip_solution_rules():
             strip_solution(broken)
     with pytest.raises(ValueError, match="cell 0: "):
         exercise_from_solution({"cells": [{"cell_type": "code", "source": "### END SOLUTION", "outputs": []}]})
+
+
+def test_building_exercises_never_replaces_a_students_notebooks_unasked(tmp_path, capsys):
+    from simkit.cli import main
+
+    folder = tmp_path / "exercises"
+    assert main(["exercises", "build", "--solutions", str(ROOT / "solutions"), "--exercises", str(folder)]) == 0
+    mine = folder / "01_churn_and_lifetime.ipynb"
+    mine.write_text(mine.read_text(encoding="utf-8").replace("answer_1 = ...", "answer_1 = 4"), encoding="utf-8")
+    assert main(["exercises", "build", "--solutions", str(ROOT / "solutions"), "--exercises", str(folder)]) == 2
+    assert "already exist" in capsys.readouterr().err and "answer_1 = 4" in mine.read_text(encoding="utf-8")
+    assert main(["exercises", "build", "--solutions", str(ROOT / "solutions"), "--exercises", str(folder),
+                 "--force"]) == 0
+    assert "answer_1 = 4" not in mine.read_text(encoding="utf-8")
