@@ -161,7 +161,8 @@ def estimate_run(scenario, n_customers: int | None = None) -> RunEstimate:
     births[arrivals.cohort_stage][0] += cohort / step           # the cohort, at time 0
     births[Stage.PROSPECT] += arrivals.prospects_per_year         # the stream, per year
     replace = arrivals.replace_lost
-    for t in range(GRID):
+    branching = replace or any(kernel[kind][0].any() for kind in kinds)
+    for t in range(GRID if branching else 0):  # nobody refers or is replaced: the arrivals are everyone
         if t:
             for parent in kinds:
                 past = births[parent][:t][::-1] * step              # born 1, 2, ... steps ago
