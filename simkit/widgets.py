@@ -10,6 +10,7 @@ headless.
 from __future__ import annotations
 
 import html
+import math
 
 import numpy as np
 
@@ -46,25 +47,51 @@ def _lookup(scenario: Scenario, path: str):
     return node, field_info(cls, parts[-1])
 
 
+def slider_step(low: float, high: float, positions: int = 200) -> float:
+    """A round step -- 1, 2 or 5 times a power of ten -- giving about ``positions`` stops from low to high.
+
+    So round values stay reachable (6.6 orders, 10,000 customers), not 10,792 or 6.62.
+
+    >>> slider_step(0, 24), slider_step(1, 20_000), slider_step(0.05, 10)
+    (0.2, 100, 0.05)
+    """
+    raw = (high - low) / positions
+    if raw <= 0:
+        return 1
+    magnitude = 10 ** math.floor(math.log10(raw))
+    step = next(f * magnitude for f in (1, 2, 5, 10) if f * magnitude >= raw * 0.999)
+    return int(round(step)) if step >= 1 else float(f"{step:.12g}")
+
+
+def readable(path: str) -> str:
+    """A slider's label as a student reads it: ``stages.loyal.orders_per_year`` -> "loyal: orders per year"."""
+    parts = path.split(".")
+    words = parts[-1].replace("_", " ")
+    return f"{parts[1]}: {words}" if parts[0] == "stages" and len(parts) == 3 else words
+
+
 def _control(path: str, value, info: dict, description: str | None = None):
     import ipywidgets as widgets
 
     low, high = info.get("slider") or (0, 1)
-    label = description or path.split(".")[-1].replace("_", " ")
+    label = description or readable(path)
     style = {"description_width": "14em"}
     layout = widgets.Layout(width="34em")
     unit = info.get("unit", "")
     tooltip = f"{info.get('doc', '')} ({unit})" if unit else info.get("doc", "")
     if isinstance(low, int) and isinstance(high, int) and isinstance(value, int):
         high = max(high, value)
-        return widgets.IntSlider(value=value, min=low, max=high, step=max((high - low) // 200, 1),
+        step = max(int(slider_step(low, high)), 1)
+        return widgets.IntSlider(value=value, min=low // step * step, max=high, step=step,
                                  description=label, tooltip=tooltip, continuous_update=False,
                                  style=style, layout=layout)
     value = 0.0 if value is None else float(value)
     high = max(float(high), value)
-    return widgets.FloatSlider(value=value, min=float(low), max=high, step=(high - low) / 200,
+    step = slider_step(float(low), high)
+    decimals = max(0, -math.floor(math.log10(step))) if step < 1 else 0
+    return widgets.FloatSlider(value=value, min=round(math.floor(low / step) * step, 12), max=high, step=step,
                                description=label, tooltip=tooltip, continuous_update=False,
-                               readout_format=".2f", style=style, layout=layout)
+                               readout_format=f".{decimals}f", style=style, layout=layout)
 
 
 def _people(count: int) -> str:
@@ -276,7 +303,7 @@ class SimulationPanel(_LatestOnly, _ScenarioPanel):
         }
         for path in parameters:
             value, info = _lookup(self.base, path)
-            self.controls[path] = _control(path, value, info, " ".join(path.split(".")[-2:]).replace("_", " "))
+            self.controls[path] = _control(path, value, info)
         self.controls["seed"] = widgets.IntText(value=self.base.seed, description="seed",
                                                 style={"description_width": "14em"})
         self.message = widgets.HTML()

@@ -304,3 +304,27 @@ def test_every_dashboard_control_at_its_maximum_together_runs_or_shows_the_budge
         assert "run budget" in board.message.value or "Not run" in board.message.value
     else:
         assert "people entered" in board.message.value
+
+
+def test_sliders_stop_on_round_values_and_read_as_words():
+    pytest.importorskip("ipywidgets")
+    import math
+
+    from simkit.dashboard import LifecycleDashboard
+    from simkit.widgets import readable, simulation_panel
+
+    board = LifecycleDashboard("lifecycle_textbook", background=False)
+    for path, control in board.controls.items():
+        if path == "seed":
+            continue
+        step = control.step
+        mantissa = step / 10 ** math.floor(math.log10(step))
+        assert round(mantissa, 9) in (1, 2, 5), (path, step)                        # 1, 2 or 5 x 10^k
+        assert abs(control.min / step - round(control.min / step)) < 1e-9, (path, control.min, step)
+    cohort = board.controls["arrivals.cohort_size"]
+    assert 10_000 in range(cohort.min, cohort.max + 1, cohort.step)                   # round values reachable
+    panel = simulation_panel("lifecycle_basic", parameters=("arrivals.prospects_per_year",
+                                                            "stages.loyal.orders_per_year"))
+    assert panel.controls["arrivals.prospects_per_year"].description == "prospects per year"
+    assert panel.controls["stages.loyal.orders_per_year"].description == "loyal: orders per year"
+    assert readable("discounting.interest_rate") == "interest rate"
