@@ -65,9 +65,11 @@ def test_panel_redraws_when_a_control_changes(panel):
 
 def test_panel_shows_a_message_instead_of_raising_on_a_refused_value(panel):
     panel.controls["arrivals.prospects_per_year"].value = 0
-    panel.controls["arrivals.cohort_size"].value = 0   # the slider stops at 1: one customer still runs
-    assert panel.result.ltv.count == 1
-    assert "1 person entered" in panel.message.value
+    panel.controls["arrivals.cohort_size"].value = 0   # nobody ever enters: a message, no old figure
+    assert "Not run" in panel.message.value and "nobody ever enters" in panel.message.value
+    assert panel.view.layout.visibility == "hidden"
+    panel.controls["arrivals.cohort_size"].value = 1
+    assert panel.result.ltv.count == 1 and "1 person entered" in panel.message.value
     # a value no slider allows, as an instructor could type into a scenario
     panel.base = panel.base.updated({"arrivals.cohort_size": 1})
     panel.controls["seed"].value = -1
