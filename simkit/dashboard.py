@@ -198,21 +198,25 @@ class LifecycleDashboard(_LatestOnly, _ScenarioPanel):
         self.pictures[3].update(result if comparison is None else comparison)
 
     # -- exports ---------------------------------------------------------------
-    def export_png(self, path="simkit_dashboard.png") -> str:
-        """Save the current figure as PNG; returns the path."""
+    def export_png(self, path="exports/simkit_dashboard.png") -> str:
+        """Save the current figure as PNG (by default in ``exports/``, which git ignores); returns the path."""
         from pathlib import Path
 
-        Path(path).write_bytes(self.live.render())
+        from .exports import write_all
+
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        png = self.live.render()
+        write_all({Path(path): lambda target: target.write_bytes(png)})
         self.message.value += f" Saved {html.escape(str(path))}."
         return str(path)
 
-    def export_csv(self, stem="simkit_dashboard") -> list:
-        """Save the current run's periods and ledger as CSV; returns the paths."""
+    def export_csv(self, folder="exports/simkit_dashboard_csv") -> list:
+        """Save the current run's periods and ledger as CSV (by default in ``exports/``, which git ignores)."""
         from pathlib import Path
 
         if self.result is None:
             return []
-        folder = Path(f"{stem}_csv")
+        folder = Path(folder)
         written = [str(p) for p in self.result.to_csv(folder)]
         self.message.value += f" Saved {html.escape(', '.join(written))}."
         return written

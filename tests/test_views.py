@@ -1,8 +1,10 @@
 """Plots and widgets: thin views that build headless and never raise on an edge value."""
 
+import subprocess
 from pathlib import Path
 
 import matplotlib
+
 import numpy as np
 import pytest
 
@@ -177,6 +179,10 @@ def test_lifecycle_dashboard_runs_compares_refuses_and_exports(tmp_path, monkeyp
     assert board.view.layout.visibility == "visible"
     assert Path(board.export_png()).stat().st_size > 1000
     assert sorted(Path(p).name for p in board.export_csv()) == ["ledger.csv", "periods.csv"]
+    assert {p.parts[0] for p in Path(".").rglob("*.*")} == {"exports"}      # everything in exports/, which
+    ignored = subprocess.run(["git", "check-ignore", "-q", "--no-index", "exports/x.png"],  # git ignores
+                             cwd=Path(simkit.__file__).parents[1], timeout=30)
+    assert ignored.returncode == 0
     board.preset.value = "lifecycle_basic"
     assert board.result.scenario.name == "lifecycle_basic"
 
