@@ -183,11 +183,7 @@ class LifecycleDashboard(_LatestOnly, _ScenarioPanel):
         scenario = result.scenario
         key = (scenario.n_periods, scenario.time_unit, None if comparison is None else self.comparison.value)
         if key != self._layout_key:  # a new set of pictures: the texts change, so everything is drawn again
-            for artist in list(self.live.artists):
-                self.live.forget(artist)
-            for ax in self.axes:
-                ax.clear()
-            self.live.invalidate()
+            self.live.reset()
             self.pictures = [LiveStages(self.live, self.axes[0], scenario), LiveLifecycle(self.live, self.axes[1]),
                              LiveParts(self.live, self.axes[2]),
                              LiveMoney(self.live, self.axes[3], scenario) if comparison is None

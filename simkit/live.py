@@ -111,6 +111,14 @@ class LiveFigure:
         """Draw everything again at the next render (texts or layout changed)."""
         self._background = None
 
+    def reset(self):
+        """Start new pictures: forget every data artist, clear every axes, draw everything at the next render."""
+        for artist in list(self.artists):
+            self.forget(artist)
+        for ax in self.figure.axes:
+            ax.clear()
+        self.invalidate()
+
     def _current_limits(self):
         return tuple((ax.get_xlim(), ax.get_ylim()) for ax in self.figure.axes)
 

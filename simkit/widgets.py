@@ -322,11 +322,7 @@ class SimulationPanel(_LatestOnly, _ScenarioPanel):
         self.result = result = run_simulation(scenario, ledger=False, engine="numpy")
         key = (scenario.n_periods, scenario.time_unit)
         if key != self._layout_key:
-            for artist in list(self.live.artists):
-                self.live.forget(artist)
-            for ax in self.axes:
-                ax.clear()
-            self.live.invalidate()
+            self.live.reset()
             self.pictures = [LiveStages(self.live, self.axes[0], scenario), LiveMoney(self.live, self.axes[1], scenario)]
             self._layout_key = key
         for picture in self.pictures:
@@ -515,11 +511,7 @@ class ChurnPanel(_LatestOnly, _TablePanel):
         if self._pictures is None or self._titles != titles:  # titles are drawn once: new ones, a new picture
             if getattr(self, "live", None) is None:
                 self.live = LiveFigure(self.figure)
-            for artist in list(self.live.artists):
-                self.live.forget(artist)
-            for ax in self.axes:
-                ax.clear()
-            self.live.invalidate()
+            self.live.reset()
             self._pictures = [LiveChurn(self.live, ax, title) for ax, title in zip(self.axes[:2], titles)]
             self._pictures.append(LiveTenure(self.live, self.axes[2]))
             self._titles = titles

@@ -64,10 +64,9 @@ _DURATION, _NEXT, _ADOPTION, _PURCHASES, _CROSS_SELL, _REFERRALS, _DAMAGE, _TENU
 _TIMES, _SPEND, _ARRIVALS, _REFERRAL_TIMES, _DAMAGE_TIMES, _CROSS_SELL_TIMES, _LARGE = range(100, 107)
 EVENT_NAMES = ("arrive", "acquire", "purchase", "cross_sell", "move", "refer", "damage", "adopt")
 _ARRIVE, _ACQUIRE, _PURCHASE, _CROSS, _MOVE, _REFER, _DAMAGED, _ADOPT = range(8)
-_LEDGER_FLOATS = ("entry_time", "entered_new", "entered_loyal", "entered_decline", "exit_time",
-                  "years_prospect", "years_new", "years_loyal", "years_decline", "revenue", "cost_of_sales",
-                  "acquisition_cost", "service_cost", "referral_damage_cost", "lifetime_value",
-                  "price_discounts", "cross_sell_revenue", "cross_sell_cost", "adopted_second_product",
+# ledger columns accumulated person by person (the others are set once, in ledger_columns)
+_LEDGER_FLOATS = ("exit_time", "revenue", "cost_of_sales", "acquisition_cost", "service_cost",
+                  "referral_damage_cost", "price_discounts", "cross_sell_revenue", "cross_sell_cost",
                   "cost_savings", "first_purchase")
 _LEDGER_INTS = ("n_purchases", "n_referrals", "n_prospects_lost")
 
