@@ -15,6 +15,7 @@ from .churn import Firm, churn_table
 from .compare import Comparison, compare
 from .cohort import CohortTable, cohort_table, hughes_table, ltv_sensitivity, simulated_cohort_table
 from .errors import ScenarioError
+from .language import LANGUAGES, get_language, set_language
 from .presets import list_scenarios, load_scenario
 from .results import EventLog, Ledger, LifetimeValueSummary, SimulationResult
 from .scenario import Arrivals, Discounting, Scenario, StageParams, Stages, TenureSchedule
@@ -41,6 +42,7 @@ __all__ = [
     "CohortTable",
     "Comparison",
     "Firm",
+    "LANGUAGES",
     "Discounting",
     "EventLog",
     "Ledger",
@@ -56,12 +58,14 @@ __all__ = [
     "cohort_table",
     "compare",
     "formulas",
+    "get_language",
     "hughes_table",
     "list_scenarios",
     "load_scenario",
     "ltv_sensitivity",
     "replicate",
     "run_simulation",
+    "set_language",
     "simulated_cohort_table",
     "sweep",
     "SweepResult",

@@ -41,10 +41,17 @@ from .simulation import run_simulation
 __all__ = ["Comparison", "compare", "format_money"]
 
 
-def format_money(amount: float, decimals: int = 0) -> str:
-    """Yuan with thousands separators and a true minus sign: ``-¥1,234`` prints as ``−¥1,234``."""
+def format_money(amount: float, decimals: int = 0, sign: bool = False) -> str:
+    """Yuan with thousands separators and a true minus sign; ``sign`` also marks gains with "+".
+
+    >>> format_money(-1234), format_money(1234.5, 2), format_money(6, sign=True), format_money(-0.001, 2)
+    ('−¥1,234', '¥1,234.50', '+¥6', '¥0.00')
+    """
     text = f"¥{abs(amount):,.{decimals}f}"
-    return ("−" + text) if round(amount, decimals) < 0 else text
+    rounded = round(amount, decimals)
+    if rounded < 0:
+        return "−" + text
+    return ("+" + text) if sign and rounded > 0 else text
 
 
 @dataclass(frozen=True)

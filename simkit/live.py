@@ -27,6 +27,8 @@ import math
 
 import numpy as np
 
+from .plots import money_axis
+
 __all__ = ["LiveChurn", "LiveComparison", "LiveFigure", "LiveLifecycle", "LiveMoney", "LiveParts", "LivePlot",
            "LiveStages", "LiveTenure", "money_axis", "nice_limits"]
 
@@ -68,15 +70,6 @@ def _nice_step(raw: float) -> float:
         if raw <= factor * magnitude:
             return factor * magnitude
     return 10 * magnitude
-
-
-def money_axis(axis, decimals: int = 0):
-    """Tick labels in yuan with thousands separators and a true minus sign (never ``1e6``)."""
-    from matplotlib.ticker import FuncFormatter
-
-    from .compare import format_money
-
-    axis.set_major_formatter(FuncFormatter(lambda value, _: format_money(value, decimals)))
 
 
 class LiveFigure:
@@ -263,42 +256,35 @@ class LiveParts(LivePlot):
     """Lifetime profit part by part (§1), per customer acquired, as a waterfall."""
 
     def __init__(self, live, ax):
-        from .plots import _PART_LABELS, label
+        from .plots import _slant, label, part_names
 
         super().__init__(live, ax)
-        self.keys = list(_PART_LABELS)
-        names = [label(*_PART_LABELS[key]) for key in self.keys] + [label("lifetime profit", "客户生命周期利润")]
+        names = part_names()
         self.bars = ax.bar(names, np.zeros(len(names)))
         self.texts = [ax.annotate("", (x, 0.0), xytext=(0, 3), textcoords="offset points", ha="center",
                                   fontsize="small") for x in range(len(names))]
         live.animate(*self.bars, *self.texts)
         ax.axhline(0, color="black", linewidth=0.8)
-        ax.set_ylabel("per customer acquired")
+        ax.set_ylabel(label("per customer acquired", "每位客户"))
         ax.set_title(label("Lifetime profit, part by part", "客户生命周期利润"))
         money_axis(ax.yaxis)
-        for tick in ax.get_xticklabels():
-            tick.set_rotation(30)
-            tick.set_horizontalalignment("right")
+        _slant(ax)
 
     def update(self, result):
         from .compare import format_money
+        from .plots import waterfall
 
-        ledger = result.ledger
-        parts = ledger.profit_parts()
-        divisor = max(int(np.sum(~np.isnan(ledger["entered_new"]))), 1)
-        values = [float(parts[key].sum()) / divisor for key in self.keys]
-        starts = np.concatenate([[0.0], np.cumsum(values)[:-1]])
-        bottoms = list(starts) + [0.0]
-        heights = values + [float(parts["lifetime_profit"].sum()) / divisor]
+        bottoms, heights = waterfall(result.ledger)
         for index, (bar, bottom, height) in enumerate(zip(self.bars, bottoms, heights)):
             bar.set_y(bottom)
             bar.set_height(height)
             bar.set_color("#3182bd" if index == len(heights) - 1 else ("#31a354" if height >= 0 else "#de2d26"))
             text = self.texts[index]
-            text.set_text(format_money(height))
+            text.set_text(format_money(height, sign=True))
             text.xy = (index, bottom + height)
-            text.set_position((0, 3 if height >= 0 else -11))
-        ends = np.array(bottoms + [b + h for b, h in zip(bottoms, heights)])
+            text.set_position((0, 3 if height >= 0 else -3))
+            text.set_verticalalignment("bottom" if height >= 0 else "top")
+        ends = np.concatenate([bottoms, bottoms + heights])
         self.limit_y(ends.min(), ends.max())
 
 

@@ -1,26 +1,30 @@
 """Plots of results: each takes a result and an optional axes, returns the axes.
 
-Labels are English, with the classroom's Chinese term added when a font
-with Chinese glyphs is installed (most Windows and macOS machines have one).
+Labels are in the language chosen with :func:`simkit.set_language` ("both" by
+default: English and the textbook's Chinese term), English where no font with
+Chinese glyphs is installed.
 
 >>> import matplotlib
 >>> matplotlib.use("Agg")
->>> from simkit import load_scenario, run_simulation
+>>> from simkit import load_scenario, run_simulation, set_language
+>>> set_language("en")
 >>> ax = plot_stage_counts(run_simulation(load_scenario("firm_a")))
->>> ax.get_ylabel()
-'customers'
+>>> ax.get_ylabel(), ax.get_title()
+('customers', 'Customers by stage')
+>>> set_language("both")
 """
 
 from __future__ import annotations
 
 import contextlib
-import functools
 
 import numpy as np
 
+from .compare import format_money
+from .language import font_families, label, readable
 from .stages import ACTIVE_STAGES, Stage
 
-__all__ = ["STAGE_COLORS", "font_families", "label", "new_figure", "plot_churn", "plot_comparison",
+__all__ = ["STAGE_COLORS", "font_families", "label", "money_axis", "new_figure", "plot_churn", "plot_comparison",
            "plot_cumulative_npv", "plot_funnel", "plot_ltv_histogram", "plot_pareto", "plot_period_money",
            "plot_profit_by_stage", "plot_profit_parts", "plot_pyramid", "plot_sensitivity", "plot_stage_counts",
            "plot_sweep_effects", "plot_sweep_grid", "plot_tenure", "use_fonts"]
@@ -35,27 +39,13 @@ STAGE_COLORS = {
     Stage.UNCONVERTED: "#e0e0e0",
 }
 
-_CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "Microsoft YaHei", "SimHei",
-              "PingFang SC", "Heiti SC", "WenQuanYi Zen Hei", "WenQuanYi Micro Hei", "Arial Unicode MS")
 
+#: Text sizes (points) of every simkit figure: readable on a projector at 1280 x 720.
+STYLE = {"font.size": 11, "axes.titlesize": 13, "axes.labelsize": 11, "xtick.labelsize": 10.5,
+         "ytick.labelsize": 10.5, "legend.fontsize": 10}
 
-@functools.lru_cache(maxsize=1)
-def _cjk_font() -> str | None:
-    from matplotlib import font_manager
-
-    installed = {f.name for f in font_manager.fontManager.ttflist}
-    return next((name for name in _CJK_FONTS if name in installed), None)
-
-
-def label(english: str, chinese: str = "") -> str:
-    """``english`` plus the Chinese term when a Chinese font is available."""
-    return f"{english} {chinese}" if chinese and _cjk_font() else english
-
-
-def font_families() -> list[str]:
-    """The font list every simkit text is drawn with: Latin from DejaVu Sans, Chinese from a CJK font if any."""
-    font = _cjk_font()
-    return ["DejaVu Sans", font] if font else ["DejaVu Sans"]
+YEARS = ("years", "年")
+CUSTOMERS = ("customers", "客户数")
 
 
 @contextlib.contextmanager
@@ -69,15 +59,14 @@ def _fonts(ax=None):
     """
     import matplotlib
 
-    families = font_families()
-    with matplotlib.rc_context({"font.family": families}):
+    with matplotlib.rc_context({"font.family": font_families(), **STYLE}):
         yield
     if ax is not None:  # texts the axes made before (title, axis labels) or makes later (tick labels)
         use_fonts(ax.figure)
 
 
 def use_fonts(figure):
-    """Give every text of ``figure`` -- and the tick labels its axes make when drawn -- simkit's font list.
+    """Give every text of ``figure`` -- and the tick labels its axes make when drawn -- simkit's fonts and sizes.
 
     Call it on a figure after adding texts of your own (a legend, a note) that may hold Chinese.
     """
@@ -85,9 +74,29 @@ def use_fonts(figure):
 
     families = font_families()
     for ax in figure.axes:
-        ax.tick_params(labelfontfamily=families)
+        ax.tick_params(labelfontfamily=families, labelsize=STYLE["xtick.labelsize"])
+        for axis_label in (ax.xaxis.label, ax.yaxis.label):
+            axis_label.set_fontsize(STYLE["axes.labelsize"])
     for text in figure.findobj(Text):
         text.set_fontfamily(families)
+
+
+def money_axis(axis, decimals: int = 0):
+    """Tick labels in yuan with thousands separators and a true minus sign (never ``1e6``, never ``¥-12``)."""
+    from matplotlib.ticker import FuncFormatter
+
+    axis.set_major_formatter(FuncFormatter(lambda value, _: format_money(value, decimals)))
+
+
+def _pad_limits(ax, values, pad: float = 0.12):
+    """Set the y range to ``values``' range plus ``pad`` of it each side: room for the value labels.
+
+    Bars drawn from a ``bottom`` pin the automatic range to that bottom (matplotlib's sticky
+    edges), so labels above a floating bar would be cut; an explicit range never is.
+    """
+    low, high = float(np.min(values)), float(np.max(values))
+    span = (high - low) or max(abs(high), 1.0)
+    ax.set_ylim(low - pad * span if low < 0 else low, high + pad * span)
 
 
 def new_figure(ncols: int = 1, nrows: int = 1, width: float = 9.0, height: float = 3.6):
@@ -129,8 +138,8 @@ def plot_stage_counts(result, ax=None, include_ended: bool = False, **kwargs):
         ax.stackplot(x, *(counts[:, s] for s in stages),
                      labels=[label(s.label, s.chinese) for s in stages],
                      colors=[STAGE_COLORS[s] for s in stages], **kwargs)
-        ax.set_xlabel("years")
-        ax.set_ylabel("customers")
+        ax.set_xlabel(label(*YEARS))
+        ax.set_ylabel(label(*CUSTOMERS))
         ax.set_xlim(0, x[-1])
         ax.set_title(label("Customers by stage", "各阶段客户数"))
         ax.legend(loc="upper left", fontsize="small", frameon=False)
@@ -150,10 +159,11 @@ def plot_period_money(result, ax=None, **kwargs):
         ax.plot(x, periods["revenue"], color="#3182bd", marker="o", markersize=3,
                 label=label("revenue", "收入"))
         ax.axhline(0, color="black", linewidth=0.8)
-        ax.set_xlabel("years")
-        ax.set_ylabel(f"yuan per {result.scenario.time_unit}")
+        ax.set_xlabel(label(*YEARS))
+        ax.set_ylabel(f"per {result.scenario.time_unit}")
         ax.set_title(label(f"Revenue and profit per {result.scenario.time_unit}", "收入与利润"))
         ax.legend(loc="upper left", fontsize="small", frameon=False)
+        money_axis(ax.yaxis)
     return ax
 
 
@@ -165,13 +175,14 @@ def plot_cumulative_npv(table, ax=None, **kwargs):
     with _fonts(ax):
         bars = ax.bar(years, values, color=np.where(values >= 0, "#31a354", "#de2d26"), **kwargs)
         for bar, ltv in zip(bars, table.ltv):
-            ax.annotate(f"LTV ¥{ltv:,.2f}", (bar.get_x() + bar.get_width() / 2, bar.get_height()),
-                        xytext=(0, 3 if ltv >= 0 else -12), textcoords="offset points", ha="center", fontsize="small")
+            ax.annotate(f"LTV {format_money(ltv, 2)}", (bar.get_x() + bar.get_width() / 2, bar.get_height()),
+                        xytext=(0, 3 if ltv >= 0 else -3), textcoords="offset points", ha="center",
+                        va="bottom" if ltv >= 0 else "top", fontsize="small")
         ax.axhline(0, color="black", linewidth=0.8)
-        ax.set_xticks(years, [f"year {n}" for n in years])
-        ax.set_ylabel("yuan")
+        ax.set_xticks(years, [label(f"year {n}", f"第{n}年") for n in years])
+        _pad_limits(ax, np.concatenate([[0.0], values]))
         ax.set_title(label("Cumulative NPV of the cohort", "累计净现值"))
-        ax.margins(y=0.15)
+        money_axis(ax.yaxis)
     return ax
 
 
@@ -184,11 +195,12 @@ def plot_sensitivity(effects, ax=None, **kwargs):
         ax.barh([e.lever for e in effects], changes, color=["#31a354" if c >= 0 else "#de2d26" for c in changes],
                 **kwargs)
         for y, change in enumerate(changes):
-            ax.annotate(f"{change:+,.2f}", (change, y), xytext=(3 if change >= 0 else -3, 0),
+            ax.annotate(format_money(change, 2, sign=True), (change, y), xytext=(3 if change >= 0 else -3, 0),
                         textcoords="offset points", va="center", ha="left" if change >= 0 else "right",
                         fontsize="small")
         ax.axvline(0, color="black", linewidth=0.8)
-        ax.set_xlabel("change in average LTV, yuan")
+        ax.set_xlabel(label("change in average LTV", "客户终身价值的变化"))
+        money_axis(ax.xaxis)
         ax.set_title(label("Levers on lifetime value", "提升客户终身价值的杠杆"))
         ax.margins(x=0.2)
     return ax
@@ -199,7 +211,6 @@ def plot_ltv_histogram(result, ax=None, exact: float | None = None, bins: int = 
     if result.ledger is None:
         raise ValueError("result: has no ledger; run_simulation(..., ledger=True) keeps one row per customer")
     ax = _axes(ax)
-    from .compare import format_money
     from .intervals import mean_interval
 
     values = result.ledger["lifetime_value"]
@@ -212,8 +223,9 @@ def plot_ltv_histogram(result, ax=None, exact: float | None = None, bins: int = 
                          "(95 %)")
         if exact is not None:
             ax.axvline(exact, color="black", linestyle="--", label=f"exact {format_money(exact, 2)}")
-        ax.set_xlabel("lifetime value of one customer, yuan")
-        ax.set_ylabel("customers")
+        ax.set_xlabel(label("lifetime value of one customer", "个体客户终身价值"))
+        ax.set_ylabel(label(*CUSTOMERS))
+        money_axis(ax.xaxis)
         ax.set_title(label("Lifetime value, customer by customer", "个体客户终身价值"))
         ax.legend(fontsize="small", frameon=False)
     return ax
@@ -239,14 +251,14 @@ def plot_churn(result, ax=None, retention: float | None = None, **kwargs):
             t = np.linspace(0, x[-1], 200)
             expected, half = closed_cohort_law(start, retention, t)
             ax.fill_between(t, expected - half, expected + half, color="black", alpha=0.12, linewidth=0,
-                            label="95 % range of one run")
+                            label=label("95 % range of one run", "单次模拟的95%范围"))
             ax.plot(t, expected, color="black", linestyle="--", linewidth=1, label=f"n × {retention:g}^t")
         ax.axhline(start, color="grey", linewidth=0.6)
-        ax.set_xlabel("years")
-        ax.set_ylabel("customers")
-        replaced = "each replaced at once" if scenario.arrivals.replace_lost else "no replacement"
+        ax.set_xlabel(label(*YEARS))
+        ax.set_ylabel(label(*CUSTOMERS))
+        replaced = "replaced" if scenario.arrivals.replace_lost else "not replaced"
         churn = f", {1 - scenario.tenure.retention_rate[0]:.0%} lost a year" if scenario.tenure else ""
-        ax.set_title(f"{start:,} customers{churn}, {replaced}", fontsize="medium")
+        ax.set_title(f"{scenario.name}: {start:,} customers{churn}, {replaced}")
         ax.legend(fontsize="small", frameon=False)
     return ax
 
@@ -258,7 +270,7 @@ def plot_tenure(result, retention: float, ax=None, **kwargs):
     tenure = tenure_distribution(result, retention)
     ax = _axes(ax)
     with _fonts(ax):
-        ax.bar(tenure["years"], tenure["simulated"], color="#9ecae1", label="simulated", **kwargs)
+        ax.bar(tenure["years"], tenure["simulated"], color="#9ecae1", label=label("simulated", "模拟"), **kwargs)
         ax.errorbar(tenure["years"], tenure["expected"], yerr=tenure["half"], fmt="o--", color="black", capsize=3,
                     label=f"n × {retention:g}^(k-1) × {1 - retention:g}, 95 % range of one run")
         ax.set_xlabel("years as a customer (k)")
@@ -273,9 +285,6 @@ def plot_comparison(comparison, ax=None, **kwargs):
 
     Where the band covers zero, the run cannot tell the change from chance.
     """
-    from .compare import format_money
-    from .live import money_axis
-
     ax = _axes(ax)
     x = np.concatenate([[0.0], comparison.base.period_end_years])
     difference = np.concatenate([[0.0], comparison.difference])
@@ -288,8 +297,8 @@ def plot_comparison(comparison, ax=None, **kwargs):
                 label="difference" + (" (same customers)" if comparison.paired else " (independent runs)"), **kwargs)
         ax.axhline(0, color="black", linewidth=0.8)
         ax.set_xlim(0, x[-1])
-        ax.set_xlabel("years")
-        ax.set_ylabel("cumulative profit difference")
+        ax.set_xlabel(label(*YEARS))
+        ax.set_ylabel(label("cumulative profit difference", "累计利润差异"))
         ax.set_title(label(f"Difference the change makes ({percent} band)", "利润差异"))
         ax.text(0.98, 0.04, f"after {x[-1]:g} years: {format_money(comparison.total)} ± "
                 f"{format_money(comparison.half_width[-1])}", transform=ax.transAxes, ha="right", va="bottom",
@@ -305,9 +314,6 @@ def plot_sweep_effects(sweep_result, metric: str = "profit", ax=None, **kwargs):
     Bars: the mean difference over the replications (same seeds, same customers); whiskers:
     its interval.  A whisker across zero: that lever cannot be told from chance at this size.
     """
-    from .compare import format_money
-    from .live import money_axis
-
     ax = _axes(ax)
     table = sweep_result.summary(metric)
     table = table[table["variant"] != "base"].sort_values("difference", key=abs)
@@ -321,19 +327,27 @@ def plot_sweep_effects(sweep_result, metric: str = "profit", ax=None, **kwargs):
     with _fonts(ax):
         ax.barh(y, table["difference"], color=colors, **kwargs)
         ax.errorbar(table["difference"], y, xerr=[lows, highs], fmt="none", color="black", capsize=4)
-        for yy, (_, row) in zip(y, table.iterrows()):
+        for yy, (_, row) in zip(y, table.iterrows()):  # on the empty side of zero: never over a bar or a label
             half = (row["difference_high"] - row["difference_low"]) / 2
-            right = row["difference_high"] if row["difference"] >= 0 else row["difference_low"]
-            ax.annotate(f"{format_money(row['difference'])} ± {format_money(half)}", (right, yy),
-                        xytext=(6 if row["difference"] >= 0 else -6, 0), textcoords="offset points",
-                        ha="left" if row["difference"] >= 0 else "right", va="center", fontsize="small")
+            gain = row["difference"] >= 0
+            ax.annotate(f"{format_money(row['difference'], sign=True)} ± {format_money(half)}", (0, yy),
+                        xytext=(-6 if gain else 6, 0), textcoords="offset points",
+                        ha="right" if gain else "left", va="center", fontsize="small")
         ax.axvline(0, color="black", linewidth=0.8)
-        ax.set_yticks(y, table["variant"])
+        ax.set_yticks(y, [_variant_label(sweep_result.variants[name]) for name in table["variant"]])
+        reach = max(float(np.abs(table["difference_low"]).max()), float(np.abs(table["difference_high"]).max()))
+        ax.set_xlim(-1.9 * reach or -1, 1.9 * reach or 1)
         ax.set_xlabel(f"difference in {metric} from the base ({sweep_result.replications} paired replications)")
         ax.set_title(label("Which lever pays: difference with its 95 % interval", "杠杆效果"))
         money_axis(ax.xaxis)
-        ax.margins(x=0.25, y=0.15)
+        ax.margins(y=0.15)
     return ax
+
+
+def _variant_label(changes: dict) -> str:
+    """A sweep variant's changes, one per line: "loyal: orders per year = 5"."""
+    return "\n".join(f"{readable(path)} = {value:g}" if isinstance(value, (int, float)) else
+                     f"{readable(path)} = {value}" for path, value in changes.items()) or "base"
 
 
 def plot_sweep_grid(sweep_result, x: str, y: str, metric: str = "profit", ax=None, **kwargs):
@@ -342,7 +356,6 @@ def plot_sweep_grid(sweep_result, x: str, y: str, metric: str = "profit", ax=Non
     ``x`` and ``y`` are the two dotted paths of the grid.  A cell whose interval covers zero is
     marked "≈ 0": at this size that combination cannot be told from the base.
     """
-    from .compare import format_money
 
     ax = _axes(ax)
     table = sweep_result.summary(metric).set_index("variant")
@@ -366,14 +379,13 @@ def plot_sweep_grid(sweep_result, x: str, y: str, metric: str = "profit", ax=Non
                     text = f"{format_money(row['difference'])}\n± {format_money(half)}"
                 else:
                     text = f"≈ 0\n({format_money(row['difference'])} ± {format_money(half)})"
-                ax.text(j, i, text, ha="center", va="center", fontsize="small")
+                dark = abs(row["difference"]) > 0.6 * limit
+                ax.text(j, i, text, ha="center", va="center", fontsize="small", color="white" if dark else "black")
         ax.set_xticks(range(len(xs)), [f"{v:g}" for v in xs])
         ax.set_yticks(range(len(ys)), [f"{v:g}" for v in ys])
-        ax.set_xlabel(x)
-        ax.set_ylabel(y)
+        ax.set_xlabel(readable(x))
+        ax.set_ylabel(readable(y))
         ax.set_title(label(f"Difference in {metric} from the base, 95 % interval", "利润差异"))
-        from .live import money_axis
-
         bar = ax.figure.colorbar(image, ax=ax, label=f"difference in {metric}")
         money_axis(bar.ax.yaxis)
     return ax
@@ -386,11 +398,12 @@ def plot_profit_by_stage(result, ax=None, **kwargs):
     stages = list(per_year)
     values = [per_year[s] for s in stages]
     with _fonts(ax):
-        ax.bar([label(s.label, s.chinese) for s in stages], values, color=[STAGE_COLORS[s] for s in stages],
-               **kwargs)
+        ax.bar([label(s.label, s.chinese, separator="\n") for s in stages], values,
+               color=[STAGE_COLORS[s] for s in stages], **kwargs)
         ax.plot(range(len(stages)), values, color="black", marker="o", linewidth=1)
         ax.axhline(0, color="black", linewidth=0.8)
-        ax.set_ylabel("profit per customer-year, yuan")
+        ax.set_ylabel(label("profit per customer-year", "每客户每年利润"))
+        money_axis(ax.yaxis)
         ax.set_title(label("Profit along the lifecycle", "客户生命周期利润"))
     return ax
 
@@ -399,11 +412,40 @@ _PART_LABELS = {
     "base_profit": ("base profit", "基本利润"),
     "associated_profit": ("associated (cross-sell)", "关联利润"),
     "cost_savings": ("cost savings", "成本节约"),
-    "referral_value": ("referral value", "推荐价值"),
+    "referral_value": ("referrals' profit", "推荐价值"),
     "acquisition_cost": ("acquisition cost", "获得成本"),
     "price_discounts": ("price discounts", "价格优惠"),
     "referral_damage": ("referral damage", "推荐破坏成本"),
+    "lifetime_profit": ("lifetime profit", "客户生命周期利润"),
 }
+
+
+def part_names() -> list[str]:
+    """The waterfall's bar labels, in the chosen language, English and Chinese on two lines."""
+    return [label(*names, separator="\n") for names in _PART_LABELS.values()]
+
+
+def waterfall(ledger, per_customer: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """Bottoms and heights of the lifetime-profit waterfall's bars (yuan), in the order of :func:`part_names`.
+
+    Each part starts where the one before ended; the last bar, lifetime profit, starts at zero.
+    ``per_customer`` divides by the number of customers who converted.
+    """
+    parts = ledger.profit_parts()
+    divisor = max(int(np.sum(~np.isnan(ledger["entered_new"]))), 1) if per_customer else 1
+    heights = np.array([float(parts[key].sum()) / divisor for key in _PART_LABELS])
+    bottoms = np.concatenate([[0.0], np.cumsum(heights[:-2]), [0.0]])
+    return bottoms, heights
+
+
+def _label_bar_ends(ax, bottoms, heights):
+    """Each bar's signed value just beyond its end, and a y range with room for them."""
+    texts = [ax.annotate(format_money(height, sign=True), (x, bottom + height), xytext=(0, 3 if height >= 0 else -3),
+                         textcoords="offset points", ha="center", va="bottom" if height >= 0 else "top",
+                         fontsize="small")
+             for x, (bottom, height) in enumerate(zip(bottoms, heights))]
+    _pad_limits(ax, np.concatenate([[0.0], bottoms, bottoms + heights]), pad=0.15)
+    return texts
 
 
 def plot_profit_parts(ledger, ax=None, per_customer: bool = True, **kwargs):
@@ -415,27 +457,25 @@ def plot_profit_parts(ledger, ax=None, per_customer: bool = True, **kwargs):
     if ledger is None:
         raise ValueError("ledger: got None; run_simulation(..., ledger=True) keeps one row per customer")
     ax = _axes(ax)
-    parts = ledger.profit_parts()
-    divisor = max(int(np.sum(~np.isnan(ledger["entered_new"]))), 1) if per_customer else 1
-    values = [float(parts[key].sum()) / divisor for key in _PART_LABELS]
-    total = float(parts["lifetime_profit"].sum()) / divisor
-    starts = np.concatenate([[0.0], np.cumsum(values)[:-1]])
-    names = [label(*_PART_LABELS[key]) for key in _PART_LABELS] + [label("lifetime profit", "客户生命周期利润")]
+    bottoms, heights = waterfall(ledger, per_customer)
+    colors = ["#31a354" if h >= 0 else "#de2d26" for h in heights[:-1]] + ["#3182bd"]
     with _fonts(ax):
-        ax.bar(names[:-1], values, bottom=starts, color=["#31a354" if v >= 0 else "#de2d26" for v in values],
-               **kwargs)
-        ax.bar(names[-1], total, color="#3182bd", **kwargs)
-        for x, (start, value) in enumerate(zip(list(starts) + [0.0], values + [total])):
-            ax.annotate(f"{value:+,.0f}", (x, start + value), xytext=(0, 3 if value >= 0 else -11),
-                        textcoords="offset points", ha="center", fontsize="small")
+        ax.bar(part_names(), heights, bottom=bottoms, color=colors, **kwargs)
+        _label_bar_ends(ax, bottoms, heights)
         ax.axhline(0, color="black", linewidth=0.8)
-        ax.set_ylabel("yuan per customer" if per_customer else "yuan")
+        ax.set_ylabel(label("per customer", "每位客户") if per_customer else label("all customers", "全体客户"))
+        money_axis(ax.yaxis)
         ax.set_title(label("Lifetime profit = total profit - total investment", "客户生命周期利润"))
-        for tick in ax.get_xticklabels():
-            tick.set_rotation(30)
-            tick.set_horizontalalignment("right")
-        ax.margins(y=0.12)
+        _slant(ax)
     return ax
+
+
+def _slant(ax):
+    """Tick labels of a bar chart slanted, so long part names never overlap."""
+    for tick in ax.get_xticklabels():
+        tick.set_rotation(30)
+        tick.set_horizontalalignment("right")
+        tick.set_rotation_mode("anchor")
 
 
 def plot_funnel(result, ax=None, **kwargs):
@@ -459,14 +499,14 @@ def plot_funnel(result, ax=None, **kwargs):
     share = np.array(expected) / max(n, 1)
     half = 1.96 * np.sqrt(n * share * (1 - share))  # each count is binomial(leads, chance of reaching the stage)
     with _fonts(ax):
-        ax.barh(y, simulated, color="#9ecae1", label="simulated", **kwargs)
+        ax.barh(y, simulated, color="#9ecae1", label=label("simulated", "模拟"), **kwargs)
         ax.errorbar(expected, y, xerr=half, fmt="o", color="black", capsize=3,
                     label="expected, with the 95 % range of one run")
         for yy, value, right in zip(y, simulated, np.array(expected) + half):
             ax.annotate(f"{value:,}", (max(value, right), yy), xytext=(6, 0), textcoords="offset points",
                         va="center", fontsize="small")
         ax.set_yticks(y, names)
-        ax.set_xlabel("prospects who reached the stage")
+        ax.set_xlabel(label("prospects who reached the stage", "到达该阶段的潜在客户"))
         ax.set_title(label("Sales funnel", "销售漏斗"))
         ax.legend(fontsize="small", frameon=False, loc="lower right")
         ax.margins(x=0.15)
@@ -487,10 +527,11 @@ def plot_pyramid(tiers, ax=None, value: str = "customers", **kwargs):
     y = np.arange(len(tiers))[::-1]
     colors = ["#31a354" if t.profit >= 0 else "#de2d26" for t in tiers]
     with _fonts(ax):
-        ax.barh(y, widths, left=-widths / 2, color=colors, edgecolor="white", height=0.9, **kwargs)
+        ax.barh(y, widths, left=-widths / 2, color=colors, edgecolor="white", height=0.9, alpha=0.85, **kwargs)
         for yy, t in zip(y, tiers):
-            ax.annotate(f"{label(t.name, t.chinese)}: {t.customers:,} customers, sales ¥{t.sales:,.0f}, "
-                        f"profit ¥{t.profit:,.0f}", (0, yy), ha="center", va="center", fontsize="small")
+            ax.annotate(f"{label(t.name, t.chinese)}: {t.customers:,} customers\nsales {format_money(t.sales)}, "
+                        f"profit {format_money(t.profit)}", (0, yy), ha="center", va="center",
+                        bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.8, "pad": 2})
         ax.set_yticks([])
         ax.set_xticks([])
         ax.set_xlim(-0.75, 0.75)
@@ -514,9 +555,9 @@ def plot_pareto(values, ax=None, what: str = "profit", **kwargs):
         ax.axhline(100, color="grey", linewidth=0.8)
         ax.axvline(20, color="grey", linewidth=0.8, linestyle=":")
         top = np.interp(0.2, customers, cumulative) * 100
-        ax.annotate(f"top 20 %: {top:.0f} % of {what}", (20, top), xytext=(8, -4), textcoords="offset points",
-                    fontsize="small")
-        ax.set_xlabel("customers, most valuable first (%)")
+        ax.annotate(f"top 20 %: {top:.0f} % of {what}", (20, top), xytext=(8, -8), textcoords="offset points",
+                    va="top")
+        ax.set_xlabel(label("customers, most valuable first (%)", "客户（按价值排序，%）"))
         ax.set_ylabel(f"cumulative share of {what} (%)")
         ax.set_title(label(f"Who brings the {what}", "二八定律"))
     return ax

@@ -16,6 +16,7 @@ import numpy as np
 
 from .compare import format_money
 from .errors import ScenarioError
+from .language import readable
 from .plots import new_figure
 from .presets import load_scenario
 from .scenario import Arrivals, Discounting, Scenario, StageParams, field_info
@@ -61,13 +62,6 @@ def slider_step(low: float, high: float, positions: int = 200) -> float:
     magnitude = 10 ** math.floor(math.log10(raw))
     step = next(f * magnitude for f in (1, 2, 5, 10) if f * magnitude >= raw * 0.999)
     return int(round(step)) if step >= 1 else float(f"{step:.12g}")
-
-
-def readable(path: str) -> str:
-    """A slider's label as a student reads it: ``stages.loyal.orders_per_year`` -> "loyal: orders per year"."""
-    parts = path.split(".")
-    words = parts[-1].replace("_", " ")
-    return f"{parts[1]}: {words}" if parts[0] == "stages" and len(parts) == 3 else words
 
 
 def _control(path: str, value, info: dict, description: str | None = None):

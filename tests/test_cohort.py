@@ -149,7 +149,8 @@ def test_outputs(textbook, tmp_path):
     html = textbook._repr_html_()
     assert html.startswith("<table>") and "66.08" in html and "客户保持率" in html
     path = textbook.to_csv(tmp_path / "ltv.csv")
-    rows = {r["row"]: r for r in csv.DictReader(path.open())}
+    with path.open(encoding="utf-8", newline="") as file:
+        rows = {r["row"]: r for r in csv.DictReader(file)}
     assert float(rows["ltv"]["year_3"]) == pytest.approx(66.0799, abs=1e-4)
     assert textbook.to_csv().startswith("row,year_1,year_2,year_3")
     pd = pytest.importorskip("pandas")

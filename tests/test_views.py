@@ -24,7 +24,7 @@ def test_stage_plot_stacks_the_stage_counts(result):
     tops = ax.collections[-1].get_paths()[0].vertices[:, 1].max()
     at_start = result.scenario.arrivals.cohort_size   # the cohort, before anything happens
     assert tops == max(at_start, result.active_customers.max())
-    assert ax.get_xlabel() == "years" and ax.get_ylabel() == "customers"
+    assert ax.get_xlabel().startswith("years") and ax.get_ylabel().startswith("customers")
     assert len(ax.collections) == 4
     assert len(plots.plot_stage_counts(result, include_ended=True).collections) == 6
 
@@ -34,7 +34,7 @@ def test_money_plot_draws_one_bar_per_period(result):
     ax = plots.plot_period_money(result, ax=axes[0])
     heights = [bar.get_height() for bar in ax.patches]
     np.testing.assert_allclose(heights, result.periods["profit"])
-    assert ax.get_ylabel() == "yuan per year"
+    assert ax.get_ylabel() == "per year"
 
 
 @pytest.fixture
@@ -90,7 +90,7 @@ def test_ltv_plots_carry_the_table_figures():
     table = simkit.cohort_table(simkit.load_scenario("cohort_10000"))
     ax = plots.plot_cumulative_npv(table)
     np.testing.assert_allclose([bar.get_height() for bar in ax.patches], table.cumulative_npv)
-    assert [t.get_text() for t in ax.texts] == ["LTV ¥-12.00", "LTV ¥30.37", "LTV ¥66.08"]
+    assert [t.get_text() for t in ax.texts] == ["LTV −¥12.00", "LTV ¥30.37", "LTV ¥66.08"]  # textbook §4
     effects = simkit.ltv_sensitivity(table.scenario)
     ax = plots.plot_sensitivity(effects)
     assert sorted(bar.get_width() for bar in ax.patches) == sorted(e.change for e in effects)

@@ -1,0 +1,89 @@
+"""The language of every label simkit draws: Chinese, English or both, chosen once.
+
+>>> import simkit
+>>> simkit.set_language("en")
+>>> label("Sales funnel", "销售漏斗")
+'Sales funnel'
+>>> simkit.set_language("both")
+
+The Chinese terms are the textbook's (客户生命周期, 客户终身价值, ...).  Chinese is
+drawn with the first Chinese font the system has (Microsoft YaHei or SimHei on
+Windows, PingFang SC on macOS, Noto Sans CJK or WenQuanYi on Linux).  Where there
+is none -- a bare Linux image -- every label falls back to English, silently: a
+figure never shows empty boxes and never prints a missing-glyph warning.
+Install one with ``apt-get install fonts-noto-cjk`` (Debian, Ubuntu; Binder reads
+the repository's ``apt.txt``).
+"""
+
+from __future__ import annotations
+
+import functools
+
+__all__ = ["LANGUAGES", "chinese_font", "font_families", "get_language", "label", "readable", "set_language"]
+
+#: The choices of :func:`set_language`.
+LANGUAGES = ("both", "zh", "en")
+
+_CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "Microsoft YaHei", "SimHei",
+              "PingFang SC", "Heiti SC", "Hiragino Sans GB", "WenQuanYi Zen Hei", "WenQuanYi Micro Hei",
+              "Arial Unicode MS")
+
+_language = "both"
+
+
+def set_language(language: str) -> None:
+    """Draw labels in ``"zh"`` (Chinese), ``"en"`` (English) or ``"both"`` (the default), from now on.
+
+    Figures drawn before keep their labels; panels use the new language at their next redraw.
+    Without a Chinese font, ``"zh"`` and ``"both"`` draw English.
+    """
+    global _language
+    if language not in LANGUAGES:
+        raise ValueError(f"language: got {language!r}, expected one of 'both', 'zh', 'en'")
+    _language = language
+
+
+def get_language() -> str:
+    """The language set by :func:`set_language`: ``"both"``, ``"zh"`` or ``"en"``."""
+    return _language
+
+
+@functools.lru_cache(maxsize=1)
+def chinese_font() -> str | None:
+    """The name of the first installed font with Chinese glyphs simkit knows, or None."""
+    from matplotlib import font_manager
+
+    installed = {f.name for f in font_manager.fontManager.ttflist}
+    return next((name for name in _CJK_FONTS if name in installed), None)
+
+
+def font_families() -> list[str]:
+    """The font list every simkit text is drawn with: Latin from DejaVu Sans, Chinese from a CJK font if any."""
+    font = chinese_font()
+    return ["DejaVu Sans", font] if font else ["DejaVu Sans"]
+
+
+def label(english: str, chinese: str = "", separator: str = " ") -> str:
+    """A label in the chosen language: ``english``, ``chinese`` or both ("Sales funnel 销售漏斗").
+
+    ``separator`` goes between the two ("\\n": on two lines, for a bar's tick label).
+
+    English whenever there is no Chinese term or no Chinese font.  In "both", a Chinese
+    term that already holds the English word ("VIP客户") is shown alone, never "VIP VIP客户".
+    """
+    if not chinese or _language == "en" or chinese_font() is None:
+        return english
+    if _language == "zh" or english.lower() in chinese.lower():
+        return chinese
+    return f"{english}{separator}{chinese}"
+
+
+def readable(path: str) -> str:
+    """A scenario field's dotted path as a student reads it.
+
+    >>> readable("stages.loyal.orders_per_year"), readable("arrivals.prospects_per_year")
+    ('loyal: orders per year', 'prospects per year')
+    """
+    parts = path.split(".")
+    words = parts[-1].replace("_", " ")
+    return f"{parts[1]}: {words}" if parts[0] == "stages" and len(parts) == 3 else words
