@@ -25,7 +25,7 @@ from .sweep import SweepResult, sweep
 
 __version__ = "0.1.0"
 
-_LAZY_SUBMODULES = ("plots", "widgets", "dashboard", "live", "cli", "value", "pyramid", "intervals")
+_LAZY_SUBMODULES = ("plots", "widgets", "live", "cli", "value", "pyramid", "intervals")
 
 
 def __getattr__(name):

@@ -28,7 +28,7 @@ import tomllib
 from functools import lru_cache
 from importlib import resources
 
-__all__ = ["check", "is_right", "key_entry", "load_key"]
+__all__ = ["check", "is_right", "key_entry", "load_key", "verdict"]
 
 _SALT = "simkit-exercises-1"
 
@@ -97,28 +97,32 @@ def is_right(entry: dict, question: str, answer) -> bool:
                for shift in (0, -1, 1))
 
 
-def check(question: str, answer) -> bool:
-    """Print whether ``answer`` is right for ``question``; a hint when it is not. Returns True/False."""
+def verdict(question: str, answer) -> tuple[bool, str]:
+    """Whether ``answer`` is right for ``question``, and the line :func:`check` prints (a hint if not)."""
     key = load_key()
     if question not in key:
         raise KeyError(f"question: got {question!r}, expected one of the exercise questions "
                        f"({', '.join(sorted(key))})")
     entry = key[question]
     if answer is Ellipsis or answer is None:
-        print(f"{question}: no answer yet — replace ... with your answer and run the cell again.")
-        return False
+        return False, f"{question}: no answer yet — replace ... with your answer and run the cell again."
     if entry["kind"] != "choice" and _as_number(answer) is None:
-        print(f"{question}: expected a number, got {answer!r} ({type(answer).__name__}).")
-        return False
+        return False, f"{question}: expected a number, got {answer!r} ({type(answer).__name__})."
     if entry["kind"] == "choice" and not isinstance(answer, str):
-        print(f"{question}: expected a letter such as 'a', got {answer!r}.")
-        return False
+        return False, f"{question}: expected a letter such as 'a', got {answer!r}."
     if is_right(entry, question, answer):
-        print(f"{question}: ✓ right")
-        return True
+        return True, f"{question}: ✓ right"
     hint = entry.get("hint", "")
-    print(f"{question}: ✗ not yet" + (f" — hint: {hint}" if hint else ""))
-    return False
+    return False, f"{question}: ✗ not yet" + (f" — hint: {hint}" if hint else "")
+
+
+def check(question: str, answer) -> None:
+    """Print whether ``answer`` is right for ``question``, with a hint when it is not.
+
+    It returns nothing, so a notebook shows the verdict once (never a bare ``True`` under it);
+    :func:`verdict` gives the same as a value.
+    """
+    print(verdict(question, answer)[1])
 
 
 # ---------------------------------------------------------------- answers read off a simulation

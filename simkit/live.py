@@ -75,10 +75,11 @@ def _nice_step(raw: float) -> float:
 class LiveFigure:
     """A figure drawn in full once, then by its data artists only, rendered to PNG bytes."""
 
-    def __init__(self, figure, dpi: float = 90):
+    def __init__(self, figure, dpi: float = 90, text_scale: float = 1.0):
         from matplotlib.backends.backend_agg import FigureCanvasAgg
 
         self.figure = figure
+        self.text_scale = text_scale  # of titles, axis and tick labels (simkit.plots.STYLE)
         self.canvas = FigureCanvasAgg(figure)
         self.dpi = dpi
         figure.set_dpi(dpi)
@@ -122,7 +123,7 @@ class LiveFigure:
         limits = self._current_limits()
         legends = [ax.get_legend() for ax in self.figure.axes if ax.get_legend() is not None]
         if self._background is None or limits != self._limits:
-            use_fonts(self.figure)
+            use_fonts(self.figure, self.text_scale)
             for legend in legends:  # legends go on top of the data: drawn after it, not in the background
                 legend.set_animated(True)
             self.canvas.draw()  # lays the figure out and draws everything but the animated artists
@@ -156,6 +157,10 @@ class LivePlot:
     def limit_y(self, low: float, high: float):
         """Keep the y range unless the data leave it (or fill less than a third of it)."""
         self.ax.set_ylim(*nice_limits(float(low), float(high), self.ax.get_ylim()))
+
+    def limit_x(self, low: float, high: float):
+        """Keep the x range unless the data leave it (or fill less than a third of it)."""
+        self.ax.set_xlim(*nice_limits(float(low), float(high), self.ax.get_xlim()))
 
 
 class LiveStages(LivePlot):
@@ -228,17 +233,17 @@ class LiveLifecycle(LivePlot):
     """Profit per customer-year in each stage: the inverted U of §1 (倒U型)."""
 
     def __init__(self, live, ax):
-        from .plots import STAGE_COLORS, label
+        from .plots import STAGE_COLORS, label, stage_tick
         from .stages import ACTIVE_STAGES
 
         super().__init__(live, ax)
-        names = [label(s.label, s.chinese).replace(" ", "\n", 1) for s in ACTIVE_STAGES]  # two short lines
+        names = [stage_tick(s) for s in ACTIVE_STAGES]
         self.bars = ax.bar(names, np.zeros(4), color=[STAGE_COLORS[s] for s in ACTIVE_STAGES])
         (self.line,) = ax.plot(range(4), np.zeros(4), color="black", marker="o", linewidth=1)
         live.animate(*self.bars, self.line)
         ax.axhline(0, color="black", linewidth=0.8)
-        ax.set_ylabel("profit per customer-year")
-        ax.set_title(label("Profit along the lifecycle", "客户生命周期利润"))
+        ax.set_ylabel(label("profit per customer-year", "每客户每年利润"))
+        ax.set_title(label("Profit by stage", "各阶段利润"))
         money_axis(ax.yaxis)
 
     def update(self, result):
@@ -253,39 +258,45 @@ class LiveLifecycle(LivePlot):
 
 
 class LiveParts(LivePlot):
-    """Lifetime profit part by part (§1), per customer acquired, as a waterfall."""
+    """Lifetime profit part by part (§1), per customer acquired, as a waterfall lying on its side.
+
+    Horizontal, so each part's name reads on one line even in a quarter of a dashboard.
+    """
 
     def __init__(self, live, ax):
-        from .plots import _slant, label, part_names
+        from .language import label
+        from .plots import part_names
 
         super().__init__(live, ax)
-        names = part_names()
-        self.bars = ax.bar(names, np.zeros(len(names)))
-        self.texts = [ax.annotate("", (x, 0.0), xytext=(0, 3), textcoords="offset points", ha="center",
-                                  fontsize="small") for x in range(len(names))]
+        names = [name.replace("\n", " ") for name in part_names()]
+        y = np.arange(len(names))[::-1]
+        self.bars = ax.barh(y, np.zeros(len(names)))
+        self.texts = [ax.annotate("", (0.0, yy), xytext=(3, 0), textcoords="offset points", va="center",
+                                  fontsize="small") for yy in y]
         live.animate(*self.bars, *self.texts)
-        ax.axhline(0, color="black", linewidth=0.8)
-        ax.set_ylabel(label("per customer acquired", "每位客户"))
+        ax.axvline(0, color="black", linewidth=0.8)
+        ax.set_yticks(y, names)
+        ax.set_xlabel(label("per customer acquired", "每位客户"))
         ax.set_title(label("Lifetime profit, part by part", "客户生命周期利润"))
-        money_axis(ax.yaxis)
-        _slant(ax)
+        money_axis(ax.xaxis)
 
     def update(self, result):
         from .compare import format_money
         from .plots import waterfall
 
-        bottoms, heights = waterfall(result.ledger)
-        for index, (bar, bottom, height) in enumerate(zip(self.bars, bottoms, heights)):
-            bar.set_y(bottom)
-            bar.set_height(height)
-            bar.set_color("#3182bd" if index == len(heights) - 1 else ("#31a354" if height >= 0 else "#de2d26"))
+        bottoms, widths = waterfall(result.ledger)
+        for index, (bar, left, width) in enumerate(zip(self.bars, bottoms, widths)):
+            bar.set_x(left)
+            bar.set_width(width)
+            bar.set_color("#3182bd" if index == len(widths) - 1 else ("#31a354" if width >= 0 else "#de2d26"))
             text = self.texts[index]
-            text.set_text(format_money(height, sign=True))
-            text.xy = (index, bottom + height)
-            text.set_position((0, 3 if height >= 0 else -3))
-            text.set_verticalalignment("bottom" if height >= 0 else "top")
-        ends = np.concatenate([bottoms, bottoms + heights])
-        self.limit_y(ends.min(), ends.max())
+            text.set_text(format_money(width, sign=True))
+            text.xy = (max(left, left + width), text.xy[1])   # right of the bar, where the bars leave room
+            text.set_position((3, 0))
+        ends = np.concatenate([bottoms, bottoms + widths])
+        low, high = float(ends.min()), float(ends.max())
+        span = (high - low) or 1.0
+        self.limit_x(low, high + 0.3 * span)  # room for the value labels right of the bars
 
 
 class LiveComparison(LivePlot):
@@ -307,7 +318,7 @@ class LiveComparison(LivePlot):
         ax.axhline(0, color="black", linewidth=0.8)
         ax.set_xlabel("years")
         ax.set_ylabel("cumulative profit difference")
-        ax.set_title(label("Difference the change makes (95 % band)", "利润差异"))
+        ax.set_title(label("What the change makes", "利润差异"))
         ax.legend(handles=[self.line, Patch(color="#9ecae1", label="95 % interval")], loc="upper left",
                   fontsize="small", frameon=False)
         money_axis(ax.yaxis)
@@ -392,7 +403,7 @@ class LiveTenure(LivePlot):
         self.law = []
         ax.set_xlabel("years as a customer (k)")
         ax.set_ylabel("customers lost after k years")
-        ax.set_title(label("Tenure of the starting customers", "客户关系持续年数"), fontsize="medium")
+        ax.set_title(label("Tenure, closed cohort", "客户关系持续年数"))
         ax.legend(handles=[Patch(color="#9ecae1", label="simulated"),
                            Line2D([], [], color="black", marker="o", linestyle="--",
                                   label="law n r^(k-1) (1-r), 95 % range of one run")],

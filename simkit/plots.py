@@ -65,20 +65,28 @@ def _fonts(ax=None):
         use_fonts(ax.figure)
 
 
-def use_fonts(figure):
+def use_fonts(figure, scale: float = 1.0):
     """Give every text of ``figure`` -- and the tick labels its axes make when drawn -- simkit's fonts and sizes.
 
     Call it on a figure after adding texts of your own (a legend, a note) that may hold Chinese.
+    ``scale`` shrinks or enlarges titles, axis labels and tick labels together (a dashboard's
+    four plots are drawn at 0.85).
     """
     from matplotlib.text import Text
 
     families = font_families()
     for ax in figure.axes:
-        ax.tick_params(labelfontfamily=families, labelsize=STYLE["xtick.labelsize"])
+        ax.tick_params(labelfontfamily=families, labelsize=STYLE["xtick.labelsize"] * scale)
         for axis_label in (ax.xaxis.label, ax.yaxis.label):
-            axis_label.set_fontsize(STYLE["axes.labelsize"])
+            axis_label.set_fontsize(STYLE["axes.labelsize"] * scale)
+        ax.title.set_fontsize(STYLE["axes.titlesize"] * scale)
     for text in figure.findobj(Text):
         text.set_fontfamily(families)
+
+
+def stage_tick(stage) -> str:
+    """A stage's name under its bar: English, then the Chinese term on lines of its own (narrow bars)."""
+    return label(stage.label, stage.chinese.replace("·", "\n"), separator="\n")
 
 
 def money_axis(axis, decimals: int = 0):
@@ -398,7 +406,7 @@ def plot_profit_by_stage(result, ax=None, **kwargs):
     stages = list(per_year)
     values = [per_year[s] for s in stages]
     with _fonts(ax):
-        ax.bar([label(s.label, s.chinese, separator="\n") for s in stages], values,
+        ax.bar([stage_tick(s) for s in stages], values,
                color=[STAGE_COLORS[s] for s in stages], **kwargs)
         ax.plot(range(len(stages)), values, color="black", marker="o", linewidth=1)
         ax.axhline(0, color="black", linewidth=0.8)

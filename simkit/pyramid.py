@@ -129,7 +129,7 @@ class PyramidTable:
         return {t.name: t.sales / self.total_sales for t in self.tiers}
 
     def rows(self) -> list:
-        rows = [[f"{t.name} {t.chinese}", t.customers, f"{t.customers / self.total_customers:.1%}", t.average_sales,
+        rows = [[t.chinese if t.name in t.chinese else f"{t.name} {t.chinese}", t.customers, f"{t.customers / self.total_customers:.1%}", t.average_sales,
                  t.sales, f"{t.sales / self.total_sales:.1%}", t.profit_per_customer, t.profit, f"{t.roi:.0%}"]
                 for t in self.tiers]
         cost = self.total_sales - self.total_profit

@@ -63,7 +63,7 @@ def test_stays_too_short_for_the_clock_are_refused_by_validation():
 
 def test_panels_sweeps_and_the_command_line_show_the_budget(tmp_path):
     pytest.importorskip("ipywidgets")
-    from simkit.dashboard import LifecycleDashboard
+    from simkit.widgets.dashboard import LifecycleDashboard
 
     explosive = simkit.load_scenario("lifecycle_textbook").updated({"stages.prospect.referrals_per_year": 5.0,
                                                                     "arrivals.cohort_size": 20_000})

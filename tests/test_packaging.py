@@ -47,6 +47,13 @@ def test_ci_runs_exactly_the_readme_test_command():
     commands = [line for line in lines if line and not line.startswith(("#", "set ", "cd ", "export "))]
     assert commands, ".ci/run runs nothing"
     assert commands[-1] in (ROOT / "README.md").read_text()
+    # before it, only system packages, and never a failure that stops CI (no Chromium: tests skipped)
+    before = "\n".join(commands[:-1])
+    assert "pip" not in before and "|| echo" in before
+
+
+def test_binder_installs_a_chinese_font():
+    assert "fonts-noto-cjk" in (ROOT / "apt.txt").read_text().split()
 
 
 def test_builtin_scenarios_ship_inside_the_package():

@@ -165,7 +165,7 @@ def test_lifecycle_dashboard_runs_compares_refuses_and_exports(tmp_path, monkeyp
     assert "people entered" in board.message.value and "95 % interval" in board.message.value
     assert board.comparison_result.summary() in board.message.value
     parts = board.result.ledger.profit_parts()
-    waterfall = [bar.get_height() for bar in board.axes[2].patches]
+    waterfall = [bar.get_width() for bar in board.axes[2].patches]   # the waterfall lies on its side
     assert waterfall[-1] == pytest.approx(parts["lifetime_profit"].sum()
                                           / np.sum(~np.isnan(board.result.ledger["entered_new"])))
     assert all(getattr(c, "continuous_update", False) is False for c in board.controls.values()
@@ -220,7 +220,7 @@ def test_dashboard_computes_only_the_latest_values_while_a_run_is_going(monkeypa
     pytest.importorskip("ipywidgets")
     import time
 
-    from simkit.dashboard import LifecycleDashboard
+    from simkit.widgets.dashboard import LifecycleDashboard
 
     small = simkit.load_scenario("lifecycle_textbook").updated({"arrivals.cohort_size": 100,
                                                                 "arrivals.prospects_per_year": 20, "horizon": 12})
@@ -250,7 +250,7 @@ def test_no_dashboard_control_at_its_maximum_makes_the_population_explode():
     (Time is measured in bench/bench_dashboard.py --extremes; here the deterministic proxy: people simulated.)
     """
     pytest.importorskip("ipywidgets")
-    from simkit.dashboard import LifecycleDashboard
+    from simkit.widgets.dashboard import LifecycleDashboard
 
     board = LifecycleDashboard("lifecycle_textbook", comparison="loyal customers stay 10 % longer", background=False)
     usual = board.result.ltv.count
@@ -287,14 +287,14 @@ def test_simulation_panels_redraw_in_place_and_hide_refused_values(build, contro
 
 def test_an_interrupted_run_leaves_a_word_not_an_old_figure(monkeypatch):
     pytest.importorskip("ipywidgets")
-    import simkit.widgets as panels
+    import simkit.widgets.simulation as module
 
-    panel = panels.simulation_panel()
+    panel = module.simulation_panel()
 
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(panels, "run_simulation", interrupted)
+    monkeypatch.setattr(module, "run_simulation", interrupted)
     panel.controls["stages.loyal.orders_per_year"].value = 7.0
     assert "interrupted" in panel.message.value and panel.view.layout.visibility == "hidden"
     assert "up to date" in panel.status.value
@@ -302,7 +302,7 @@ def test_an_interrupted_run_leaves_a_word_not_an_old_figure(monkeypatch):
 
 def test_every_dashboard_control_at_its_maximum_together_runs_or_shows_the_budget():
     pytest.importorskip("ipywidgets")
-    from simkit.dashboard import LifecycleDashboard
+    from simkit.widgets.dashboard import LifecycleDashboard
 
     board = LifecycleDashboard("lifecycle_textbook", comparison="loyal customers stay 10 % longer", background=False)
     for path, control in board.controls.items():
@@ -318,7 +318,7 @@ def test_sliders_stop_on_round_values_and_read_as_words():
     pytest.importorskip("ipywidgets")
     import math
 
-    from simkit.dashboard import LifecycleDashboard
+    from simkit.widgets.dashboard import LifecycleDashboard
     from simkit.widgets import readable, simulation_panel
 
     board = LifecycleDashboard("lifecycle_textbook", background=False)

@@ -16,20 +16,24 @@ from __future__ import annotations
 
 import html
 
-from .compare import compare, format_money
-from .errors import ScenarioError
-from .live import LiveComparison, LiveFigure, LiveLifecycle, LiveMoney, LiveParts, LiveStages
-from .plots import new_figure
-from .presets import load_scenario
-from .scenario import Arrivals, Scenario, StageParams, field_info
-from .simulation import run_simulation
-from .widgets import _Base, _control, _figure_view, _LatestOnly, _lookup, _people, _ScenarioPanel
+from ..compare import compare, format_money
+from ..errors import ScenarioError
+from ..live import LiveComparison, LiveFigure, LiveLifecycle, LiveMoney, LiveParts, LiveStages
+from ..plots import new_figure
+from ..presets import load_scenario
+from ..scenario import Arrivals, Scenario, StageParams, field_info
+from ..simulation import run_simulation
+from .base import Base, LatestOnly, ScenarioPanel
+from .controls import field_control, figure_view, lookup, people, side_by_side, status_line
 
 __all__ = ["COMPARISONS", "LifecycleDashboard", "lifecycle_dashboard"]
 
 _STAGE_SLIDERS = ("mean_duration_years", "orders_per_year", "average_order_value", "cost_of_sales_share",
                   "service_cost_per_year", "referrals_per_year", "referral_damage_per_year", "price_discount",
                   "cross_sell_adoption_per_year")
+
+#: Controls beside the figure: narrow, so that controls and figure fit one 1280 x 720 screen.
+_NARROW = {"width": "25em", "label_width": "11em"}
 
 #: Levers the dashboard can compare against the scenario on the sliders: name -> changes of a scenario.
 COMPARISONS = {
@@ -49,7 +53,7 @@ CLASSROOM_MAXIMA = {"cohort_size": 10_000, "prospects_per_year": 2_000, "horizon
                     "referrals_per_year": 1.0, "referral_damage_per_year": 2.0}
 
 
-class LifecycleDashboard(_LatestOnly, _ScenarioPanel):
+class LifecycleDashboard(LatestOnly, ScenarioPanel):
     """One panel for the lifecycle lesson: stage parameters, presets, a comparison with its interval, exports.
 
     Parameters
@@ -67,13 +71,14 @@ class LifecycleDashboard(_LatestOnly, _ScenarioPanel):
     def __init__(self, scenario="lifecycle_textbook", comparison: str | None = None, background: bool | None = None):
         import ipywidgets as widgets
 
-        from .presets import list_scenarios
+        from ..presets import list_scenarios
 
         self.base = load_scenario(scenario)
         self.result = self.comparison_result = None
         self._start_requests(background)
-        figure, self.axes = new_figure(ncols=2, nrows=2, width=12, height=7.2)
-        self.live = LiveFigure(figure)
+        # drawn at the size it is shown beside the controls (text at its true size on a projector)
+        figure, self.axes = new_figure(ncols=2, nrows=2, width=8.2, height=5.6)
+        self.live = LiveFigure(figure, text_scale=0.8)
         self.figure = figure
         self._layout_key = None
         stage_models = [n for n in list_scenarios() if load_scenario(n).tenure is None]
@@ -92,8 +97,8 @@ class LifecycleDashboard(_LatestOnly, _ScenarioPanel):
         self.preset.observe(lambda change: change["new"] and self.load(load_scenario(change["new"])), names="value")
         self.comparison.observe(self._request, names="value")
         self.message = widgets.HTML()
-        self.view = _figure_view()
-        _Base.__init__(self)
+        self.view = figure_view()
+        Base.__init__(self)
         self._layout()
         self.refresh()
 
@@ -113,9 +118,9 @@ class LifecycleDashboard(_LatestOnly, _ScenarioPanel):
                 info["slider"] = (1, CLASSROOM_MAXIMA["horizon_years"] * base.periods_per_year)
             elif name in CLASSROOM_MAXIMA:
                 info["slider"] = (info["slider"][0], CLASSROOM_MAXIMA[name])
-            self.controls[path] = _control(path, _lookup(base, path)[0], info, text)
-        self.controls["seed"] = widgets.IntText(value=base.seed, description="seed",
-                                                style={"description_width": "14em"})
+            self.controls[path] = field_control(path, lookup(base, path)[0], info, text, **_NARROW)
+        self.controls["seed"] = widgets.IntText(value=base.seed, description="seed", layout={"width": "20em"},
+                                                style={"description_width": _NARROW["label_width"]})
         for stage in ("prospect", "new", "loyal", "decline"):
             for name in _STAGE_SLIDERS:
                 path = f"stages.{stage}.{name}"
@@ -125,7 +130,7 @@ class LifecycleDashboard(_LatestOnly, _ScenarioPanel):
                 info = field_info(StageParams, name)
                 if name in CLASSROOM_MAXIMA:
                     info["slider"] = (info["slider"][0], CLASSROOM_MAXIMA[name])
-                self.controls[path] = _control(path, value, info, name.replace("_", " "))
+                self.controls[path] = field_control(path, value, info, name.replace("_", " "), **_NARROW)
         for control in self.controls.values():
             control.observe(self._request, names="value")
 
@@ -134,15 +139,16 @@ class LifecycleDashboard(_LatestOnly, _ScenarioPanel):
 
         general = [c for p, c in self.controls.items() if not p.startswith("stages.")]
         tabs = [widgets.VBox(general)]
-        titles = ["population"]
+        titles = ["people"]
         for stage in ("prospect", "new", "loyal", "decline"):
             tabs.append(widgets.VBox([c for p, c in self.controls.items() if p.startswith(f"stages.{stage}.")]))
             titles.append(stage)
-        tab = widgets.Tab(children=tabs)
+        tab = widgets.Tab(children=tabs, layout=widgets.Layout(width="26.5em", flex="0 0 auto"))
         for index, title in enumerate(titles):
             tab.set_title(index, title)
         buttons = widgets.HBox([self.preset, self.comparison, self.reset_button, self.png_button, self.csv_button])
-        self.children = [buttons, tab, self.status, self.message, self.view]
+        # one 1280 x 720 screen: the choices on top, the stage controls beside the figure, the verdict under it
+        self.children = [buttons, side_by_side(tab, self.view), status_line([self.status], self.message)]
 
     def load(self, scenario: Scenario):
         """Show ``scenario`` on the controls (a preset, or the starting one)."""
@@ -171,7 +177,7 @@ class LifecycleDashboard(_LatestOnly, _ScenarioPanel):
             self.result = result = run_simulation(scenario, engine="numpy")
         self._draw(result, comparison)
         profit = result.ledger["profit"].sum()
-        text = (f"{_people(result.ltv.count)} entered; profit of the whole population {format_money(profit)} "
+        text = (f"{people(result.ltv.count)} entered; profit of the whole population {format_money(profit)} "
                 f"(every customer's own profit, undiscounted).")
         if comparison is not None:
             text += (f" With <i>{html.escape(self.comparison.value)}</i>: <b>{html.escape(comparison.summary())}</b>")
@@ -198,7 +204,7 @@ class LifecycleDashboard(_LatestOnly, _ScenarioPanel):
         """Save the current figure as PNG (by default in ``exports/``, which git ignores); returns the path."""
         from pathlib import Path
 
-        from .exports import write_all
+        from ..exports import write_all
 
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         png = self.live.render()

@@ -1,0 +1,167 @@
+"""Every notebook, exercise and solution run in JupyterLab in Chromium, as a class would run them.
+
+Fails on any error or warning output; photographs every notebook and every panel at
+1280 x 720; moves one control of every panel and waits for a new figure; answers an
+exercise wrong, then right, and reads the check's verdict.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+
+from .browsing import FOLDERS, ROOT, SCREEN, screenshot
+
+NOTEBOOKS = sorted(str(p.relative_to(ROOT)) for folder in FOLDERS for p in (ROOT / folder).glob("*.ipynb"))
+#: Notebooks with a panel, and the panel's builder (each panel is one output holding an image).
+PANELS = {p: re.search(r"simkit\.widgets\.(\w+)\(", (ROOT / p).read_text(encoding="utf-8")).group(1)
+          for p in NOTEBOOKS if "simkit.widgets." in (ROOT / p).read_text(encoding="utf-8")}
+STDERR = ".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']"
+
+
+class Lab:
+    """One notebook open in JupyterLab."""
+
+    def __init__(self, page, lab, path: str):
+        url, token, _ = lab
+        self.page = page
+        page.goto(f"{url}/lab/tree/{path}?reset&token={token}")   # reset: no tabs left from the last test
+        page.wait_for_selector(".jp-Notebook .jp-Cell", state="attached")
+        self.wait_idle()
+        if page.locator(".jp-SideBar.jp-mod-left .lm-TabBar-tab.lm-mod-current").count():
+            page.keyboard.press("Control+b")   # hide the file browser, as in front of a class
+
+    def wait_idle(self, timeout: float = 300):
+        """Wait until the kernel is idle and no cell is queued or running."""
+        self.page.wait_for_function(
+            """() => {
+                const status = document.querySelector('.jp-Notebook-ExecutionIndicator');
+                if (!status || status.getAttribute('data-status') !== 'idle') return false;
+                return ![...document.querySelectorAll('.jp-CodeCell .jp-InputArea-prompt')]
+                    .some(p => p.textContent.includes('*'));
+            }""", timeout=timeout * 1000, polling=250)
+
+    def menu(self, top: str, item: str):
+        self.page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(f"^{top}$")).click()
+        self.page.locator(".lm-Menu-itemLabel", has_text=re.compile(f"^{item}$")).first.click()
+
+    def run_all(self, name: str):
+        """Run All Cells; wait until every code cell has run ("[n]:") or one failed (Run All stops there)."""
+        # the kernel may still be connecting although the indicator says idle: until a cell starts, ask again
+        self.page.locator(".jp-StatusBar-TextItem", has_text="Idle").first.wait_for(timeout=120_000)
+        for _ in range(3):
+            self.menu("Run", "Run All Cells")
+            try:
+                self.page.wait_for_function(
+                    """() => [...document.querySelectorAll('.jp-CodeCell .jp-InputArea-prompt')]
+                         .some(p => p.textContent.includes('*'))""", timeout=20_000, polling=100)
+                break
+            except Exception:  # playwright's TimeoutError
+                continue
+        try:
+            self.page.wait_for_function(
+                """() => document.querySelector('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]')
+                     || [...document.querySelectorAll('.jp-CodeCell .jp-InputArea-prompt')]
+                        .every(p => /\\[\\d+\\]/.test(p.textContent))""", timeout=300_000, polling=500)
+            self.wait_idle()
+        finally:
+            screenshot(self.page, name)
+
+    def problems(self) -> list[str]:
+        return [e.inner_text()[:500] for e in self.page.query_selector_all(STDERR)]
+
+    def code_cell(self, containing: str):
+        """The first code cell whose text holds ``containing``.
+
+        CodeMirror draws an editor's lines only when it is on screen, so each cell is scrolled
+        into view before its text is read.
+        """
+        cells = self.page.locator(".jp-CodeCell")
+        for index in range(cells.count()):
+            cell = cells.nth(index)
+            cell.scroll_into_view_if_needed()
+            if containing in cell.locator(".cm-content").inner_text():
+                return cell
+        raise AssertionError(f"no code cell holds {containing!r}")
+
+    def type_into(self, cell, text: str):
+        """Replace a code cell's text and run it (Shift+Enter)."""
+        cell.locator(".cm-content").click()
+        self.page.keyboard.press("Control+A")
+        self.page.keyboard.type(text)
+        self.page.keyboard.press("Shift+Enter")
+        self.wait_idle()
+
+
+def _name(path: str) -> str:
+    return path.replace("/", "_").removesuffix(".ipynb")
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS)
+def test_notebook_runs_clean_in_the_browser(page, lab, path):
+    notebook = Lab(page, lab, path)
+    started = time.monotonic()
+    notebook.run_all(_name(path))
+    problems = notebook.problems()
+    assert not problems, f"{path}: {len(problems)} error or warning outputs, the first: {problems[0]}"
+    errors = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.error']")
+    assert errors.count() == 0
+    assert time.monotonic() - started < 300
+
+
+@pytest.mark.parametrize("path", sorted(PANELS))
+def test_panel_fits_the_screen_and_redraws_on_a_control_change(page, lab, path):
+    notebook = Lab(page, lab, path)
+    notebook.run_all(f"{_name(path)}_for_panel")
+    assert not notebook.problems(), notebook.problems()[0]
+    panel = page.locator(".jp-OutputArea-output:has(.widget-slider)").last
+    panel.scroll_into_view_if_needed()
+    image = panel.locator("img").first
+    image.wait_for()
+    box = panel.bounding_box()
+    screenshot(panel, f"panel_{PANELS[path]}")
+    # one screen: the whole panel -- controls and figure -- fits under JupyterLab's own bars
+    assert box["height"] <= SCREEN["height"] - 110, f"{PANELS[path]}: {box['height']:.0f} px high"
+    assert page.evaluate("() => document.querySelector('.jp-WindowedPanel-outer, .jp-Notebook')"
+                         ".scrollWidth <= document.querySelector('.jp-WindowedPanel-outer, .jp-Notebook')"
+                         ".clientWidth + 1"), f"{PANELS[path]}: the panel is wider than the notebook"
+    before = image.get_attribute("src")
+    readout = panel.locator(".widget-slider .widget-readout").first
+    value = readout.inner_text()
+    readout.click()
+    page.keyboard.press("Control+A")
+    page.keyboard.type(_nudged(value))
+    page.keyboard.press("Enter")
+    page.wait_for_function("([img, before]) => img.getAttribute('src') !== before",
+                           arg=[image.element_handle(), before], timeout=60_000)
+    notebook.wait_idle()
+    panel.locator("text=up to date").first.wait_for(timeout=60_000) if panel.locator(
+        "text=simulating").count() else None
+    assert not notebook.problems()
+    screenshot(panel, f"panel_{PANELS[path]}_changed")
+
+
+def _nudged(readout: str) -> str:
+    """A value next to a slider's readout ("0.40" -> "0.5", "5,000" -> "6000", "2.0%" -> "3.0")."""
+    number = float(readout.replace(",", "").rstrip("%"))
+    return f"{number + 1:g}" if number >= 5 else f"{round(number + 0.1, 3):g}"
+
+
+def test_exercise_checks_give_a_hint_then_right(page, lab):
+    notebook = Lab(page, lab, "exercises/01_churn_and_lifetime.ipynb")
+    notebook.run_all("exercise_before_answers")                    # every check: "no answer yet"
+    assert "no answer yet" in notebook.code_cell("check('churn.lifetime'").inner_text()
+    answer = notebook.code_cell("answer_1 = ...")
+    check = notebook.code_cell("check('churn.lifetime'")
+    notebook.type_into(answer, "answer_1 = 100 / 400")            # churn rate, not lifetime: wrong
+    notebook.type_into(check, "check('churn.lifetime', answer_1)")
+    verdict = check.locator(".jp-OutputArea-output").first.inner_text()
+    assert "✗ not yet" in verdict and "hint" in verdict
+    notebook.type_into(answer, "answer_1 = 1 / (100 / 400)")      # group lifetime = 1 / churn (§2)
+    notebook.type_into(check, "check('churn.lifetime', answer_1)")
+    outputs = check.locator(".jp-OutputArea-output")
+    assert outputs.count() == 1 and outputs.first.inner_text().strip() == "churn.lifetime: ✓ right"
+    screenshot(check, "exercise_check_right")
+    assert not notebook.problems()
