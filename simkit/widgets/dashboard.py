@@ -85,7 +85,8 @@ class LifecycleDashboard(LatestOnly, ScenarioPanel):
         self.preset = widgets.Dropdown(options=stage_models, description="preset",
                                        value=self.base.name if self.base.name in stage_models else None)
         self.comparison = widgets.Dropdown(options=[("no comparison", None)] + [(k, k) for k in COMPARISONS],
-                                           value=comparison, description="compare with")
+                                           value=comparison, description="compare with",
+                                           style={"description_width": "initial"})
         self.controls = {}
         self._build_controls()
         self.reset_button = widgets.Button(description="reset", icon="undo")
