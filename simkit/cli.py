@@ -12,6 +12,7 @@
     python -m simkit churn                      Firm A / Firm B: churn and group lifetime (§2)
     python -m simkit pyramid                    the customer pyramid and its move-up (§5)
     python -m simkit exercises build --force    exercises/ from solutions/ (solution blocks stripped)
+    python -m simkit exercises pack DIR         what students get: exercises/ and notebooks/, no solutions
 
 Bad arguments or files give a clear message and exit status 2.
 """
@@ -205,6 +206,12 @@ def _cmd_exercises(args) -> int:
         for path in build_exercises(args.solutions, args.exercises, force=args.force):
             print(f"wrote {path}")
         return 0
+    if args.action == "pack":
+        from .exercises import pack_for_students
+
+        written = pack_for_students(args.folder, args.solutions, args.notebooks, force=args.force)
+        print(f"wrote {len(written)} notebooks for students into {args.folder} (exercises/, notebooks/; no solutions)")
+        return 0
     value = args.value
     if not args.choice:
         try:
@@ -301,6 +308,12 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--exercises", default="exercises", help="folder to write (default: exercises)")
     b.add_argument("--force", action="store_true",
                    help="replace the notebooks already there (a student's answers in them are lost)")
+    pk = actions.add_parser("pack", help="write what students get into FOLDER: exercises and notebooks, no solutions")
+    pk.add_argument("folder", help="the folder to write (outside the repository's solutions/)")
+    pk.add_argument("--solutions", default="solutions", help="folder of solution notebooks (default: solutions)")
+    pk.add_argument("--notebooks", default="notebooks", help="folder of teaching notebooks (default: notebooks)")
+    pk.add_argument("--force", action="store_true",
+                    help="replace the notebooks already there (a student's answers in them are lost)")
     k = actions.add_parser("key", help="print the answer-key entry of a question (paste it into exercise_key.toml)")
     k.add_argument("question", help="question id, e.g. churn.lifetime")
     k.add_argument("value", help="the right answer: a number, or a letter with --choice")

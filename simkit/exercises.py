@@ -25,7 +25,7 @@ import json
 import textwrap
 from pathlib import Path
 
-__all__ = ["build_exercises", "exercise_from_solution", "strip_solution"]
+__all__ = ["build_exercises", "exercise_from_solution", "pack_for_students", "strip_solution"]
 
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
 CHECK_MARKER = "# NBVAL_CHECK_OUTPUT"
@@ -127,4 +127,39 @@ def build_exercises(solutions: Path | str = "solutions", exercises: Path | str =
     check_targets(list(built), force)
     written, _ = write_all({target: (lambda path, exercise=exercise: _write(exercise, path))
                             for target, exercise in built.items()})
+    return written
+
+
+def pack_for_students(target: Path | str, solutions: Path | str = "solutions", notebooks: Path | str = "notebooks",
+                      force: bool = False) -> list[Path]:
+    """Write what students get into ``target``: ``exercises/`` (built afresh from the solutions) and ``notebooks/``.
+
+    Nothing else: no solution notebook, no solution block, no stored output.  Hand out the folder
+    (or open JupyterLab in it); students who run notebooks there change nothing of the repository's.
+    ``force=False`` refuses to replace notebooks already there (a student's answers live in them).
+    """
+    from .exports import check_targets, write_all
+
+    target, solutions, notebooks = Path(target), Path(solutions), Path(notebooks)
+    for folder, name in ((solutions, "solutions"), (notebooks, "notebooks")):
+        if not folder.is_dir():
+            raise FileNotFoundError(f"{name}: {str(folder)!r} is not a folder")
+    if target.resolve() in (solutions.resolve(), notebooks.resolve()) or solutions.resolve() in target.resolve().parents:
+        raise ValueError(f"target: got {str(target)!r}, expected a folder outside solutions/ and notebooks/")
+    files = {}
+    for source in sorted(solutions.glob("*.ipynb")):
+        try:
+            exercise = exercise_from_solution(json.loads(source.read_text(encoding="utf-8")))
+        except ValueError as error:
+            raise ValueError(f"{source}: {error}") from None
+        files[target / "exercises" / source.name] = exercise
+    for source in sorted(notebooks.glob("*.ipynb")):
+        notebook = json.loads(source.read_text(encoding="utf-8"))
+        for cell in notebook["cells"]:   # the student runs them: no stored output to read ahead
+            if cell["cell_type"] == "code":
+                cell["outputs"], cell["execution_count"] = [], None
+        files[target / "notebooks" / source.name] = notebook
+    check_targets(list(files), force)
+    written, _ = write_all({path: (lambda path, notebook=notebook: _write(notebook, path))
+                            for path, notebook in files.items()})
     return written

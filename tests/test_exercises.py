@@ -168,3 +168,47 @@ def test_building_exercises_never_replaces_a_students_notebooks_unasked(tmp_path
     assert main(["exercises", "build", "--solutions", str(ROOT / "solutions"), "--exercises", str(folder),
                  "--force"]) == 0
     assert "answer_1 = 4" not in mine.read_text(encoding="utf-8")
+
+
+# ---------------------------------------------------------------- what students get
+def _solution_lines() -> set[str]:
+    """Lines found only inside solution blocks of the solutions (what the students must not receive)."""
+    inside_lines, outside_lines = set(), set()
+    for path in (ROOT / "solutions").glob("*.ipynb"):
+        for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]:
+            inside = False
+            for line in "".join(cell["source"]).splitlines():
+                if line.strip() == "### BEGIN SOLUTION":
+                    inside = True
+                elif line.strip() == "### END SOLUTION":
+                    inside = False
+                elif len(line.strip()) > 12:
+                    (inside_lines if inside else outside_lines).add(line.strip())
+    return inside_lines - outside_lines
+
+
+def test_pack_writes_exercises_and_notebooks_without_any_solution(tmp_path, capsys):
+    from simkit.cli import main
+
+    folder = tmp_path / "class"
+    assert main(["exercises", "pack", str(folder), "--solutions", str(ROOT / "solutions"),
+                 "--notebooks", str(ROOT / "notebooks")]) == 0
+    assert "no solutions" in capsys.readouterr().out
+    packed = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
+    expected = sorted([f"exercises/{p.name}" for p in (ROOT / "solutions").glob("*.ipynb")]
+                      + [f"notebooks/{p.name}" for p in (ROOT / "notebooks").glob("*.ipynb")])
+    assert packed == expected
+    secret = _solution_lines()
+    assert len(secret) > 20                       # the check below has something to find
+    for path in folder.rglob("*.ipynb"):
+        notebook = json.loads(path.read_text(encoding="utf-8"))
+        text = json.dumps(notebook, ensure_ascii=False)
+        assert "BEGIN SOLUTION" not in text and "✓ right" not in text
+        assert all(not cell.get("outputs") for cell in notebook["cells"]), path
+        code = "\n".join("".join(c["source"]) for c in notebook["cells"] if c["cell_type"] == "code")
+        leaked = [line for line in secret if line in code] if path.parent.name == "exercises" else []
+        assert not leaked, f"{path.name}: {leaked[:3]}"
+    # a second pack never replaces a student's notebooks unasked
+    assert main(["exercises", "pack", str(folder), "--solutions", str(ROOT / "solutions"),
+                 "--notebooks", str(ROOT / "notebooks")]) == 2
+    assert "--force" in capsys.readouterr().err
