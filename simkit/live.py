@@ -268,7 +268,7 @@ class LiveParts(LivePlot):
         from .plots import part_names
 
         super().__init__(live, ax)
-        names = [name.replace("\n", " ") for name in part_names()]
+        names = part_names(separator=" ")   # one line each, beside a bar
         y = np.arange(len(names))[::-1]
         self.bars = ax.barh(y, np.zeros(len(names)))
         self.texts = [ax.annotate("", (0.0, yy), xytext=(3, 0), textcoords="offset points", va="center",

@@ -428,9 +428,9 @@ _PART_LABELS = {
 }
 
 
-def part_names() -> list[str]:
-    """The waterfall's bar labels, in the chosen language, English and Chinese on two lines."""
-    return [label(*names, separator="\n") for names in _PART_LABELS.values()]
+def part_names(separator: str = "\n") -> list[str]:
+    """The waterfall's bar labels in the chosen language (English and Chinese on two lines by default)."""
+    return [label(*names, separator=separator) for names in _PART_LABELS.values()]
 
 
 def waterfall(ledger, per_customer: bool = True) -> tuple[np.ndarray, np.ndarray]:

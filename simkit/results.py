@@ -458,9 +458,11 @@ class SimulationResult:
         text = format_table(headers, rows, title)
         low, high = self.ltv_acquired.confidence_interval()
         if self.ltv_acquired.count:
+            from .compare import format_money
+
             text += (f"\naverage lifetime value of {self.ltv_acquired.count:,} acquired customers: "
-                     f"¥{self.ltv_acquired.mean:,.2f} (95% interval ¥{low:,.2f} to ¥{high:,.2f}), "
-                     f"discounted, to the horizon")
+                     f"{format_money(self.ltv_acquired.mean, 2)} (95% interval {format_money(low, 2)} to "
+                     f"{format_money(high, 2)}), discounted, to the horizon")
         return text
 
     def __str__(self) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..compare import format_money
 from ..errors import ScenarioError
 from ..presets import load_scenario
 from ..scenario import Scenario
@@ -103,7 +104,7 @@ class LtvTablePanel(TablePanel):
         plot_cumulative_npv(table, ax=self.axes[0])
         plot_sensitivity(ltv_sensitivity(scenario), ax=self.axes[1])
         even = table.break_even_year
-        self.message.value = (f"average LTV after year {table.years}: <b>¥{table.ltv[-1]:,.2f}</b>; "
+        self.message.value = (f"average LTV after year {table.years}: <b>{format_money(table.ltv[-1], 2)}</b>; "
                               + (f"the cohort breaks even in year {even}." if even else
                                  "the cohort does not break even within the table."))
         show(self.figure, self.view)

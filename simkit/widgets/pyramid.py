@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..compare import format_money
+from ..language import label
 from .base import TablePanel
 from .controls import compact, refuse, show
 
@@ -55,15 +57,17 @@ class PyramidPanel(TablePanel):
         before, after = pyramid_table(self.tiers), pyramid_table(self.after)
         self.table_view.value = compact(after._repr_html_())
         change = after.total_sales - before.total_sales
-        self.message.value = (f"after one period of moves (expected counts, rounded): sales ¥{after.total_sales:,.0f} ({change:+,.0f}, "
-                              f"{change / before.total_sales:+.1%}); profit ¥{after.total_profit:,.0f} "
-                              f"({after.total_profit - before.total_profit:+,.0f}) from the tier figures.")
+        profit_change = after.total_profit - before.total_profit
+        self.message.value = (f"after one period of moves (expected counts, rounded): sales "
+                              f"{format_money(after.total_sales)} ({format_money(change, sign=True)}, "
+                              f"{change / before.total_sales:+.1%}); profit {format_money(after.total_profit)} "
+                              f"({format_money(profit_change, sign=True)}) from the tier figures.")
         for ax in self.axes:
             ax.clear()
         plot_pyramid(self.tiers, ax=self.axes[0])
-        self.axes[0].set_title("before")
+        self.axes[0].set_title(label("before", "调整前"))
         plot_pyramid(self.after, ax=self.axes[1])
-        self.axes[1].set_title("after the moves")
+        self.axes[1].set_title(label("after the moves", "调整后"))
         show(self.figure, self.view)
 
 
