@@ -9,6 +9,10 @@ Each question has an entry in ``simkit/exercise_key.toml``:
 * ``kind = "simulated"``: the expected value is computed by simkit when the
   check runs (``expected`` names a function in this module) and the answer
   must lie within ``tolerance`` of it -- for answers read off a simulation.
+* ``kind = "personal"``: asked with the student's own numbers
+  (:mod:`simkit.personal`); the expected value is computed from the student's
+  id when the check runs and compared after rounding to ``decimals``, so no
+  key exists at all.
 
 The exercise notebooks therefore hold no answers.  Instructors add a
 question with ``python -m simkit exercises key QUESTION VALUE --decimals N
@@ -28,7 +32,7 @@ import tomllib
 from functools import lru_cache
 from importlib import resources
 
-__all__ = ["check", "is_right", "key_entry", "load_key", "verdict"]
+__all__ = ["agrees", "check", "is_right", "key_entry", "load_key", "verdict"]
 
 _SALT = "simkit-exercises-1"
 
@@ -80,8 +84,24 @@ def _as_number(answer):
     return answer if math.isfinite(answer) else None
 
 
-def is_right(entry: dict, question: str, answer) -> bool:
-    """Whether ``answer`` is right for the key ``entry`` of ``question`` (no printing)."""
+def agrees(answer, expected: float, decimals: int) -> bool:
+    """Whether ``answer`` rounds to ``expected`` at ``decimals`` places, give or take one unit in the last place.
+
+    >>> agrees(4.04, 4.0, 1), agrees(4.16, 4.0, 1), agrees("4", 4.0, 1)
+    (True, False, False)
+    """
+    value = _as_number(answer)
+    if value is None:
+        return False
+    step = 10.0 ** -decimals
+    return abs(round(value, decimals) - round(float(expected), decimals)) <= step * (1 + 1e-9)
+
+
+def is_right(entry: dict, question: str, answer, student_id=None) -> bool:
+    """Whether ``answer`` is right for the key ``entry`` of ``question`` (no printing).
+
+    ``student_id`` is needed for questions asked with a student's own numbers (``kind = "personal"``).
+    """
     kind = entry["kind"]
     if kind == "choice":
         return isinstance(answer, str) and _digest(question, answer.strip().lower()) == entry["hash"]
@@ -92,37 +112,53 @@ def is_right(entry: dict, question: str, answer) -> bool:
         expected = _EXPECTED[entry["expected"]]()
         return abs(value - expected) <= entry["tolerance"]
     decimals = int(entry["decimals"])
+    if kind == "personal":
+        from .personal import expected_answer
+
+        return agrees(value, expected_answer(question, student_id), decimals)
     step = 10.0 ** -decimals
     return any(_digest(question, _canonical_number(value + shift * step, decimals)) == entry["hash"]
                for shift in (0, -1, 1))
 
 
-def verdict(question: str, answer) -> tuple[bool, str]:
-    """Whether ``answer`` is right for ``question``, and the line :func:`check` prints (a hint if not)."""
+def verdict(question: str, answer, student_id=None) -> tuple[bool, str]:
+    """Whether ``answer`` is right for ``question``, and the line :func:`check` prints (a hint if not).
+
+    A question asked with your own numbers needs your ``student_id`` (the one you gave
+    :func:`simkit.personal.your_numbers`); ``...`` stands for the sample student.
+    """
     key = load_key()
     if question not in key:
         raise KeyError(f"question: got {question!r}, expected one of the exercise questions "
                        f"({', '.join(sorted(key))})")
     entry = key[question]
+    if entry["kind"] == "personal":
+        if student_id is None:
+            raise TypeError(f"{question} is asked with your own numbers: "
+                            f"check({question!r}, answer, student_id=STUDENT_ID)")
+        from .personal import student_key
+
+        student_key(student_id)   # a clear error for an id that is not one
     if answer is Ellipsis or answer is None:
         return False, f"{question}: no answer yet — replace ... with your answer and run the cell again."
     if entry["kind"] != "choice" and _as_number(answer) is None:
         return False, f"{question}: expected a number, got {answer!r} ({type(answer).__name__})."
     if entry["kind"] == "choice" and not isinstance(answer, str):
         return False, f"{question}: expected a letter such as 'a', got {answer!r}."
-    if is_right(entry, question, answer):
+    if is_right(entry, question, answer, student_id):
         return True, f"{question}: ✓ right"
     hint = entry.get("hint", "")
     return False, f"{question}: ✗ not yet" + (f" — hint: {hint}" if hint else "")
 
 
-def check(question: str, answer) -> None:
+def check(question: str, answer, student_id=None) -> None:
     """Print whether ``answer`` is right for ``question``, with a hint when it is not.
 
     It returns nothing, so a notebook shows the verdict once (never a bare ``True`` under it);
-    :func:`verdict` gives the same as a value.
+    :func:`verdict` gives the same as a value.  Questions asked with your own numbers take
+    your ``student_id``.
     """
-    print(verdict(question, answer)[1])
+    print(verdict(question, answer, student_id)[1])
 
 
 # ---------------------------------------------------------------- answers read off a simulation

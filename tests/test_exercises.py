@@ -47,6 +47,32 @@ RIGHT = {
 }
 
 
+# Questions asked with a student's own numbers: the right answer by hand from the numbers shown.
+def _by_hand(question, numbers):
+    n = numbers
+    if question == "churn.your_firm_left":
+        return n.customers * (1 - n.lost_per_year / n.customers) ** n.years
+    if question == "clv.your_customer":
+        per_year = n.profit_per_purchase * n.purchases_per_month * 12
+        return sum(per_year / (1 + n.interest_rate) ** (year - 1) for year in range(1, n.years + 1))
+    if question == "ltv.your_cohort":     # the cohort_10000 table written out: 3 years, discounted at 1.16
+        first, second = n.retention_rate[0], n.retention_rate[1]
+        customers = [10_000, 10_000 * first, 10_000 * first * second]
+        margin = [1.6 * 100 * 0.30 - 0, 2.6 * 112 * 0.35 - 20, 3.2 * 120 * 0.35 - 20]
+        npv = sum(c * m / 1.16 ** year for year, (c, m) in enumerate(zip(customers, margin)))
+        return (npv - 10_000 * n.acquisition_cost) / 10_000
+    if question == "life.your_loyal_years":  # new -> loyal 0.6, new -> decline 0.2, decline -> loyal 0.15
+        visits = n.conversion_share * (0.6 + 0.2 * 0.15) / (1 - n.loyal_to_decline * 0.15)
+        return n.loyal_mean_years * visits
+    if question == "value.your_pyramid_profit":
+        return (n.vip_customers * 114_000 * 0.40 + n.large_customers * 31_600 * 0.30
+                + n.medium_customers * 9_100 * 0.20 + n.small_customers * 1_160 * -0.45)
+    raise KeyError(question)
+
+
+PERSONAL = sorted(q for q, entry in checks.load_key().items() if entry["kind"] == "personal")
+
+
 def _simulated(question):
     """Answers read off a simulation: what a student running the solution's code gets."""
     scenario = simkit.load_scenario("lifecycle_basic")
@@ -67,10 +93,11 @@ def _wrong(answer):
 
 
 def test_every_question_has_a_right_answer_here():
-    assert set(checks.load_key()) == set(RIGHT) | {"life.loyal_year5", "life.loyal_profit_8"}
+    assert set(checks.load_key()) == set(RIGHT) | {"life.loyal_year5", "life.loyal_profit_8"} | set(PERSONAL)
+    assert {q.split(".")[0] for q in PERSONAL} == {"churn", "clv", "ltv", "life", "value"}  # one in every set
 
 
-@pytest.mark.parametrize("question", sorted(checks.load_key()))
+@pytest.mark.parametrize("question", sorted(set(checks.load_key()) - set(PERSONAL)))
 def test_each_check_accepts_the_right_answer_and_refuses_a_wrong_one(question, capsys):
     right = _right(question)
     assert checks.check(question, right) is None           # a notebook shows the verdict once, no bare True
