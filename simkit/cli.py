@@ -13,6 +13,7 @@
     python -m simkit pyramid                    the customer pyramid and its move-up (§5)
     python -m simkit exercises build --force    exercises/ from solutions/ (solution blocks stripped)
     python -m simkit exercises pack DIR         what students get: exercises/ and notebooks/, no solutions
+    python -m simkit exercises export --nbgrader DIR   an nbgrader course: answers only in hidden tests
 
 Bad arguments or files give a clear message and exit status 2.
 """
@@ -212,6 +213,13 @@ def _cmd_exercises(args) -> int:
         written = pack_for_students(args.folder, args.solutions, args.notebooks, force=args.force)
         print(f"wrote {len(written)} notebooks for students into {args.folder} (exercises/, notebooks/; no solutions)")
         return 0
+    if args.action == "export":
+        from .grading import export_nbgrader
+
+        written = export_nbgrader(args.nbgrader, args.solutions, force=args.force)
+        print(f"wrote an nbgrader course of {len(written) - 1} assignments into {args.nbgrader}; next: cd there and run "
+              f"nbgrader generate_assignment NAME (INSTRUCTORS.md)")
+        return 0
     value = args.value
     if not args.choice:
         try:
@@ -314,6 +322,11 @@ def build_parser() -> argparse.ArgumentParser:
     pk.add_argument("--notebooks", default="notebooks", help="folder of teaching notebooks (default: notebooks)")
     pk.add_argument("--force", action="store_true",
                     help="replace the notebooks already there (a student's answers in them are lost)")
+    ex = actions.add_parser("export", help="write an nbgrader course (needs simkit[grading]): one assignment per "
+                            "exercise set, answers only in hidden tests")
+    ex.add_argument("--nbgrader", required=True, metavar="DIR", help="the course folder to write")
+    ex.add_argument("--solutions", default="solutions", help="folder of solution notebooks (default: solutions)")
+    ex.add_argument("--force", action="store_true", help="replace the course files already there")
     k = actions.add_parser("key", help="print the answer-key entry of a question (paste it into exercise_key.toml)")
     k.add_argument("question", help="question id, e.g. churn.lifetime")
     k.add_argument("value", help="the right answer: a number, or a letter with --choice")
@@ -339,7 +352,7 @@ def main(argv=None) -> int:
 
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
-    except OSError as error:
+    except (OSError, ImportError) as error:   # a missing folder, file or optional extra: its message says which
         print(f"error: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
 
