@@ -14,6 +14,7 @@
     python -m simkit exercises build --force    exercises/ from solutions/ (solution blocks stripped)
     python -m simkit exercises pack DIR         what students get: exercises/ and notebooks/, no solutions
     python -m simkit exercises export --nbgrader DIR   an nbgrader course: answers only in hidden tests
+    python -m simkit clv-data clv_pareto_nbd --calibration-weeks 39 --holdout-weeks 39 --out data/
 
 Bad arguments or files give a clear message and exit status 2.
 """
@@ -37,9 +38,13 @@ EXIT_BAD_INPUT = 2
 
 
 def _cmd_list(args) -> int:
+    from .clv import list_clv_scenarios, load_clv_scenario
+
     for name in list_scenarios():
         scenario = load_scenario(name)
         print(f"{name:<18} {scenario.description}")
+    for name in list_clv_scenarios():
+        print(f"{name:<18} {load_clv_scenario(name).description} (python -m simkit clv-data {name})")
     return 0
 
 
@@ -199,6 +204,36 @@ def _cmd_pyramid(args) -> int:
     return 0
 
 
+def _cmd_clv_data(args) -> int:
+    from .clv import check_split, clv_data, is_clv_scenario, load_clv_scenario
+
+    given = [(args.calibration_weeks, args.holdout_weeks), (args.calibration_years, args.holdout_years)]
+    if sum(c is not None or h is not None for c, h in given) != 1 or any((c is None) != (h is None) for c, h in given):
+        print("error: calibration and holdout: give --calibration-weeks and --holdout-weeks, "
+              "or --calibration-years and --holdout-years (a year is 52 weeks)", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    calibration, holdout = given[0] if args.calibration_weeks is not None else (
+        args.calibration_years * 52, args.holdout_years * 52)
+    if is_clv_scenario(args.scenario):
+        scenario = load_clv_scenario(args.scenario)
+        if args.customers is not None:
+            scenario = scenario.updated({"customers": args.customers})
+    else:
+        scenario = load_scenario(args.scenario)
+        if args.customers is not None:
+            scenario = scenario.updated({"arrivals.cohort_size": args.customers})
+    check_split(scenario, calibration, holdout)
+    folder = Path(args.out)
+    files = [folder / "transactions.csv", folder / "truth.csv", folder / "split.json"]
+    check_targets(files, args.force)          # before simulating
+    data = clv_data(scenario, calibration, holdout, seed=args.seed)
+    for path in data.write(folder, force=True):
+        print(f"wrote {path}")
+    print(f"{len(data.truth):,} customers, {len(data.transactions):,} purchases; calibration to "
+          f"{data.split['calibration_end']}, holdout {data.split['holdout_start']} to {data.split['observation_end']}")
+    return 0
+
+
 def _cmd_exercises(args) -> int:
     from .checks import key_entry
     from .exercises import build_exercises
@@ -308,6 +343,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--share", type=float, help="move this share of each tier up one tier (default: the "
                    "textbook's move of 36 small, 18 medium and 8 large customers)")
     p.set_defaults(handler=_cmd_pyramid)
+
+    p = commands.add_parser("clv-data", help="write a CLV data set with the truth: transactions.csv, truth.csv, "
+                            "split.json (calibration and holdout)")
+    p.add_argument("scenario", help="clv_pareto_nbd, clv_bg_nbd (buy-till-you-die worlds), a lifecycle scenario, "
+                   "or a .toml file of either")
+    p.add_argument("--calibration-weeks", type=float, metavar="C", help="weeks of calibration data (CDNOW: 39)")
+    p.add_argument("--holdout-weeks", type=float, metavar="H", help="weeks of holdout data after it (CDNOW: 39)")
+    p.add_argument("--calibration-years", type=float, metavar="C", help="the same in years of 52 weeks")
+    p.add_argument("--holdout-years", type=float, metavar="H", help="the same in years of 52 weeks")
+    p.add_argument("--out", required=True, metavar="DIR", help="the folder to write")
+    p.add_argument("--customers", type=int, help="customers (a lifecycle scenario: customers at the start)")
+    p.add_argument("--seed", type=int, help="random seed (default: the scenario's)")
+    p.add_argument("--force", action="store_true", help="replace files already there (otherwise refused)")
+    p.set_defaults(handler=_cmd_clv_data)
 
     p = commands.add_parser("exercises", help="build exercises from solutions, or make an answer-key entry")
     actions = p.add_subparsers(dest="action", required=True, metavar="ACTION")

@@ -29,6 +29,10 @@ def list_scenarios() -> list[str]:
 def scenario_path(name: str):
     """The file of a built-in scenario."""
     names = list_scenarios()
+    if name not in names and (_folder() / "clv" / f"{name}.toml").is_file():
+        raise ScenarioError(f"scenario name: {name!r} is a buy-till-you-die world, not a lifecycle scenario: "
+                            f"load it with simkit.clv.load_clv_scenario({name!r}), or write its data with "
+                            f"python -m simkit clv-data {name}")
     if name not in names:
         raise ScenarioError(f"scenario name: got {name!r}, expected a built-in scenario "
                             f"({', '.join(names)}) or a .toml/.json file")

@@ -256,24 +256,49 @@ class EventLog(_Columns):
     """Every event of a run: customer id, time (years), event, stage, amount (yuan).
 
     Events: ``arrive``, ``acquire`` (amount = acquisition cost), ``purchase``
-    (amount = spend), ``move`` (stage = the stage entered), ``refer`` and
-    ``damage`` (amount = referral damage cost).
+    and ``cross_sell`` (amount = what the customer paid: the list price less
+    the stage's price discount), ``move`` (stage = the stage entered), ``refer``,
+    ``damage`` (amount = referral damage cost) and ``adopt``.
+    ``horizon_years``: the end of the run (the observation period's end).
     """
 
     columns = (("customer_id", np.int64), ("time", float), ("event", object), ("stage", object),
                ("amount", float))
 
-    def to_transactions(self, start_date: str = "2026-01-01"):
-        """Purchases in the (customer_id, date, amount) format CLV libraries read.
+    def __init__(self, data: dict, horizon_years: float | None = None):
+        super().__init__(data)
+        self.horizon_years = horizon_years
 
-        Times are turned into dates at 365.25 days a year from ``start_date``.
-        Returns a dict of numpy columns (``date`` as ``datetime64[s]``).
+    def at_prices_paid(self, discounts: dict, horizon_years: float) -> "EventLog":
+        """The log with each purchase at the price paid (``discounts``: stage name -> share given away)."""
+        data = dict(self._data)
+        amount = data["amount"].copy()
+        purchase = data["event"] == "purchase"
+        for stage, discount in discounts.items():
+            if discount:
+                amount[purchase & (data["stage"] == stage)] *= 1.0 - discount
+        data["amount"] = amount
+        return EventLog(data, horizon_years)
+
+    def to_transactions(self, start_date: str = "2026-01-01"):
+        """Purchases as CLV libraries read them: a pandas DataFrame of ``customer_id``, ``date``, ``amount``.
+
+        Every purchase of the main product and of the cross-sold one (关联销售), at the price the
+        customer paid; no zero-amount row (a purchase given away is not a transaction).  Times
+        become dates at 365.25 days a year from ``start_date``.  ``.attrs["observation_end"]`` is
+        the last day observed (the run's end), for the libraries' ``observation_period_end``.
         """
-        purchases = self["event"] == "purchase"
-        seconds = np.round(self["time"][purchases] * 365.25 * 86400).astype("timedelta64[s]")
-        return {"customer_id": self["customer_id"][purchases],
-                "date": np.datetime64(start_date, "s") + seconds,
-                "amount": self["amount"][purchases].astype(float)}
+        import pandas as pd
+
+        start = np.datetime64(start_date, "D")
+        bought = np.isin(self["event"], ("purchase", "cross_sell")) & (self["amount"] > 0)
+        days = np.floor(self["time"][bought] * 365.25).astype(np.int64).astype("timedelta64[D]")
+        frame = pd.DataFrame({"customer_id": self["customer_id"][bought], "date": start + days,
+                              "amount": self["amount"][bought].astype(float)})
+        if self.horizon_years is not None:
+            last = start + np.timedelta64(int(np.ceil(self.horizon_years * 365.25)) - 1, "D")
+            frame.attrs["observation_end"] = str(last)
+        return frame
 
 
 PERIOD_MONEY = ("revenue", "cost_of_sales", "cross_sell_revenue", "cross_sell_cost", "price_discounts",

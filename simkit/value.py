@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["RFM_TYPES", "RfmType", "pareto_curve", "rfm_summary", "rfm_types", "share_of_top"]
+__all__ = ["RFM_TYPES", "RfmType", "pareto_curve", "rfm_measures", "rfm_types", "share_of_top"]
 
 
 def _values(values, name: str = "values") -> np.ndarray:
@@ -96,11 +96,16 @@ def rfm_types(recency, frequency, monetary) -> list[RfmType]:
     return [by_pattern.get(key, _UNCLASSIFIED) for key in zip(recent.tolist(), frequent.tolist(), high.tolist())]
 
 
-def rfm_summary(events, as_of: float) -> dict:
+def rfm_measures(events, as_of: float) -> dict:
     """Recency, frequency and monetary value of each customer who bought by ``as_of`` (years), from an event log.
 
     Returns numpy columns: customer_id, recency (years since the last purchase), frequency
-    (purchases), monetary (total spend, yuan).
+    (purchases), monetary (total spend, yuan) -- the textbook's RFM (§6), for :func:`rfm_types`.
+
+    Not the CLV libraries' ``rfm_summary`` (lifetimes, pymc-marketing), which measures for their
+    models: frequency = *repeat* purchase periods, recency = time from the first purchase to the
+    last, T = time from the first purchase to the end, monetary = the *mean* of repeat purchases.
+    For those, export ``result.events.to_transactions()`` and call the library's own function.
     """
     purchase = (events["event"] == "purchase") & (events["time"] <= as_of)
     ids = events["customer_id"][purchase]

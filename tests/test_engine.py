@@ -10,6 +10,7 @@ import functools
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -274,10 +275,10 @@ def test_event_log_exports_csv_that_pandas_reads(lifecycle, tmp_path):
         result.periods["revenue"].sum())
     periods = pd.read_csv(tmp_path / "periods.csv")
     assert periods["profit"].sum() == pytest.approx(result.periods["profit"].sum())
-    transactions = pd.DataFrame(result.events.to_transactions())
+    transactions = result.events.to_transactions()
     assert list(transactions.columns) == ["customer_id", "date", "amount"]
     assert transactions["date"].dtype.kind == "M"
-    assert len(transactions) == result.periods["n_purchases"].sum()
+    assert len(transactions) == result.periods["n_purchases"].sum() + result.periods["n_cross_sell"].sum()
     frame = result.to_frame()
     assert len(frame) == lifecycle.n_periods
 
@@ -523,3 +524,24 @@ def test_group_profits_add_up_to_the_profit_and_families_follow_referrals(lifecy
     assert np.array_equal(ledger["family"][referred], ledger["family"][ledger["referred_by"][referred]])
     first = ledger["source"] <= 1  # the cohort and the prospects from marketing head their own families
     assert sorted(ledger["family"][first]) == list(range(first.sum()))
+
+
+@pytest.mark.parametrize("engine", ["simpy", "numpy"])
+def test_transactions_are_what_customers_paid_cross_sell_included_no_zero_rows(engine):
+    """What the CLV libraries read must add up to the run's revenue, discounts taken off."""
+    scenario = simkit.load_scenario("lifecycle_textbook").updated({"stages.new.price_discount": 0.25,
+                                                                    "stages.decline.price_discount": 1.0})
+    result = run_simulation(scenario, n_customers=300, event_log=True, engine=engine)
+    transactions = result.events.to_transactions(start_date="2026-01-01")
+    periods = result.periods
+    assert periods["cross_sell_revenue"].sum() > 0 and periods["price_discounts"].sum() > 0   # both are exercised
+    assert transactions["amount"].sum() == pytest.approx(periods["revenue"].sum() + periods["cross_sell_revenue"].sum())
+    assert (transactions["amount"] > 0).all()                # a purchase given away is not a transaction
+    events = result.events
+    given_away = ((events["event"] == "purchase") & (events["stage"] == "decline")).sum()
+    assert given_away > 0
+    assert len(transactions) == periods["n_purchases"].sum() + periods["n_cross_sell"].sum() - given_away
+    # the observation period's end travels with the data: the run's last day
+    horizon_days = scenario.horizon_years * 365.25
+    assert transactions.attrs["observation_end"] == str(np.datetime64("2026-01-01") + int(np.ceil(horizon_days)) - 1)
+    assert transactions["date"].max() <= pd.Timestamp(transactions.attrs["observation_end"])

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import simkit
-from simkit.value import RFM_TYPES, pareto_curve, rfm_summary, rfm_types, share_of_top
+from simkit.value import RFM_TYPES, pareto_curve, rfm_measures, rfm_types, share_of_top
 
 
 def test_eighty_twenty_on_a_hand_made_population():
@@ -43,20 +43,20 @@ def test_rfm_summary_from_an_event_log():
               "time": np.array([0.1, 0.5, 0.2, 0.3, 0.9, 1.5]),
               "event": np.array(["purchase", "purchase", "purchase", "move", "purchase", "purchase"], dtype=object),
               "amount": np.array([10.0, 20.0, 5.0, 0.0, 30.0, 99.0])}
-    summary = rfm_summary(events, as_of=1.0)
+    summary = rfm_measures(events, as_of=1.0)
     assert summary["customer_id"].tolist() == [0, 1]
     assert summary["recency"].tolist() == pytest.approx([0.1, 0.8])
     assert summary["frequency"].tolist() == [3, 1]
     assert summary["monetary"].tolist() == pytest.approx([60.0, 5.0])
     with pytest.raises(ValueError, match="no purchase by"):
-        rfm_summary(events, as_of=0.0)
+        rfm_measures(events, as_of=0.0)
 
 
 def test_on_a_simulated_population():
     result = simkit.run_simulation(simkit.load_scenario("lifecycle_basic").updated({"horizon": 4}), event_log=True)
     profit = result.ledger["profit"][~np.isnan(result.ledger["entered_new"])]
     assert share_of_top(profit, 0.2) > 0.5          # value is concentrated in a few customers
-    summary = rfm_summary(result.events, as_of=4.0)
+    summary = rfm_measures(result.events, as_of=4.0)
     types = rfm_types(summary["recency"], summary["frequency"], summary["monetary"])
     assert len(types) == summary["customer_id"].size
     # a customer counted as "important to maintain" bought recently

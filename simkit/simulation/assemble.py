@@ -14,6 +14,7 @@ import math
 import numpy as np
 
 from ..results import LifetimeValueSummary, SimulationResult
+from ..stages import ACTIVE_STAGES
 
 SOURCE_COHORT, SOURCE_STREAM, SOURCE_REFERRAL, SOURCE_REPLACEMENT = 0, 1, 2, 3
 #: groups of families tallied apart: a family is a first-generation arrival (cohort member or prospect from
@@ -53,6 +54,11 @@ def assemble_result(scenario, *, flows, money: dict, counts: dict, stage_years, 
                                     / np.array([rate.discount_rate(int(year)) for year in calendar_year])
                                     - acquisition / np.array([rate.acquisition_rate(int(year))
                                                               for year in calendar_year]))
+    if events is not None:
+        # a stage's price discount applies to its purchases; a tenure table's years have none
+        discounts = {} if scenario.tenure is not None else {
+            stage.label: scenario.stages[stage].price_discount for stage in ACTIVE_STAGES}
+        events = events.at_prices_paid(discounts, scenario.horizon_years)
     return SimulationResult(
         scenario=scenario,
         seed=scenario.seed,
