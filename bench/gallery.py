@@ -37,6 +37,14 @@ def figures():
     from simkit.pyramid import TEXTBOOK_TIERS
 
     retention = firm.tenure.retention_rate[0]
+    from simkit.clv import clv_data, load_clv_scenario
+    from simkit.clv_models import alive_calibration
+
+    clv = clv_data(load_clv_scenario("clv_pareto_nbd"), 39, 39)
+    calibration = clv.transactions[clv.transactions.date < clv.split["holdout_start"]]
+    days = calibration.drop_duplicates(["customer_id", "date"]).groupby("customer_id").size()
+    clv_summary = {"frequency": days.reindex(clv.truth.customer_id).to_numpy() - 1}
+    alive = clv.truth["alive_at_cutoff"]
     return [
         ("stage_counts", lambda ax: plots.plot_stage_counts(lifecycle, ax=ax)),
         ("period_money", lambda ax: plots.plot_period_money(lifecycle, ax=ax)),
@@ -54,6 +62,12 @@ def figures():
         ("funnel", lambda ax: plots.plot_funnel(funnel, ax=ax)),
         ("pyramid", lambda ax: plots.plot_pyramid(TEXTBOOK_TIERS, ax=ax)),
         ("pareto", lambda ax: plots.plot_pareto(lifecycle.ledger["lifetime_value"], ax=ax)),
+        # a fitted model's predictions stand in for the truth's expectation here (no pymc-marketing needed)
+        ("holdout_by_frequency", lambda ax: plots.plot_holdout_by_frequency(
+            clv_summary, clv.truth["expected_holdout_purchases"] * 1.05, clv.truth, ax=ax, model="a model")),
+        ("alive_calibration", lambda ax: plots.plot_alive_calibration(
+            {"the truth's P(alive)": alive_calibration(clv.truth["probability_alive"], alive),
+             "a bent one": alive_calibration(clv.truth["probability_alive"] ** 0.7, alive)}, ax=ax)),
     ]
 
 

@@ -23,7 +23,8 @@ import warnings
 
 import numpy as np
 
-__all__ = ["alive_calibration", "calibration_summary", "holdout_score", "import_pymc_marketing", "parameter_table"]
+__all__ = ["alive_calibration", "calibration_summary", "describe_holdout", "describe_parameters", "holdout_score",
+           "expected_purchases_at", "import_pymc_marketing", "parameter_table"]
 
 
 def import_pymc_marketing():
@@ -57,48 +58,58 @@ def calibration_summary(data):
                                  time_unit="D", time_scaler=split["days_per_time_unit"])
 
 
-def _map_point(model) -> dict:
-    posterior = model.idata.posterior
-    return {name: float(posterior[name].values.squeeze()) for name in posterior.data_vars
-            if posterior[name].values.size == 1}
-
-
 def parameter_table(model, truth: dict | None = None):
     """A fitted model's parameters with standard errors and 95 % intervals, beside ``truth``.
 
-    The errors come from the log posterior's curvature at the MAP fit, on the log scale of each
-    (positive) parameter, by finite differences (pymc-marketing's likelihoods have no second
-    derivative).  ``within_2_se``: whether the truth lies within two standard errors.
+    The errors come from the log posterior's curvature at the MAP fit (a Laplace approximation),
+    computed by finite differences in the model's unconstrained space (pymc-marketing's likelihoods
+    have no second derivative) and carried to the log of each reported parameter (the delta
+    method).  The parameters reported are those named in ``truth`` that the model has (BG/NBD's
+    *a* and *b* are derived from its own parametrisation), else its free parameters.
+    ``within_2_se``: whether the truth lies within two standard errors.
     """
     import pandas as pd
 
     m = model.model
-    free = list(m.free_RVs)
-    names = [rv.name for rv in free]
-    point = _map_point(model)
-    values = [m.rvs_to_values[rv] for rv in free]
-    for rv in free:
+    posterior = model.idata.posterior
+    known = {rv.name for rv in m.free_RVs} | {d.name for d in m.deterministics}
+    names = [name for name in (truth or {}) if name in known] or [rv.name for rv in m.free_RVs]
+    values = [m.rvs_to_values[rv] for rv in m.free_RVs]
+    x0 = []
+    for rv in m.free_RVs:
         transform = m.rvs_to_transforms[rv]
-        if transform is None or type(transform).__name__ != "LogTransform":
-            raise ValueError(f"parameter_table: {rv.name} is not a positive parameter on a log scale")
-    x0 = np.log([point[name] for name in names])
+        value = posterior[rv.name].values.squeeze()
+        x0.append(float(transform.forward(value, *rv.owner.inputs).eval()) if transform is not None else float(value))
+    x0 = np.array(x0)
     logp = m.compile_logp()
+    reported = m.compile_fn(m.replace_rvs_by_values([m[name] for name in names]), inputs=m.value_vars,
+                            on_unused_input="ignore")
+
+    def point(x):
+        return {value.name: np.asarray(xi) for value, xi in zip(values, x)}
 
     def at(x):
-        return float(logp({value.name: np.asarray(xi) for value, xi in zip(values, x)}))
+        return float(logp(point(x)))
+
+    def log_reported(x):
+        return np.log([float(v) for v in reported(point(x))])
 
     k, step = len(x0), 1e-3
     shift = np.eye(k) * step
     hessian = np.array([[(at(x0 + shift[i] + shift[j]) - at(x0 + shift[i] - shift[j])
                           - at(x0 - shift[i] + shift[j]) + at(x0 - shift[i] - shift[j])) / (4 * step * step)
                          for j in range(k)] for i in range(k)])
-    log_se = np.sqrt(np.diag(np.linalg.inv(-hessian)))
-    table = pd.DataFrame({"parameter": names, "estimate": np.exp(x0),
-                          "low_95": np.exp(x0 - 1.96 * log_se), "high_95": np.exp(x0 + 1.96 * log_se),
-                          "log_se": log_se})
+    covariance = np.linalg.inv(-hessian)
+    jacobian = np.column_stack([(log_reported(x0 + shift[i]) - log_reported(x0 - shift[i])) / (2 * step)
+                                for i in range(k)])
+    log_estimate = log_reported(x0)
+    log_se = np.sqrt(np.diag(jacobian @ covariance @ jacobian.T))
+    table = pd.DataFrame({"parameter": names, "estimate": np.exp(log_estimate),
+                          "low_95": np.exp(log_estimate - 1.96 * log_se),
+                          "high_95": np.exp(log_estimate + 1.96 * log_se), "log_se": log_se})
     if truth is not None:
         table.insert(1, "truth", [truth.get(name, np.nan) for name in names])
-        table["within_2_se"] = np.abs(np.log(table["truth"]) - x0) <= 2 * log_se
+        table["within_2_se"] = np.abs(np.log(table["truth"]) - log_estimate) <= 2 * log_se
     return table.set_index("parameter")
 
 
@@ -155,3 +166,52 @@ def alive_calibration(probability_alive, alive, bins: int = 10):
         rows.append({"bin": (edges[b] + edges[b + 1]) / 2, "customers": n, "predicted": p[inside].mean(),
                      "share_alive": share, "low_95": centre - half, "high_95": centre + half})
     return pd.DataFrame(rows)
+
+
+def _percent(x: float) -> str:
+    return f"{x * 100:+.1f} %".replace("-", "−")
+
+
+def describe_holdout(score: dict, model: str = "the model") -> str:
+    """:func:`holdout_score` in sentences: the total's error with its interval, beside the best possible."""
+    low, high = score["relative_error_95"]
+    lines = [f"{model} predicted {score['predicted_total']:,.0f} holdout purchases; {score['actual_total']:,.0f} "
+             f"happened: {_percent(score['relative_error'])} (95 % interval over customers "
+             f"{_percent(low)} to {_percent(high)})."]
+    if low <= 0 <= high:
+        lines.append("The interval covers zero: at this size the total cannot be told from what happened.")
+    if "oracle_total" in score:
+        low, high = score["oracle_relative_error_95"]
+        lines.append(f"The best possible prediction (each customer's true expectation) was "
+                     f"{_percent(score['oracle_relative_error'])} ({_percent(low)} to {_percent(high)}): that much "
+                     "is the data's own noise.")
+        lines.append(f"Customer by customer, the mean absolute error is {score['mean_absolute_error']:.2f} purchases "
+                     f"against {score['oracle_mean_absolute_error']:.2f} for the best possible prediction.")
+    else:
+        lines.append(f"Customer by customer, the mean absolute error is {score['mean_absolute_error']:.2f} purchases.")
+    return "\n".join(lines)
+
+
+def describe_parameters(table) -> str:
+    """How many true parameters lie within two standard errors of the fit (a :func:`parameter_table`)."""
+    inside = int(table["within_2_se"].sum())
+    names = ", ".join(table.index[~table["within_2_se"]])
+    text = f"{inside} of {len(table)} true parameters lie within two standard errors of the fit"
+    return text + ("." if not names else f"; outside: {names}.")
+
+
+def expected_purchases_at(model, parameters: dict, summary, future_t: float) -> np.ndarray:
+    """A fitted pymc-marketing model's prediction (``expected_purchases``) with its parameters set to ``parameters``.
+
+    With the true population parameters this is the best a model of this form can do without knowing each
+    customer's own rates: what remains of its error is the data's noise, not the fit's.
+    """
+    posterior = model.idata.posterior
+    saved = {name: posterior[name].values.copy() for name in parameters}
+    try:
+        for name, value in parameters.items():
+            posterior[name].values[...] = value
+        return model.expected_purchases(summary, future_t=future_t).mean(("chain", "draw")).to_numpy()
+    finally:
+        for name, value in saved.items():
+            posterior[name].values[...] = value

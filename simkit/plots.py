@@ -24,8 +24,9 @@ from .compare import format_money
 from .language import font_families, label, readable
 from .stages import ACTIVE_STAGES, Stage
 
-__all__ = ["STAGE_COLORS", "font_families", "label", "money_axis", "new_figure", "plot_churn", "plot_comparison",
-           "plot_cumulative_npv", "plot_funnel", "plot_ltv_histogram", "plot_pareto", "plot_period_money",
+__all__ = ["STAGE_COLORS", "font_families", "holdout_by_frequency", "label", "money_axis", "new_figure",
+           "plot_alive_calibration", "plot_churn", "plot_comparison", "plot_cumulative_npv", "plot_funnel",
+           "plot_holdout_by_frequency", "plot_ltv_histogram", "plot_pareto", "plot_period_money",
            "plot_profit_by_stage", "plot_profit_parts", "plot_pyramid", "plot_sensitivity", "plot_stage_counts",
            "plot_sweep_effects", "plot_sweep_grid", "plot_tenure", "use_fonts"]
 
@@ -568,4 +569,69 @@ def plot_pareto(values, ax=None, what: str = "profit", **kwargs):
         ax.set_xlabel(label("customers, most valuable first (%)", "客户（按价值排序，%）"))
         ax.set_ylabel(f"cumulative share of {what} (%)")
         ax.set_title(label(f"Who brings the {what}", "二八定律"))
+    return ax
+
+
+def holdout_by_frequency(summary, predicted, truth, top: int = 7):
+    """Mean holdout purchases by calibration repeat purchases (0, 1, ..., ``top``+): what happened, with a
+    95 % interval, what the model predicted and (if the world has one) the best possible prediction.
+
+    Returns a dict of arrays: ``repeat_purchases``, ``customers``, ``actual``, ``actual_half``, ``predicted``,
+    ``oracle``.
+    """
+    frequency = np.minimum(np.asarray(summary["frequency"], int), top)
+    actual = truth["holdout_purchases"].to_numpy(float)
+    oracle = truth["expected_holdout_purchases"].to_numpy(float)
+    predicted = np.asarray(predicted, float)
+    groups = np.arange(top + 1)
+    rows = {key: [] for key in ("customers", "actual", "actual_half", "predicted", "oracle")}
+    for group in groups:
+        inside = frequency == group
+        n = max(int(inside.sum()), 1)
+        rows["customers"].append(int(inside.sum()))
+        rows["actual"].append(actual[inside].mean() if inside.any() else np.nan)
+        rows["actual_half"].append(1.96 * actual[inside].std(ddof=1) / np.sqrt(n) if inside.sum() > 1 else np.nan)
+        rows["predicted"].append(predicted[inside].mean() if inside.any() else np.nan)
+        rows["oracle"].append(oracle[inside].mean() if inside.any() else np.nan)
+    return {"repeat_purchases": groups, **{key: np.array(value) for key, value in rows.items()}}
+
+
+def plot_holdout_by_frequency(summary, predicted, truth, ax=None, model: str = "model", top: int = 7, **kwargs):
+    """Fader and Hardie's check of a CLV model: mean holdout purchases against calibration repeat purchases."""
+    table = holdout_by_frequency(summary, predicted, truth, top)
+    ax = _axes(ax)
+    x = table["repeat_purchases"]
+    with _fonts(ax):
+        ax.bar(x, table["actual"], color="#c6dbef", label=label("what happened (95 % interval)", "实际（95%区间）"),
+               **kwargs)
+        ax.errorbar(x, table["actual"], yerr=table["actual_half"], fmt="none", ecolor="#3182bd", capsize=3)
+        ax.plot(x, table["predicted"], "o-", color="#de2d26", label=label(f"{model}: predicted", "模型预测"))
+        if np.isfinite(table["oracle"]).all():
+            ax.plot(x, table["oracle"], "s--", color="black", markersize=4,
+                    label=label("best possible (the truth's expectation)", "真实期望"))
+        ax.set_xticks(x, [str(v) for v in x[:-1]] + [f"{x[-1]}+"])
+        ax.set_xlabel(label("repeat purchases in the calibration period", "校准期重复购买次数"))
+        ax.set_ylabel(label("mean holdout purchases", "验证期平均购买"))
+        ax.set_title(label("Holdout purchases by past frequency", "按历史频率的验证期购买"))
+        ax.legend(fontsize="small", frameon=False, loc="upper left")
+    return ax
+
+
+def plot_alive_calibration(tables: dict, ax=None, **kwargs):
+    """Predicted P(alive) against the share truly alive (``tables``: name -> :func:`simkit.clv_models.alive_calibration`)."""
+    ax = _axes(ax)
+    colours = ["#de2d26", "black", "#3182bd", "#31a354"]
+    with _fonts(ax):
+        ax.plot([0, 1], [0, 1], color="grey", linewidth=0.8, linestyle=":")
+        for (name, table), colour in zip(tables.items(), colours):
+            ax.errorbar(table["predicted"], table["share_alive"],
+                        yerr=[table["share_alive"] - table["low_95"], table["high_95"] - table["share_alive"]],
+                        fmt="o-", color=colour, capsize=3, markersize=4, label=name, **kwargs)
+        ax.set_xlim(0, 1)
+        ax.set_ylim(0, 1.02)
+        ax.set_xlabel(label("predicted P(alive) at the cutoff", "预测的存活概率"))
+        ax.set_ylabel(label("share truly alive", "实际存活比例"))
+        ax.set_title(label("Is P(alive) calibrated?", "存活概率是否校准"))
+        ax.legend(fontsize="small", frameon=False, loc="upper left", title=label("95 % intervals", "95%区间"),
+                  title_fontsize="small")
     return ax
