@@ -191,7 +191,14 @@ def _textbook_ltv() -> float:
     return float(cohort_table(load_scenario("cohort_10000")).ltv[-1])
 
 
+def _clv_bg_nbd_alive_share() -> float:
+    from .clv import clv_data, load_clv_scenario
+
+    return float(clv_data(load_clv_scenario("clv_bg_nbd"), 39, 39).truth["alive_at_cutoff"].mean())
+
+
 _EXPECTED = {
+    "clv_bg_nbd_alive_share": _clv_bg_nbd_alive_share,
     "firm_a_left_after_5_years": _firm_a_left_after_5_years,
     "loyal_at_year_5": _loyal_at_year_5,
     "loyal_profit_per_year_with_8_orders": _loyal_profit_per_year_with_8_orders,

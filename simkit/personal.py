@@ -1,7 +1,7 @@
 """Your own numbers: exercise data drawn from a student's id.
 
 Every exercise set has one question whose numbers belong to the student: a
-firm, a customer, a cohort, a lifecycle or a pyramid of its own, drawn from a
+firm, a customer, a cohort, a lifecycle, a pyramid or a buy-till-you-die customer of its own, drawn from a
 seed derived from the student's id (学号).  The right answer is computed by
 simkit from the same seed when the answer is checked or graded, so there is
 no answer key to look up and a neighbour's number is wrong for everyone else.
@@ -207,6 +207,18 @@ def _value_answer(values):
     return float(pyramid_table(_value_tiers(values)).total_profit)
 
 
+def _clvfit(rng):
+    return {"purchase_rate": _pick(rng, 0.05, 0.50, 0.05), "dropout_rate": _pick(rng, 0.01, 0.10, 0.01),
+            "weeks": 4 * int(rng.integers(1, 14))}
+
+
+def _clvfit_answer(values):
+    from .clv import expected_holdout_purchases
+
+    return float(expected_holdout_purchases("pareto_nbd", values["purchase_rate"], values["dropout_rate"], 1.0,
+                                            values["weeks"]))
+
+
 @dataclass(frozen=True)
 class _Set:
     draw: Callable
@@ -237,6 +249,10 @@ _SETS = {
                            "medium_customers": "medium customers (中级客户)",
                            "small_customers": "small customers (小客户)"},
                   "value.your_pyramid_profit", _value_answer),
+    "clvfit": _Set(_clvfit, {"purchase_rate": "purchases a week while alive (λ)",
+                             "dropout_rate": "dropouts a week (μ): the lifetime is exponential",
+                             "weeks": "weeks to look ahead"},
+                   "clvfit.your_customer", _clvfit_answer),
 }
 
 #: The exercise sets that have numbers of their own, by their key prefix.

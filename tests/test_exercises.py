@@ -1,6 +1,7 @@
 """Exercises and solutions: one source, checks that accept the right answer and refuse a wrong one."""
 
 import json
+import math
 from pathlib import Path
 
 import pytest
@@ -44,6 +45,10 @@ RIGHT = {
     "value.top20_share": (50 + 30) / 100,
     "value.migration_vip": 21 * (1 - 0.01 - 0.03) + 85 * 0.02,
     "value.rfm_type": "b",
+    "clvfit.pareto_expected": 0.2 / 0.05 * (1 - math.exp(-0.05 * 10)),   # λ/μ (1 - e^(-μt)), worked by hand
+    "clvfit.bg_repeat_purchases": 1 / 0.25,                              # the mean of a geometric count
+    "clvfit.steady_rate": "a",
+    "clvfit.calibrated": "a",
 }
 
 
@@ -64,6 +69,9 @@ def _by_hand(question, numbers):
     if question == "life.your_loyal_years":  # new -> loyal 0.6, new -> decline 0.2, decline -> loyal 0.15
         visits = n.conversion_share * (0.6 + 0.2 * 0.15) / (1 - n.loyal_to_decline * 0.15)
         return n.loyal_mean_years * visits
+    if question == "clvfit.your_customer":
+        rate, dropout = n.purchase_rate, n.dropout_rate
+        return rate / dropout * (1 - math.exp(-dropout * n.weeks))
     if question == "value.your_pyramid_profit":
         return (n.vip_customers * 114_000 * 0.40 + n.large_customers * 31_600 * 0.30
                 + n.medium_customers * 9_100 * 0.20 + n.small_customers * 1_160 * -0.45)
@@ -75,6 +83,10 @@ PERSONAL = sorted(q for q, entry in checks.load_key().items() if entry["kind"] =
 
 def _simulated(question):
     """Answers read off a simulation: what a student running the solution's code gets."""
+    if question == "clvfit.alive_share":
+        from simkit.clv import clv_data, load_clv_scenario
+
+        return clv_data(load_clv_scenario("clv_bg_nbd"), 39, 39).truth["alive_at_cutoff"].mean()
     scenario = simkit.load_scenario("lifecycle_basic")
     if question == "life.loyal_year5":
         return simkit.run_simulation(scenario).customers_in("loyal")[4]
@@ -93,8 +105,10 @@ def _wrong(answer):
 
 
 def test_every_question_has_a_right_answer_here():
-    assert set(checks.load_key()) == set(RIGHT) | {"life.loyal_year5", "life.loyal_profit_8"} | set(PERSONAL)
-    assert {q.split(".")[0] for q in PERSONAL} == {"churn", "clv", "ltv", "life", "value"}  # one in every set
+    assert set(checks.load_key()) == (set(RIGHT) | {"life.loyal_year5", "life.loyal_profit_8", "clvfit.alive_share"}
+                                      | set(PERSONAL))
+    sets = {q.split(".")[0] for q in checks.load_key()}
+    assert {q.split(".")[0] for q in PERSONAL} == sets == {"churn", "clv", "ltv", "life", "value", "clvfit"}
 
 
 @pytest.mark.parametrize("question", sorted(set(checks.load_key()) - set(PERSONAL)))

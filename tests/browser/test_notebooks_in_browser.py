@@ -1,4 +1,7 @@
-"""Every notebook, exercise and solution run in JupyterLab in Chromium, as a class would run them.
+"""Every notebook and exercise run in JupyterLab in Chromium, as a class would run them.
+
+Solutions are not run here: they are the exercises with the answers filled in, nbval runs each
+of them, and students do not open them (keeping the suite within CI's ten minutes).
 
 Fails on any error or warning output; photographs every notebook and every panel at
 1280 x 720; moves one control of every panel and waits for a new figure; answers an
@@ -14,7 +17,8 @@ import pytest
 
 from .browsing import FOLDERS, ROOT, SCREEN, screenshot
 
-NOTEBOOKS = sorted(str(p.relative_to(ROOT)) for folder in FOLDERS for p in (ROOT / folder).glob("*.ipynb"))
+NOTEBOOKS = sorted(str(p.relative_to(ROOT)) for folder in FOLDERS if folder != "solutions"
+                   for p in (ROOT / folder).glob("*.ipynb"))
 #: Notebooks with a panel, and the panel's builder (each panel is one output holding an image).
 PANELS = {p: re.search(r"simkit\.widgets\.(\w+)\(", (ROOT / p).read_text(encoding="utf-8")).group(1)
           for p in NOTEBOOKS if "simkit.widgets." in (ROOT / p).read_text(encoding="utf-8")}
