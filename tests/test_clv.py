@@ -245,3 +245,21 @@ def test_a_lifecycle_world_gives_the_same_kind_of_data_set():
     assert truth.purchase_rate.isna().all() and data.split["model"] == "lifecycle stages"
     assert (truth.holdout_purchases[~truth.alive_at_cutoff] == 0).all()   # the lost buy nothing more
     assert 0.5 < truth.alive_at_cutoff.mean() < 1.0
+
+
+def test_the_command_line_refuses_bad_input_before_writing_anything(tmp_path, capsys):
+    from simkit.cli import main
+
+    out = tmp_path / "data"
+    assert main(["clv-data", "clv_bg_nbd", "--calibration-weeks", "39", "--out", str(out)]) == 2
+    assert "--holdout-weeks" in capsys.readouterr().err
+    assert main(["clv-data", "clv_bg_nbd", "--calibration-weeks", "8", "--holdout-weeks", "39",
+                 "--out", str(out)]) == 2
+    assert "calibration_weeks: got 8.0" in capsys.readouterr().err and not out.exists()
+    assert main(["clv-data", "clv_bg_nbd", "--calibration-years", "0.75", "--holdout-years", "0.75",
+                 "--customers", "50", "--out", str(out)]) == 0
+    assert json.loads((out / "split.json").read_text())["holdout_start"] == "2026-10-05"   # 39 weeks after the start
+    capsys.readouterr()
+    assert main(["clv-data", "clv_bg_nbd", "--calibration-weeks", "39", "--holdout-weeks", "39",
+                 "--out", str(out)]) == 2
+    assert "--force" in capsys.readouterr().err
