@@ -19,6 +19,7 @@ really happened (:func:`simkit.clv.clv_data` keeps the truth):
 from __future__ import annotations
 
 import os
+import shutil
 import warnings
 
 import numpy as np
@@ -31,9 +32,17 @@ def import_pymc_marketing():
     """pymc-marketing's ``clv`` module, imported without its import-time notices.
 
     ArviZ announces its next major version and PyTensor that it found no BLAS library (it
-    then uses its own loops, fine at these sizes); students read either as an error.
+    then uses its own loops, fine at these sizes); students read either as an error.  On a
+    laptop without a C++ compiler (most Windows machines) PyTensor would warn and then run
+    its slow Python fallback, a fit taking many minutes: there it compiles with Numba instead
+    (installed with pymc-marketing), which fits in seconds once warmed up.  A ``PYTENSOR_FLAGS``
+    already set is left as it is.
     """
-    os.environ.setdefault("PYTENSOR_FLAGS", "blas__ldflags=")
+    if "PYTENSOR_FLAGS" not in os.environ:
+        no_compiler = shutil.which("g++") is None
+        os.environ["PYTENSOR_FLAGS"] = "blas__ldflags=" + (",cxx=,mode=NUMBA" if no_compiler else "")
+        if no_compiler:   # Numba notes, for some compiled functions, that it keeps them in memory only
+            warnings.filterwarnings("ignore", message="Cannot cache compiled function")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")

@@ -263,3 +263,20 @@ def test_the_command_line_refuses_bad_input_before_writing_anything(tmp_path, ca
     assert main(["clv-data", "clv_bg_nbd", "--calibration-weeks", "39", "--holdout-weeks", "39",
                  "--out", str(out)]) == 2
     assert "--force" in capsys.readouterr().err
+
+
+def test_without_a_compiler_pytensor_is_switched_to_numba_quietly(tmp_path):
+    """Most Windows laptops have no C++ compiler: PyTensor would warn and fall back to slow Python loops."""
+    import os
+    import subprocess
+    import sys
+
+    pytest.importorskip("pymc_marketing")
+    env = {k: v for k, v in os.environ.items() if k != "PYTENSOR_FLAGS"}
+    env["PATH"] = str(tmp_path)                   # no g++ on it
+    code = ("import os; from simkit.clv_models import import_pymc_marketing; import_pymc_marketing(); "
+            "print(os.environ['PYTENSOR_FLAGS'])")
+    done = subprocess.run([sys.executable, "-W", "error", "-c", code], env=env, capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "blas__ldflags=,cxx=,mode=NUMBA" and done.stderr == ""
