@@ -192,7 +192,9 @@ def simulate_clv(scenario: ClvScenario, end_weeks: float, seed: int | None = Non
             death = first + rng.exponential(1.0, n) / dropout
     else:
         dropout = rng.beta(scenario.a, scenario.b, n)
-        last_purchase_number = rng.geometric(np.clip(dropout, 1e-300, 1.0))   # the repeat purchase after which they leave
+        # the repeat purchase after which each leaves (p below 1e-12, about once in 3e9 customers at the CDNOW
+        # fit, is taken as 1e-12: a trillion purchases on average, never reached, and no integer overflow)
+        last_purchase_number = rng.geometric(np.clip(dropout, 1e-12, 1.0))
     spend_rate = rng.gamma(scenario.q, 1.0 / scenario.gamma, n)
     # repeat purchases: a Poisson process of rate λ from the first purchase to the end, then cut at dropout
     window = end_weeks - first
