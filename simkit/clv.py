@@ -94,11 +94,6 @@ class ClvScenario:
         """A copy with some fields changed, checked again."""
         return ClvScenario.from_dict({**self.to_dict(), **changes})
 
-    @property
-    def mean_spend(self) -> float:
-        """The population's mean spend per purchase: p γ / (q − 1) (infinite when q ≤ 1)."""
-        return self.p * self.gamma / (self.q - 1) if self.q > 1 else math.inf
-
 
 def _check(s: ClvScenario) -> None:
     def fail(name, value, allowed):

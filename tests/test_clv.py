@@ -17,13 +17,18 @@ from simkit.clv import (ClvScenario, ClvScenarioError, clv_data, expected_holdou
 FALSE_ALARM = 0.01
 
 
-def _pymc_marketing():
-    """pymc-marketing's clv module through simkit (which sets PyTensor's flags before it is first imported)."""
+def _skip_without_pymc_marketing():
     import importlib.util
 
     if importlib.util.find_spec("pymc_marketing") is None:
         pytest.skip("pymc-marketing is not installed: pip install -e '.[clv]'")
+
+
+def _pymc_marketing():
+    """pymc-marketing's clv module through simkit (which sets PyTensor's flags before it is first imported)."""
     from simkit.clv_models import import_pymc_marketing
+
+    _skip_without_pymc_marketing()
 
     return import_pymc_marketing()
 
@@ -277,10 +282,7 @@ def test_without_a_compiler_pytensor_is_switched_to_numba_quietly(tmp_path):
     import subprocess
     import sys
 
-    import importlib.util
-
-    if importlib.util.find_spec("pymc_marketing") is None:
-        pytest.skip("pymc-marketing is not installed: pip install -e '.[clv]'")
+    _skip_without_pymc_marketing()
     env = {k: v for k, v in os.environ.items() if k != "PYTENSOR_FLAGS"}
     env["PATH"] = str(tmp_path)                   # no g++ on it
     code = ("import os; from simkit.clv_models import import_pymc_marketing; import_pymc_marketing(); "
