@@ -117,16 +117,16 @@ def _kernels(scenario, start: Stage, ages: np.ndarray):
                 to_lost[i] += out * probability
         rates[i] = (params.orders_per_year + params.referrals_per_year + params.referral_damage_per_year
                     + (cross if stage is not Stage.PROSPECT else 0.0) + out)
-    state = np.zeros(4)
-    state[index[start]] = 1.0
-    state = state @ _expm(generator * ages[0])   # the stages' probabilities at the first age on the grid
-    move = _expm(generator * step)                # ... and from one age to the next, exactly
+    states = np.zeros((1, 4))
+    states[0, index[start]] = 1.0
+    states = states @ _expm(generator * ages[0])  # the stages' probabilities at the first age on the grid
+    move = _expm(generator * step)                 # ... and from one age to the next, exactly
+    while len(states) < n:  # by doubling: the ages k + len(states) from the ages k
+        states = np.vstack([states, states @ move])
+        move = move @ move
+    states = states[:n]
     referral_rates = np.array([scenario.stages[s].referrals_per_year for s in stages])
-    refer, lose, events = np.zeros(n), np.zeros(n), np.zeros(n)
-    for k in range(n):
-        refer[k], lose[k], events[k] = state @ referral_rates, state @ to_lost, state @ rates
-        state = state @ move
-    return refer, lose, events
+    return states @ referral_rates, states @ to_lost, states @ rates
 
 
 def _expm(matrix: np.ndarray) -> np.ndarray:
@@ -161,16 +161,8 @@ def estimate_run(scenario, n_customers: int | None = None) -> RunEstimate:
     births[arrivals.cohort_stage][0] += cohort / step           # the cohort, at time 0
     births[Stage.PROSPECT] += arrivals.prospects_per_year         # the stream, per year
     replace = arrivals.replace_lost
-    branching = replace or any(kernel[kind][0].any() for kind in kinds)
-    for t in range(GRID if branching else 0):  # nobody refers or is replaced: the arrivals are everyone
-        if t:
-            for parent in kinds:
-                past = births[parent][:t][::-1] * step              # born 1, 2, ... steps ago
-                refer, lose, _ = kernel[parent]
-                # a referral brings a prospect (under a tenure table: a customer who refers from its 2nd year)
-                births[Stage.PROSPECT][t] += past @ refer[:t]
-                if replace:
-                    births[Stage.NEW][t] += past @ lose[:t]
+    if replace or any(kernel[kind][0].any() for kind in kinds):  # else the arrivals are everyone
+        births = _renewal(births, kernel, step, replace)
     people = sum(births[kind].sum() * step for kind in kinds)
     events = sum(births[kind] * step @ np.cumsum(kernel[kind][2][::1])[::-1] * step for kind in kinds)
     # the branching process: referred per person over a life, and its growth when supercritical
@@ -191,6 +183,49 @@ def estimate_run(scenario, n_customers: int | None = None) -> RunEstimate:
         cause = f"{first:,.0f} people arrive and each brings {m:.2f} referred people on average"
     return RunEstimate(people=float(people), events=float(events), referrals_per_person=m, doubling_years=doubling,
                        cause=cause)
+
+
+def _renewal(arrivals: dict, kernel: dict, step: float, replace: bool) -> dict:
+    """Births of prospects and of new customers on the grid: b = arrivals + K b, solved as power series.
+
+    A person born at step s brings ``kernel[parent][0][j] x step`` prospects (referrals) and, when the
+    lost are replaced, ``kernel[parent][1][j] x step`` new customers at step s + 1 + j.  On the
+    grid this is b(z) = a(z) + K(z) b(z), with K a 2 x 2 matrix of series with no constant term
+    (nobody is born of someone born in the same step), so b = adj(I - K) a / det(I - K), every
+    product truncated after the grid's last step.
+    """
+    n = GRID
+    prospect, new = Stage.PROSPECT, Stage.NEW
+
+    def lagged(rates):  # births one step later and on: z k(z) step
+        return np.concatenate([[0.0], rates[:n - 1] * step])
+
+    def times(x, y):
+        return np.convolve(x, y)[:n]
+
+    one = np.zeros(n)
+    one[0] = 1.0
+    m_pp, m_pn = one - lagged(kernel[prospect][0]), -lagged(kernel[new][0])   # prospects born of each kind
+    if replace:
+        m_np, m_nn = -lagged(kernel[prospect][1]), one - lagged(kernel[new][1])  # replacements of the lost
+    else:
+        m_np, m_nn = np.zeros(n), one
+    a_p, a_n = arrivals[prospect], arrivals[new]
+    inverse = _series_inverse(times(m_pp, m_nn) - times(m_pn, m_np))
+    return {prospect: times(inverse, times(m_nn, a_p) - times(m_pn, a_n)),
+            new: times(inverse, times(m_pp, a_n) - times(m_np, a_p))}
+
+
+def _series_inverse(f: np.ndarray) -> np.ndarray:
+    """1 / f(z) to as many terms as f has, for f(0) = 1: Newton's iteration g <- g (2 - f g), doubling the terms."""
+    n = len(f)
+    g = np.ones(1)
+    while len(g) < n:
+        m = min(2 * len(g), n)
+        correction = -np.convolve(f[:m], g)[:m]
+        correction[0] += 2.0
+        g = np.convolve(g, correction)[:m]
+    return g
 
 
 def _growth_rate(refer: np.ndarray, ages: np.ndarray) -> float:

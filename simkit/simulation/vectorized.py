@@ -86,6 +86,8 @@ def poisson_inverse(u: np.ndarray, mean: np.ndarray, few_means: bool = False) ->
     """
     mean = np.asarray(mean, dtype=float)
     if few_means and u.size > 64:
+        if mean.min() == mean.max():  # one mean for all (a cohort's tenure year)
+            return _inverse_by_table(u, float(mean[0]))
         levels, which = np.unique(mean, return_inverse=True)
         if len(levels) <= 8:
             counts = np.zeros(u.shape, dtype=np.int64)
@@ -165,12 +167,14 @@ class _Draws:
     """
 
     def __init__(self, streams: _Streams, seed: int, generation: int, batch: int, step: int, slots: np.ndarray,
-                 few_means: bool = False):
+                 active: np.ndarray, few_means: bool = False):
+        """``slots``: every person's slot, increasing; ``active``: the persons (indices, increasing) who may draw."""
         self.streams, self.slots, self.few_means = streams, slots, few_means
         self.aligned_key = (seed, generation, step)        # slots run across the batches of a generation
         self.batch_key = (seed, generation, batch, step)   # items are counted within the batch
-        self.low = int(slots.min()) if len(slots) else 0
-        self.size = int(slots.max()) - self.low + 1 if len(slots) else 0
+        # the aligned rows cover the active persons' slots only (numbers low, low + 1, ... of each block)
+        self.low = int(slots[active[0]]) if len(active) else 0
+        self.size = int(slots[active[-1]]) - self.low + 1 if len(active) else 0
         self._states = {}
         self._aligned = {}
 
@@ -186,19 +190,20 @@ class _Draws:
             row = self._aligned[purpose] = self._keyed(-1, self.aligned_key, purpose, self.low).random(self.size)
         return row[self.slots[persons] - self.low]
 
-    def grouped(self, purpose: int, slots: np.ndarray, counts: np.ndarray, owner: np.ndarray,
-                normal: bool = False) -> np.ndarray:
-        """One uniform (or standard normal) per item; the k-th item of a group takes number k x GROUPS + group.
+    @staticmethod
+    def items(slots: np.ndarray, counts: np.ndarray, owner: np.ndarray) -> tuple:
+        """Where each item's number lies in a purpose's stream: (index of each item, numbers to draw).
 
-        ``slots``: the slots of the persons the items belong to, in increasing order; ``counts``: how
-        many items each has; ``owner``: for each item, its person's index in ``slots`` (items of a
-        person together, persons in order).  A person's first rank in its group is the number of
-        items of the persons before it in the same group: an exclusive running sum down the
-        columns of a (rows x GROUPS) table of counts by slot, so no sorting is needed.
+        The k-th item of a group takes number k x GROUPS + group.  ``slots``: the slots of the
+        persons the items belong to, in increasing order; ``counts``: how many items each has;
+        ``owner``: for each item, its person's index in ``slots`` (items of a person together,
+        persons in order).  A person's first rank in its group is the number of items of the
+        persons before it in the same group: an exclusive running sum down the columns of a
+        (rows x GROUPS) table of counts by slot, so no sorting is needed.
         """
         n = len(owner)
         if not n:
-            return np.zeros(0)
+            return np.zeros(0, dtype=np.int64), 0
         base = int(slots[0]) // GROUPS * GROUPS
         rows = (int(slots[-1]) - base) // GROUPS + 1
         table = np.zeros(rows * GROUPS, dtype=np.int64)
@@ -208,8 +213,15 @@ class _Draws:
         first = (running - table).ravel()[slots - base]
         within = np.arange(n) - np.repeat(np.cumsum(counts) - counts, counts)
         index = (first[owner] + within) * GROUPS + slots[owner] % GROUPS
+        return index, int(running[-1].max()) * GROUPS
+
+    def grouped(self, purpose: int, slots: np.ndarray, counts: np.ndarray, owner: np.ndarray,
+                normal: bool = False, layout: tuple | None = None) -> np.ndarray:
+        """One uniform (or standard normal) per item, laid out by :meth:`items` (or its ``layout``, given)."""
+        index, size = self.items(slots, counts, owner) if layout is None else layout
+        if not len(index):
+            return np.zeros(0)
         generator = self._keyed(purpose, self.batch_key, purpose)
-        size = int(running[-1].max()) * GROUPS
         values = generator.standard_normal(size) if normal else generator.random(size)
         return values[index]
 
@@ -559,34 +571,37 @@ class _Batch:
     # -- living -----------------------------------------------------------------
     def live(self):
         step = 0
-        self.enter(self.draws(step))
+        self.enter(self.draws(step, np.arange(self.n)))
         while True:
             active = np.flatnonzero(self.alive)
             if not active.size:
                 break
             step += 1
-            self.step(active, self.draws(step))
+            self.step(active, self.draws(step, active))
 
-    def draws(self, step: int) -> _Draws:
-        return _Draws(self.plan.streams, self.plan.seed, self.generation, self.batch, step, self.slot,
+    def draws(self, step: int, active: np.ndarray) -> _Draws:
+        return _Draws(self.plan.streams, self.plan.seed, self.generation, self.batch, step, self.slot, active,
                       self.plan.tenure is not None)
 
     def step(self, a, draws: _Draws):
         """Every active person ``a`` lives one spell and decides what comes next."""
         plan = self.plan
         start, stage, year = self.t[a], self.stage[a], self.year[a]
-        u = draws.uniform(_DURATION, a)
         tenure = year > 0
-        rule = np.minimum(stage, 3)
-        mean = plan.mean_years[rule]
-        # exponential by inversion, or the fixed mean; a stage without an end lasts for ever
-        duration = np.where(plan.fixed[rule], mean, plan.exponential_means[rule] * -np.log1p(-u))
-        duration[np.isinf(mean)] = np.inf
-        if plan.funnel:
-            funnel = stage == PROSPECT
-            if funnel.any():
-                duration[funnel] = -plan.funnel_means[self.funnel_step[a[funnel]]] * np.log1p(-u[funnel])
-        duration[tenure] = 1.0
+        if tenure.all():  # a year of the tenure table each (no draw needed)
+            duration = np.ones(len(a))
+        else:
+            u = draws.uniform(_DURATION, a)
+            rule = np.minimum(stage, 3)
+            mean = plan.mean_years[rule]
+            # exponential by inversion, or the fixed mean; a stage without an end lasts for ever
+            duration = np.where(plan.fixed[rule], mean, plan.exponential_means[rule] * -np.log1p(-u))
+            duration[np.isinf(mean)] = np.inf
+            if plan.funnel:
+                funnel = stage == PROSPECT
+                if funnel.any():
+                    duration[funnel] = -plan.funnel_means[self.funnel_step[a[funnel]]] * np.log1p(-u[funnel])
+            duration[tenure] = 1.0
         cut = start + duration > plan.horizon + _EPS
         span = np.where(cut, np.maximum(plan.horizon - start, 0.0), np.minimum(duration, plan.horizon - start))
         terms = plan.terms[np.where(tenure, 4 + plan.tenure_row(np.maximum(year, 1)), stage)
@@ -678,10 +693,11 @@ class _Batch:
         """
         plan, books = self.plan, self.books
         owner = np.repeat(np.arange(len(a)), counts)
+        layout = draws.items(self.slot[a], counts, owner)  # the same for spend and times
         spread = (sd > mean * 1e-6) & (mean > 0)
         if spread.any():  # log-normal with the given mean and standard deviation, one draw per purchase
             sigma2 = (np.log1p((sd / np.where(spread, mean, 1.0)) ** 2) * spread)[owner]
-            z = draws.grouped(_SPEND, self.slot[a], counts, owner, normal=True)
+            z = draws.grouped(_SPEND, self.slot[a], counts, owner, normal=True, layout=layout)
             values = mean[owner] * np.exp(np.sqrt(sigma2) * z - sigma2 / 2)
             listed = np.bincount(owner, weights=values, minlength=len(a))
         else:
@@ -703,7 +719,7 @@ class _Batch:
         # every purchase has a time, drawn whatever the reporting period or what is kept (so neither
         # changes a result): the log shows it, the ledger its first, a spell cut by an edge books by it
         times = start[owner] + span[owner] * draws.grouped(_CROSS_SELL_TIMES if cross_sell else _TIMES,
-                                                           self.slot[a], counts, owner)
+                                                           self.slot[a], counts, owner, layout=layout)
         split = ~spells.whole[owner]
         if split.any():
             mine, when = owner[split], times[split]
@@ -924,13 +940,19 @@ def _renumbering(entry_time: np.ndarray) -> np.ndarray:
 
 
 def _ledger(parts: list) -> Ledger:
-    data = {name: np.concatenate([np.asarray(p[name]) for p in parts]).astype(kind) for name, kind in Ledger.columns}
-    new_id = _renumbering(data["entry_time"])
-    order = np.argsort(new_id)
-    data = {name: values[order] for name, values in data.items()}
-    data["customer_id"] = np.arange(len(order), dtype=np.int64)
-    referred = data["referred_by"] >= 0
-    data["referred_by"][referred] = new_id[data["referred_by"][referred]]
+    if len(parts) == 1:  # one batch: its columns as they are (no copy unless the type differs)
+        data = {name: np.ascontiguousarray(parts[0][name], dtype=kind) for name, kind in Ledger.columns}
+    else:
+        data = {name: np.concatenate([np.asarray(p[name]) for p in parts]).astype(kind)
+                for name, kind in Ledger.columns}
+    entry = data["entry_time"]
+    if len(entry) > 1 and not np.all(entry[1:] >= entry[:-1]):  # not yet in order of entry: renumber
+        new_id = _renumbering(entry)
+        order = np.argsort(new_id)
+        data = {name: values[order] for name, values in data.items()}
+        referred = data["referred_by"] >= 0
+        data["referred_by"][referred] = new_id[data["referred_by"][referred]]
+    data["customer_id"] = np.arange(len(entry), dtype=np.int64)
     return Ledger.from_columns(data)
 
 
