@@ -101,13 +101,23 @@ def poisson_inverse(u: np.ndarray, mean: np.ndarray, few_means: bool = False) ->
     todo = np.flatnonzero(more)
     u, mean, p, cumulative = u[more], mean[more], p[more], p[more]
     k = 0
-    while todo.size:
+    while todo.size > 16:  # array steps while many are open; the last few one by one (the same arithmetic)
         k += 1
         counts[todo] = k
         p = p * mean / k
         cumulative = cumulative + p
         more = (u >= cumulative) & (p > 0)
         todo, u, mean, p, cumulative = todo[more], u[more], mean[more], p[more], cumulative[more]
+    for i, u_i, mean_i, p_i, cumulative_i in zip(todo.tolist(), u.tolist(), mean.tolist(), p.tolist(),
+                                                 cumulative.tolist()):
+        k_i = k
+        while True:
+            k_i += 1
+            p_i = p_i * mean_i / k_i
+            cumulative_i = cumulative_i + p_i
+            if not (u_i >= cumulative_i and p_i > 0):
+                break
+        counts[i] = k_i
     return counts
 
 
@@ -191,17 +201,18 @@ class _Draws:
         return row[self.slots[persons] - self.low]
 
     @staticmethod
-    def items(slots: np.ndarray, counts: np.ndarray, owner: np.ndarray) -> tuple:
+    def items(slots: np.ndarray, counts: np.ndarray) -> tuple:
         """Where each item's number lies in a purpose's stream: (index of each item, numbers to draw).
 
         The k-th item of a group takes number k x GROUPS + group.  ``slots``: the slots of the
-        persons the items belong to, in increasing order; ``counts``: how many items each has;
-        ``owner``: for each item, its person's index in ``slots`` (items of a person together,
-        persons in order).  A person's first rank in its group is the number of items of the
-        persons before it in the same group: an exclusive running sum down the columns of a
-        (rows x GROUPS) table of counts by slot, so no sorting is needed.
+        persons the items belong to, in increasing order; ``counts``: how many items each has
+        (items of a person together, persons in order).  A person's first rank in its group is
+        the number of items of the persons before it in the same group: an exclusive running
+        sum down the columns of a (rows x GROUPS) table of counts by slot, so no sorting is
+        needed.  Item j of person i, the q-th item in all (q = items before i + j), takes
+        (first_i + j) x GROUPS + group_i = start_i + q x GROUPS.
         """
-        n = len(owner)
+        n = int(counts.sum())
         if not n:
             return np.zeros(0, dtype=np.int64), 0
         base = int(slots[0]) // GROUPS * GROUPS
@@ -211,14 +222,15 @@ class _Draws:
         table = table.reshape(rows, GROUPS)
         running = np.cumsum(table, axis=0)
         first = (running - table).ravel()[slots - base]
-        within = np.arange(n) - np.repeat(np.cumsum(counts) - counts, counts)
-        index = (first[owner] + within) * GROUPS + slots[owner] % GROUPS
+        start = first * GROUPS + slots % GROUPS - (np.cumsum(counts) - counts) * GROUPS
+        index = np.repeat(start, counts)
+        index += np.arange(0, n * GROUPS, GROUPS)
         return index, int(running[-1].max()) * GROUPS
 
-    def grouped(self, purpose: int, slots: np.ndarray, counts: np.ndarray, owner: np.ndarray,
-                normal: bool = False, layout: tuple | None = None) -> np.ndarray:
+    def grouped(self, purpose: int, slots: np.ndarray, counts: np.ndarray, normal: bool = False,
+                layout: tuple | None = None) -> np.ndarray:
         """One uniform (or standard normal) per item, laid out by :meth:`items` (or its ``layout``, given)."""
-        index, size = self.items(slots, counts, owner) if layout is None else layout
+        index, size = self.items(slots, counts) if layout is None else layout
         if not len(index):
             return np.zeros(0)
         generator = self._keyed(purpose, self.batch_key, purpose)
@@ -650,8 +662,7 @@ class _Batch:
                                 np.zeros(n), stage[buying], draws, cross_sell=True)
         if referrals.any():  # referrals (推荐价值): each brings a prospect, who enters at once
             owner = np.repeat(referring, referrals)
-            when = start[owner] + span[owner] * draws.grouped(_REFERRAL_TIMES, self.slot[a[referring]], referrals,
-                                                              np.repeat(np.arange(referring.size), referrals))
+            when = start[owner] + span[owner] * draws.grouped(_REFERRAL_TIMES, self.slot[a[referring]], referrals)
             who = a[owner]
             books.add("n_referred", plan.period_of(when))
             if self.keep_ledger:
@@ -660,8 +671,7 @@ class _Batch:
             self.children.append(_entrants(when, PROSPECT, SOURCE_REFERRAL, self.ids[who], self.family[who]))
         if damage.any():  # referral damage (推荐破坏成本): a prospect driven away, at a price
             owner = np.repeat(damaging, damage)
-            when = start[owner] + span[owner] * draws.grouped(_DAMAGE_TIMES, self.slot[a[damaging]], damage,
-                                                              np.repeat(np.arange(damaging.size), damage))
+            when = start[owner] + span[owner] * draws.grouped(_DAMAGE_TIMES, self.slot[a[damaging]], damage)
             who = a[owner]
             price = np.full(len(who), plan.damage_price)
             k = plan.period_of(when)
@@ -693,19 +703,20 @@ class _Batch:
         """
         plan, books = self.plan, self.books
         owner = np.repeat(np.arange(len(a)), counts)
-        layout = draws.items(self.slot[a], counts, owner)  # the same for spend and times
+        layout = draws.items(self.slot[a], counts)  # the same for spend and times
         spread = (sd > mean * 1e-6) & (mean > 0)
         if spread.any():  # log-normal with the given mean and standard deviation, one draw per purchase
-            sigma2 = (np.log1p((sd / np.where(spread, mean, 1.0)) ** 2) * spread)[owner]
-            z = draws.grouped(_SPEND, self.slot[a], counts, owner, normal=True, layout=layout)
-            values = mean[owner] * np.exp(np.sqrt(sigma2) * z - sigma2 / 2)
+            sigma2 = np.repeat(np.log1p((sd / np.where(spread, mean, 1.0)) ** 2) * spread, counts)
+            z = draws.grouped(_SPEND, self.slot[a], counts, normal=True, layout=layout)
+            values = np.repeat(mean, counts) * np.exp(np.sqrt(sigma2) * z - sigma2 / 2)
             listed = np.bincount(owner, weights=values, minlength=len(a))
         else:
             values = None
             listed = counts * mean
         names = (("cross_sell_revenue", "cross_sell_cost", "n_cross_sell") if cross_sell
                  else ("revenue", "cost_of_sales", "n_purchases"))
-        whole = np.flatnonzero(spells.whole & (counts > 0))
+        buying = counts > 0
+        whole = np.flatnonzero(spells.whole & buying)
         if whole.size:
             k = spells.period[whole]
             revenue = listed[whole] * (1.0 - discount[whole])
@@ -718,12 +729,18 @@ class _Batch:
             self.book_margin(a[whole], k, stage[whole], spells.year[whole], revenue - cost)
         # every purchase has a time, drawn whatever the reporting period or what is kept (so neither
         # changes a result): the log shows it, the ledger its first, a spell cut by an edge books by it
-        times = start[owner] + span[owner] * draws.grouped(_CROSS_SELL_TIMES if cross_sell else _TIMES,
-                                                           self.slot[a], counts, owner, layout=layout)
-        split = ~spells.whole[owner]
-        if split.any():
-            mine, when = owner[split], times[split]
-            value = mean[mine] if values is None else values[split]
+        first = self.f["first_purchase"] if self.keep_ledger and not cross_sell else None
+        new = np.flatnonzero(np.isnan(first[a]) & buying) if first is not None else ()
+        split = whole.size < np.count_nonzero(buying)
+        if not (split or len(new) or self.events is not None):
+            u = None  # no purchase needs its time: the stream is left unread (the others are unchanged)
+        else:
+            u = draws.grouped(_CROSS_SELL_TIMES if cross_sell else _TIMES, self.slot[a], counts, layout=layout)
+        if split:
+            items = np.repeat(~spells.whole, counts)
+            mine = owner[items]
+            when = start[mine] + span[mine] * u[items]
+            value = mean[mine] if values is None else values[items]
             revenue = value * (1.0 - discount[mine])
             cost = value * cost_share[mine]
             k = plan.period_of(when)
@@ -734,7 +751,7 @@ class _Batch:
                 books.add("price_discounts", k, value - revenue)
             self.book_margin(a[mine], k, stage[mine], plan.year_of(when - self.entry[a[mine]]), revenue - cost)
         if self.events is not None:
-            self.log(_CROSS if cross_sell else _PURCHASE, a[owner], times, stage[owner],
+            self.log(_CROSS if cross_sell else _PURCHASE, a[owner], start[owner] + span[owner] * u, stage[owner],
                      mean[owner] if values is None else values)
         if self.keep_ledger:
             revenue, cost = listed * (1.0 - discount), listed * cost_share
@@ -746,13 +763,12 @@ class _Batch:
             self.f["revenue"][a] += revenue
             self.f["cost_of_sales"][a] += cost
             self.f["price_discounts"][a] += listed - revenue
-            first = self.f["first_purchase"]
-            new = np.flatnonzero(np.isnan(first[a]) & (counts > 0))
-            if new.size:  # the first purchase of those who had none: the earliest of this spell's
-                buying = np.flatnonzero(counts > 0)  # reduceat runs from one listed start to the next
+            if len(new):  # the first purchase of those who had none: the earliest of this spell's, at the
+                # smallest of its uniforms (a time start + span x u grows with u)
+                ones = np.flatnonzero(buying)  # reduceat runs from one listed start to the next
                 earliest = np.full(len(a), np.nan)
-                earliest[buying] = np.minimum.reduceat(times, (np.cumsum(counts) - counts)[buying])
-                first[a[new]] = earliest[new]
+                earliest[ones] = np.minimum.reduceat(u, (np.cumsum(counts) - counts)[ones])
+                first[a[new]] = start[new] + span[new] * earliest[new]
 
     def book_time(self, a, spells, span, stage, service_rate):
         """Exposure (years in each stage) and cost to serve, by period and by year of the relationship."""
