@@ -616,8 +616,11 @@ class _Batch:
             duration[tenure] = 1.0
         cut = start + duration > plan.horizon + _EPS
         span = np.where(cut, np.maximum(plan.horizon - start, 0.0), np.minimum(duration, plan.horizon - start))
-        terms = plan.terms[np.where(tenure, 4 + plan.tenure_row(np.maximum(year, 1)), stage)
-                           if plan.tenure is not None else stage]
+        rows = np.where(tenure, 4 + plan.tenure_row(np.maximum(year, 1)), stage) if plan.tenure is not None else stage
+        if rows.min() == rows.max():  # everyone on the same terms (a cohort's tenure year): one row, read-only
+            terms = np.broadcast_to(plan.terms[rows[0]], (len(a), plan.terms.shape[1]))
+        else:
+            terms = plan.terms[rows]
         self.book_spell(a, start, span, stage, terms, draws)
         self.t[a] = start + span
         self.alive[a[cut]] = False
