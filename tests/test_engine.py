@@ -516,6 +516,22 @@ def test_first_purchase_is_the_earliest_purchase_in_the_event_log(lifecycle):
     np.testing.assert_allclose(result.ledger["first_purchase"], earliest, rtol=1e-12, atol=1e-12)
 
 
+@pytest.mark.parametrize("name", ["cohort", "yearly"])
+def test_keeping_the_event_log_changes_no_ledger_and_first_purchases_are_the_earliest(name, cohort, lifecycle):
+    """Whole spells too (a tenure year; a stage stay within one year), where no purchase time is needed to book."""
+    scenario = cohort if name == "cohort" else lifecycle.updated({"time_unit": "year"})
+    lean, full = run_simulation(scenario), run_simulation(scenario, event_log=True)
+    for column in lean.ledger.names:
+        assert np.array_equal(lean.ledger[column], full.ledger[column], equal_nan=True), column
+    events = full.events
+    purchases = events["event"] == "purchase"
+    earliest = np.full(len(full.ledger), np.inf)
+    np.minimum.at(earliest, events["customer_id"][purchases], events["time"][purchases])
+    earliest[np.isinf(earliest)] = np.nan
+    assert np.count_nonzero(~np.isnan(earliest)) > 100
+    np.testing.assert_allclose(lean.ledger["first_purchase"], earliest, rtol=1e-12, atol=1e-12)
+
+
 def test_group_profits_add_up_to_the_profit_and_families_follow_referrals(lifecycle):
     result = run_simulation(lifecycle)
     np.testing.assert_allclose(result.group_profit.sum(axis=0), result.periods["profit"], rtol=1e-9, atol=1e-6)

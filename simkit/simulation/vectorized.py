@@ -962,12 +962,12 @@ def _ledger(parts: list) -> Ledger:
     if len(parts) == 1:  # one batch: its columns as they are (no copy unless the type differs)
         data = {name: np.ascontiguousarray(parts[0][name], dtype=kind) for name, kind in Ledger.columns}
     else:
-        data = {name: np.concatenate([np.asarray(p[name]) for p in parts]).astype(kind)
-                for name, kind in Ledger.columns}
+        data = {name: np.concatenate([p[name] for p in parts], dtype=kind) for name, kind in Ledger.columns}
     entry = data["entry_time"]
     if len(entry) > 1 and not np.all(entry[1:] >= entry[:-1]):  # not yet in order of entry: renumber
-        new_id = _renumbering(entry)
-        order = np.argsort(new_id)
+        order = np.argsort(entry, kind="stable")  # as _renumbering
+        new_id = np.empty(len(order), dtype=np.int64)
+        new_id[order] = np.arange(len(order))
         data = {name: values[order] for name, values in data.items()}
         referred = data["referred_by"] >= 0
         data["referred_by"][referred] = new_id[data["referred_by"][referred]]
