@@ -12,16 +12,28 @@ Run:  python bench/bench_engines.py [--repeat N] [--scale]
    off, for 1 and 10 years, each in a fresh interpreter: time and peak
    resident memory (memory must not grow with the horizon beyond the
    per-period tables).
+3. ``--floor``: what a bare NumPy loop costs for ``cohort_10000`` -- the same
+   law and the same random numbers per purchase (spend drawn per purchase in
+   the engine's layout by group of families, the first purchase's time),
+   but nothing else: no per-period, per-stage or per-group tables, no
+   ledger beyond five columns, no validation or run budget.  The ratio of
+   SimPy to this loop is the ceiling any engine of this design can reach.
 """
 
 from __future__ import annotations
 
 import argparse
+import math
 import subprocess
 import sys
 import time
 
+import numpy as np
+
 import simkit
+from simkit.simulation import vectorized
+
+GROUPS = 50  # groups of families, as the engine's (simkit.simulation.assemble.GROUPS)
 
 CASES = (
     ("lifecycle_textbook", {"arrivals.cohort_size": 10_000}, "10,000 customers x 5 years, monthly"),
@@ -35,6 +47,11 @@ def cpu_time(function) -> float:
     return time.process_time() - start
 
 
+def fresh():
+    """Forget the streams' seeded states, as a run with a new seed would (a rerun with the same seed reuses them)."""
+    vectorized._state.cache_clear()
+
+
 def compare(repeat: int):
     print(f"{'scenario':<20} {'ledger':<7} {'SimPy min s':>12} {'NumPy min s':>12} {'ratio':>7}")
     for name, changes, text in CASES:
@@ -45,6 +62,7 @@ def compare(repeat: int):
             for _ in range(repeat):
                 simpy_times.append(cpu_time(lambda: simkit.run_simulation(scenario, ledger=ledger)))
                 for _ in range(5):  # the fast engine's times are short: take several
+                    fresh()
                     numpy_times.append(cpu_time(lambda: simkit.run_simulation(scenario, ledger=ledger,
                                                                              engine="numpy")))
             a, b = min(simpy_times), min(numpy_times)
@@ -71,12 +89,85 @@ def scale():
         print(f"  {years:>2} years: {out}")
 
 
+def bare_cohort(scenario, seed: int, ledger: bool) -> float:
+    """A tenure-table cohort in bare NumPy: the mean discounted lifetime value (yuan).
+
+    Each year: Poisson orders by inversion of one uniform per customer, log-normal spend per
+    order laid out by group of families, cost of sales and service, discounting by year,
+    retention by one uniform per customer; with ``ledger``, five per-customer columns and
+    the first purchase's time (the smallest of a year's uniforms).
+    """
+    tenure, n = scenario.tenure, scenario.arrivals.cohort_size
+    discount = [1.0 / scenario.discounting.discount_rate(y) for y in range(1, tenure.n_years + 1)]
+    alive = np.arange(n)
+    value = np.full(n, -scenario.arrivals.acquisition_cost)
+    if ledger:
+        revenue, cost, purchases = np.zeros(n), np.zeros(n), np.zeros(n, dtype=np.int64)
+        first, exit_time = np.full(n, np.nan), np.full(n, np.nan)
+    for year in range(min(tenure.n_years, math.ceil(scenario.horizon_years))):
+        rng = np.random.Generator(np.random.PCG64([seed, year]))
+        mean = tenure.orders_per_year[year]
+        cumulative, p = [math.exp(-mean)], math.exp(-mean)
+        for k in range(1, 60):
+            p *= mean / k
+            cumulative.append(cumulative[-1] + p)
+        counts = np.searchsorted(np.array(cumulative), rng.random(n)[alive], side="right")
+        totals = np.bincount(alive % GROUPS, weights=counts, minlength=GROUPS).astype(np.int64)
+        picked = np.arange(totals.max()) < totals[:, None]      # the k-th order of a group: number k x GROUPS + group
+        z = rng.standard_normal(totals.max() * GROUPS).reshape(-1, GROUPS).T[picked]
+        average, sd = tenure.average_order_value[year], tenure.order_value_sd[year]
+        sigma2 = math.log1p((sd / average) ** 2)
+        owner = np.repeat(np.arange(len(alive)), counts)
+        listed = np.bincount(owner, weights=average * np.exp(math.sqrt(sigma2) * z - sigma2 / 2),
+                             minlength=len(alive))
+        share, service = tenure.cost_of_sales_share[year], tenure.yearly_cost_per_customer(year + 1)
+        value[alive] += (listed * (1 - share) - service) * discount[year]
+        retained = rng.random(n)[alive] < tenure.retention_rate[year]
+        if ledger:
+            revenue[alive] += listed
+            cost[alive] += listed * share
+            purchases[alive] += counts
+            u = rng.random(totals.max() * GROUPS).reshape(-1, GROUPS).T[picked]
+            buying = counts > 0
+            earliest = np.minimum.reduceat(u, (np.cumsum(counts) - counts)[buying])
+            who = alive[buying]
+            new = np.isnan(first[who])
+            first[who[new]] = year + earliest[new]
+            exit_time[alive[~retained]] = year + 1
+        alive = alive[retained]
+    return float(value.mean())
+
+
+def floor(repeat: int):
+    scenario = simkit.load_scenario("cohort_10000")
+    print("\ncohort_10000: the engines against a bare NumPy loop of the same law (the floor of this design)")
+    print(f"{'ledger':<7} {'SimPy min s':>12} {'NumPy engine':>13} {'bare loop':>10} {'ratio engine':>13} {'ratio floor':>12}")
+    for ledger in (True, False):
+        simpy_times, engine_times, bare_times = [], [], []
+        for _ in range(repeat):
+            simpy_times.append(cpu_time(lambda: simkit.run_simulation(scenario, ledger=ledger)))
+            for _ in range(5):
+                fresh()
+                engine_times.append(cpu_time(lambda: simkit.run_simulation(scenario, ledger=ledger, engine="numpy")))
+                bare_times.append(cpu_time(lambda: bare_cohort(scenario, 1, ledger)))
+        a, b, c = min(simpy_times), min(engine_times), min(bare_times)
+        print(f"{str(ledger):<7} {a:>12.3f} {b:>13.4f} {c:>10.4f} {a / b:>13.0f} {a / c:>12.0f}")
+    # the same law: the bare loop's average lifetime value against the engine's, over seeds
+    bare = [bare_cohort(scenario, seed, False) for seed in range(20)]
+    engine = [simkit.run_simulation(scenario, seed=seed, ledger=False, engine="numpy").ltv.mean for seed in range(20)]
+    print(f"average LTV over 20 seeds: bare loop {np.mean(bare):.2f} +/- {1.96 * np.std(bare) / math.sqrt(20):.2f}, "
+          f"engine {np.mean(engine):.2f} +/- {1.96 * np.std(engine) / math.sqrt(20):.2f} (yuan)")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3, help="alternating runs of the SimPy engine (default 3)")
     parser.add_argument("--scale", action="store_true", help="also run 1,000,000 customers for 1 and 10 years")
+    parser.add_argument("--floor", action="store_true", help="also time a bare NumPy loop of cohort_10000's law")
     args = parser.parse_args()
     compare(args.repeat)
+    if args.floor:
+        floor(args.repeat)
     if args.scale:
         scale()
 

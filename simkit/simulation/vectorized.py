@@ -41,6 +41,7 @@ True
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -158,7 +159,10 @@ class _Streams:
         return generator
 
 
+@functools.lru_cache(maxsize=4096)
 def _state(key: tuple) -> dict:
+    """The PCG64 state of a step's stream (read only).  Kept for reuse: a paired comparison, a replayed
+    run or a panel's redraw with the same seed asks for the same keys (a state costs ~10 us to seed)."""
     return np.random.PCG64(np.random.SeedSequence(list(key))).state
 
 
@@ -195,6 +199,8 @@ class _Draws:
         return self.streams.keyed(kind, state, purpose, skip)
 
     def uniform(self, purpose: int, persons: np.ndarray) -> np.ndarray:
+        if not len(persons):  # nobody draws: the row is left undrawn (each purpose has its own)
+            return np.zeros(0)
         row = self._aligned.get(purpose)
         if row is None:
             row = self._aligned[purpose] = self._keyed(-1, self.aligned_key, purpose, self.low).random(self.size)
