@@ -366,8 +366,14 @@ class _Books:
         self.group_profit += np.bincount(groups * self.n + periods, weights=amounts,
                                          minlength=GROUPS * self.n).reshape(GROUPS, self.n)
 
-    def add_flows(self, periods, stages, sign: int):
-        self.flows += sign * np.bincount(periods * 6 + stages, minlength=self.n * 6).reshape(self.n, 6)
+    def add_flows(self, periods, stages, sign: int) -> np.ndarray:
+        """Count moves into (sign 1) or out of (-1) stages by period; return the counts, (periods, 6)."""
+        moves = np.bincount(periods * 6 + stages, minlength=self.n * 6).reshape(self.n, 6)
+        if sign > 0:
+            self.flows += moves
+        else:
+            self.flows -= moves
+        return moves
 
     def add_stage(self, table, periods, stages, weights):
         table += np.bincount(periods * 4 + stages, weights=weights, minlength=self.n * 4).reshape(self.n, 4)
@@ -844,7 +850,7 @@ class _Batch:
             if plan.tenure is not None:
                 self.year[converted] = 1
                 self.tenure_referrals(converted, draws)
-        self.alive[d[(target == LOST) | (target == UNCONVERTED)]] = False
+        self.alive[d[target >= LOST]] = False  # lost or unconverted
         self.alive[d[self.t[d] >= plan.horizon - 1e-9]] = False  # decided at the horizon: nothing more to live
 
     def move(self, who, source, target):
@@ -854,17 +860,18 @@ class _Batch:
         now = self.t[who]
         k = plan.period_of(now)
         books.add_flows(k, source, -1)
-        books.add_flows(k, target, 1)
+        into = books.add_flows(k, target, 1)  # by period and stage: the moves into each stage
         self.stage[who] = target
         for stage, name in ((LOYAL, "n_promoted"), (DECLINE, "n_declined"), (LOST, "n_lost"),
                             (UNCONVERTED, "n_unconverted")):
-            here = target == stage
-            if here.any():
-                books.add(name, k[here])
+            moved = into[:, stage]
+            if moved.any():
+                books.counts[name] += moved
                 if stage in self.entered:
-                    first = who[here][np.isnan(self.entered[stage][who[here]])]
+                    here = who[target == stage]
+                    first = here[np.isnan(self.entered[stage][here])]
                     self.entered[stage][first] = self.t[first]
-        gone = (target == LOST) | (target == UNCONVERTED)
+        gone = target >= LOST  # lost or unconverted
         if self.keep_ledger:
             self.f["exit_time"][who[gone]] = now[gone]
         self.log(_MOVE, who, now, target)
