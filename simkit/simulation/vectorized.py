@@ -780,10 +780,12 @@ class _Batch:
             self.f["price_discounts"][a] += listed - revenue
             if len(new):  # the first purchase of those who had none: the earliest of this spell's, at the
                 # smallest of its uniforms (a time start + span x u grows with u)
-                ones = np.flatnonzero(buying)  # reduceat runs from one listed start to the next
-                earliest = np.full(len(a), np.nan)
-                earliest[ones] = np.minimum.reduceat(u, (np.cumsum(counts) - counts)[ones])
-                first[a[new]] = start[new] + span[new] * earliest[new]
+                begins = (np.cumsum(counts) - counts)[new]
+                # reduceat runs from each listed index to the next: list each begin and end, keep every other
+                edges = np.empty(2 * len(new), dtype=np.int64)
+                edges[0::2], edges[1::2] = begins, begins + counts[new]
+                earliest = np.minimum.reduceat(np.append(u, 0.0), edges)[0::2]
+                first[a[new]] = start[new] + span[new] * earliest
 
     def book_time(self, a, spells, span, stage, service_rate):
         """Exposure (years in each stage) and cost to serve, by period and by year of the relationship."""
