@@ -12,7 +12,10 @@ Run:  python bench/bench_engines.py [--repeat N] [--scale]
    off, for 1 and 10 years, each in a fresh interpreter: time and peak
    resident memory (memory must not grow with the horizon beyond the
    per-period tables).
-3. ``--floor``: what a bare NumPy loop costs for ``cohort_10000`` -- the same
+3. ``--instructions``: the NumPy engine's instructions per run under
+   valgrind's callgrind (the machines are noisy; instruction counts are not):
+   six runs less one, each run with fresh stream states.
+4. ``--floor``: what a bare NumPy loop costs for ``cohort_10000`` -- the same
    law and the same random numbers per purchase (spend drawn per purchase in
    the engine's layout by group of families, the first purchase's time),
    but nothing else: no per-period, per-stage or per-group tables, no
@@ -24,8 +27,11 @@ from __future__ import annotations
 
 import argparse
 import math
+import re
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 
 import numpy as np
@@ -54,8 +60,8 @@ def fresh():
 
 def compare(repeat: int):
     print(f"{'scenario':<20} {'ledger':<7} {'SimPy min s':>12} {'NumPy min s':>12} {'ratio':>7}")
-    for name, changes, text in CASES:
-        scenario = simkit.load_scenario(name).updated(changes) if changes else simkit.load_scenario(name)
+    for name, _, text in CASES:
+        scenario = case_scenario(name)
         for ledger in (True, False):
             simkit.run_simulation(scenario, ledger=ledger, engine="numpy")  # warm up
             simpy_times, numpy_times = [], []
@@ -87,6 +93,37 @@ def scale():
         out = subprocess.run([sys.executable, "-c", _SCALE.format(years=years)], capture_output=True, text=True,
                              check=True).stdout.strip()
         print(f"  {years:>2} years: {out}")
+
+
+def case_scenario(name: str):
+    changes = {case: changes for case, changes, _ in CASES}[name]
+    return simkit.load_scenario(name).updated(changes) if changes else simkit.load_scenario(name)
+
+
+def child(name: str, ledger: bool, runs: int):
+    scenario = case_scenario(name)
+    for _ in range(runs):
+        fresh()
+        simkit.run_simulation(scenario, ledger=ledger, engine="numpy")
+
+
+def instructions():
+    """Instructions per NumPy-engine run under callgrind: (six runs - one run) / 5, so imports cancel out."""
+    if shutil.which("valgrind") is None:
+        print("instruction counts: valgrind is not installed (apt-get install valgrind)")
+        return
+    print("\nNumPy engine, instructions per run (callgrind, six runs less one):")
+    for name, _, _ in CASES:
+        for ledger in (True, False):
+            counts = []
+            for runs in (1, 6):
+                with tempfile.TemporaryDirectory() as folder:
+                    done = subprocess.run(
+                        ["valgrind", "--tool=callgrind", f"--callgrind-out-file={folder}/out", sys.executable,
+                         __file__, "--child", name, str(int(ledger)), str(runs)],
+                        capture_output=True, text=True, check=True)
+                counts.append(int(re.search(r"Collected : (\d+)", done.stderr).group(1)))
+            print(f"  {name:<20} ledger {str(ledger):<5} {(counts[1] - counts[0]) / 5 / 1e6:8.1f} M")
 
 
 def bare_cohort(scenario, seed: int, ledger: bool) -> float:
@@ -164,8 +201,17 @@ def main():
     parser.add_argument("--repeat", type=int, default=3, help="alternating runs of the SimPy engine (default 3)")
     parser.add_argument("--scale", action="store_true", help="also run 1,000,000 customers for 1 and 10 years")
     parser.add_argument("--floor", action="store_true", help="also time a bare NumPy loop of cohort_10000's law")
+    parser.add_argument("--instructions", action="store_true",
+                        help="also count the NumPy engine's instructions per run under valgrind (slow, noise-free)")
+    parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.child:
+        name, ledger, runs = args.child
+        child(name, ledger == "1", int(runs))
+        return
     compare(args.repeat)
+    if args.instructions:
+        instructions()
     if args.floor:
         floor(args.repeat)
     if args.scale:
