@@ -742,8 +742,9 @@ class _Batch:
             if not cross_sell:
                 books.add("price_discounts", k, listed[whole] - revenue)
             self.book_margin(a[whole], k, stage[whole], spells.year[whole], revenue - cost)
-        # every purchase has a time, drawn whatever the reporting period or what is kept (so neither
-        # changes a result): the log shows it, the ledger its first, a spell cut by an edge books by it
+        # every purchase has a time in a stream of its own, read only where it is needed -- the log shows
+        # it, the ledger the first, a spell cut by an edge books by it -- so that reading it or not changes
+        # no other draw: neither the reporting period nor what is kept changes a result
         first = self.f["first_purchase"] if self.keep_ledger and not cross_sell else None
         new = np.flatnonzero(np.isnan(first[a]) & buying) if first is not None else ()
         split = whole.size < np.count_nonzero(buying)
