@@ -38,8 +38,7 @@ import numpy as np
 
 import simkit
 from simkit.simulation import vectorized
-
-GROUPS = 50  # groups of families, as the engine's (simkit.simulation.assemble.GROUPS)
+from simkit.simulation.assemble import GROUPS  # groups of families: the engine's layout of random numbers
 
 CASES = (
     ("lifecycle_textbook", {"arrivals.cohort_size": 10_000}, "10,000 customers x 5 years, monthly"),
