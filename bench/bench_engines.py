@@ -125,22 +125,33 @@ def instructions():
             print(f"  {name:<20} ledger {str(ledger):<5} {(counts[1] - counts[0]) / 5 / 1e6:8.1f} M")
 
 
-def bare_cohort(scenario, seed: int, ledger: bool) -> float:
+def bare_cohort(scenario, seed: int, ledger: bool, tables: bool = False) -> float:
     """A tenure-table cohort in bare NumPy: the mean discounted lifetime value (yuan).
 
     Each year: Poisson orders by inversion of one uniform per customer, log-normal spend per
     order laid out by group of families, cost of sales and service, discounting by year,
-    retention by one uniform per customer; with ``ledger``, five per-customer columns and
-    the first purchase's time (the smallest of a year's uniforms).
+    retention by one uniform per customer; with ``ledger``, per-customer revenue, cost,
+    purchases, exit and the first purchase's time (the smallest of a year's uniforms).
+    ``tables``: also what else a result carries -- money and counts per period, flows,
+    exposure and profit by stage, by group of families and by tenure year, and the ledger's
+    service, stage-time and promotion columns: a prototype of a lean tenure-year step.
     """
     tenure, n = scenario.tenure, scenario.arrivals.cohort_size
+    years = min(tenure.n_years, math.ceil(scenario.horizon_years))
     discount = [1.0 / scenario.discounting.discount_rate(y) for y in range(1, tenure.n_years + 1)]
     alive = np.arange(n)
+    group, stage = alive % GROUPS, np.ones(n, dtype=np.int64)
     value = np.full(n, -scenario.arrivals.acquisition_cost)
     if ledger:
         revenue, cost, purchases = np.zeros(n), np.zeros(n), np.zeros(n, dtype=np.int64)
         first, exit_time = np.full(n, np.nan), np.full(n, np.nan)
-    for year in range(min(tenure.n_years, math.ceil(scenario.horizon_years))):
+        if tables:
+            service_paid, years_new, years_loyal, loyal_from = np.zeros(n), np.zeros(n), np.zeros(n), np.full(n, np.nan)
+    if tables:
+        money, counts_per_year = np.zeros((years, 4)), np.zeros((years, 3), dtype=np.int64)
+        flows, by_stage, by_group = np.zeros((years, 6), dtype=np.int64), np.zeros((years, 2, 4)), np.zeros((GROUPS, years))
+        by_tenure = np.zeros((years, 2))
+    for year in range(years):
         rng = np.random.Generator(np.random.PCG64([seed, year]))
         mean = tenure.orders_per_year[year]
         cumulative, p = [math.exp(-mean)], math.exp(-mean)
@@ -148,7 +159,8 @@ def bare_cohort(scenario, seed: int, ledger: bool) -> float:
             p *= mean / k
             cumulative.append(cumulative[-1] + p)
         counts = np.searchsorted(np.array(cumulative), rng.random(n)[alive], side="right")
-        totals = np.bincount(alive % GROUPS, weights=counts, minlength=GROUPS).astype(np.int64)
+        groups = group[alive]
+        totals = np.bincount(groups, weights=counts, minlength=GROUPS).astype(np.int64)
         picked = np.arange(totals.max()) < totals[:, None]      # the k-th order of a group: number k x GROUPS + group
         z = rng.standard_normal(totals.max() * GROUPS).reshape(-1, GROUPS).T[picked]
         average, sd = tenure.average_order_value[year], tenure.order_value_sd[year]
@@ -157,8 +169,17 @@ def bare_cohort(scenario, seed: int, ledger: bool) -> float:
         listed = np.bincount(owner, weights=average * np.exp(math.sqrt(sigma2) * z - sigma2 / 2),
                              minlength=len(alive))
         share, service = tenure.cost_of_sales_share[year], tenure.yearly_cost_per_customer(year + 1)
-        value[alive] += (listed * (1 - share) - service) * discount[year]
+        profit = listed * (1 - share) - service
+        value[alive] += profit * discount[year]
         retained = rng.random(n)[alive] < tenure.retention_rate[year]
+        if tables:
+            stages = stage[alive]
+            money[year] += (listed.sum(), (listed * share).sum(), 0.0, service * len(alive))
+            counts_per_year[year] += (counts.sum(), np.count_nonzero(~retained), np.count_nonzero(retained & (stages == 1)))
+            flows[year] += np.bincount(np.where(retained, np.where(stages == 1, 2, stages), 4), minlength=6)
+            by_stage[year] += (np.bincount(stages, minlength=4), np.bincount(stages, weights=profit, minlength=4))
+            by_group[:, year] += np.bincount(groups, weights=profit, minlength=GROUPS)
+            by_tenure[year] += (len(alive), profit.sum())
         if ledger:
             revenue[alive] += listed
             cost[alive] += listed * share
@@ -170,6 +191,12 @@ def bare_cohort(scenario, seed: int, ledger: bool) -> float:
             new = np.isnan(first[who])
             first[who[new]] = year + earliest[new]
             exit_time[alive[~retained]] = year + 1
+            if tables:
+                service_paid[alive] += service
+                (years_new if year == 0 else years_loyal)[alive] += 1.0
+                loyal_from[alive[retained & (stages == 1)]] = year + 1
+        if tables:
+            stage[alive[retained & (stage[alive] == 1)]] = 2
         alive = alive[retained]
     return float(value.mean())
 
@@ -177,17 +204,20 @@ def bare_cohort(scenario, seed: int, ledger: bool) -> float:
 def floor(repeat: int):
     scenario = simkit.load_scenario("cohort_10000")
     print("\ncohort_10000: the engines against a bare NumPy loop of the same law (the floor of this design)")
-    print(f"{'ledger':<7} {'SimPy min s':>12} {'NumPy engine':>13} {'bare loop':>10} {'ratio engine':>13} {'ratio floor':>12}")
+    print("(ratios of SimPy's CPU time to each; 'with tables': the bare loop plus what else a result carries)")
+    print(f"{'ledger':<7} {'SimPy s':>8} {'engine s':>9} {'bare s':>8} {'tables s':>9} "
+          f"{'engine':>7} {'bare':>6} {'with tables':>12}")
     for ledger in (True, False):
-        simpy_times, engine_times, bare_times = [], [], []
+        simpy_times, engine_times, bare_times, table_times = [], [], [], []
         for _ in range(repeat):
             simpy_times.append(cpu_time(lambda: simkit.run_simulation(scenario, ledger=ledger)))
             for _ in range(5):
                 fresh()
                 engine_times.append(cpu_time(lambda: simkit.run_simulation(scenario, ledger=ledger, engine="numpy")))
                 bare_times.append(cpu_time(lambda: bare_cohort(scenario, 1, ledger)))
-        a, b, c = min(simpy_times), min(engine_times), min(bare_times)
-        print(f"{str(ledger):<7} {a:>12.3f} {b:>13.4f} {c:>10.4f} {a / b:>13.0f} {a / c:>12.0f}")
+                table_times.append(cpu_time(lambda: bare_cohort(scenario, 1, ledger, tables=True)))
+        a, b, c, d = min(simpy_times), min(engine_times), min(bare_times), min(table_times)
+        print(f"{str(ledger):<7} {a:>8.3f} {b:>9.4f} {c:>8.4f} {d:>9.4f} {a / b:>7.0f} {a / c:>6.0f} {a / d:>12.0f}")
     # the same law: the bare loop's average lifetime value against the engine's, over seeds
     bare = [bare_cohort(scenario, seed, False) for seed in range(20)]
     engine = [simkit.run_simulation(scenario, seed=seed, ledger=False, engine="numpy").ltv.mean for seed in range(20)]
