@@ -148,7 +148,7 @@ def bare_cohort(scenario, seed: int, ledger: bool, tables: bool = False) -> floa
         if tables:
             service_paid, years_new, years_loyal, loyal_from = np.zeros(n), np.zeros(n), np.zeros(n), np.full(n, np.nan)
     if tables:
-        money, counts_per_year = np.zeros((years, 4)), np.zeros((years, 3), dtype=np.int64)
+        money, counts_per_year = np.zeros((years, 3)), np.zeros((years, 3), dtype=np.int64)
         flows, by_stage, by_group = np.zeros((years, 6), dtype=np.int64), np.zeros((years, 2, 4)), np.zeros((GROUPS, years))
         by_tenure = np.zeros((years, 2))
     for year in range(years):
@@ -174,7 +174,7 @@ def bare_cohort(scenario, seed: int, ledger: bool, tables: bool = False) -> floa
         retained = rng.random(n)[alive] < tenure.retention_rate[year]
         if tables:
             stages = stage[alive]
-            money[year] += (listed.sum(), (listed * share).sum(), 0.0, service * len(alive))
+            money[year] += (listed.sum(), (listed * share).sum(), service * len(alive))  # revenue, cost, service
             counts_per_year[year] += (counts.sum(), np.count_nonzero(~retained), np.count_nonzero(retained & (stages == 1)))
             flows[year] += np.bincount(np.where(retained, np.where(stages == 1, 2, stages), 4), minlength=6)
             by_stage[year] += (np.bincount(stages, minlength=4), np.bincount(stages, weights=profit, minlength=4))

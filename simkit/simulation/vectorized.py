@@ -966,12 +966,12 @@ def _layout(generation: _Entrants) -> _Entrants:
     return _Entrants(**columns)
 
 
-def _renumbering(entry_time: np.ndarray) -> np.ndarray:
-    """New id of each person: ids run in order of entry (ties: in order of creation), as in the SimPy engine."""
+def _renumbering(entry_time: np.ndarray) -> tuple:
+    """Ids in order of entry (ties: in order of creation), as in the SimPy engine: (new id of each, old id of each new)."""
     order = np.argsort(entry_time, kind="stable")
     new_id = np.empty(len(order), dtype=np.int64)
     new_id[order] = np.arange(len(order))
-    return new_id
+    return new_id, order
 
 
 def _ledger(parts: list) -> Ledger:
@@ -981,9 +981,7 @@ def _ledger(parts: list) -> Ledger:
         data = {name: np.concatenate([p[name] for p in parts], dtype=kind) for name, kind in Ledger.columns}
     entry = data["entry_time"]
     if len(entry) > 1 and not np.all(entry[1:] >= entry[:-1]):  # not yet in order of entry: renumber
-        order = np.argsort(entry, kind="stable")  # as _renumbering
-        new_id = np.empty(len(order), dtype=np.int64)
-        new_id[order] = np.arange(len(order))
+        new_id, order = _renumbering(entry)
         data = {name: values[order] for name, values in data.items()}
         referred = data["referred_by"] >= 0
         data["referred_by"][referred] = new_id[data["referred_by"][referred]]
@@ -995,7 +993,7 @@ def _event_log(chunks: list, entry_time: np.ndarray) -> EventLog:
     if not chunks:
         return EventLog.from_rows([])
     ids, times, codes, stages, amounts = (np.concatenate(c) for c in zip(*chunks))
-    ids = _renumbering(entry_time)[ids]
+    ids = _renumbering(entry_time)[0][ids]
     order = np.lexsort((ids, times))
     labels = np.array([s.label for s in Stage], dtype=object)
     names = np.array(EVENT_NAMES, dtype=object)
