@@ -58,7 +58,8 @@ _EPS = 1e-9
 BATCH = 1 << 17
 PROSPECT, NEW, LOYAL, DECLINE, LOST, UNCONVERTED = (int(s) for s in Stage)
 # the terms of a spell, one column each (rows: the four stages, then the tenure years)
-ORDERS, VALUE, SD, SHARE, SERVICE, REFERRALS, DAMAGE, DISCOUNT, ADOPTION = range(9)
+# (LOG_VARIANCE: the variance of log spend, log(1 + (sd / average)^2), or 0 for spend without spread)
+ORDERS, VALUE, LOG_VARIANCE, SHARE, SERVICE, REFERRALS, DAMAGE, DISCOUNT, ADOPTION = range(9)
 # aligned uniforms: one per purpose and person of the batch (common random numbers)
 _DURATION, _NEXT, _ADOPTION, _PURCHASES, _CROSS_SELL, _REFERRALS, _DAMAGE, _TENURE_REFERRALS = range(8)
 # streams drawn in order, each its own generator: purchase and event times, spend, the prospect stream
@@ -312,6 +313,9 @@ class _Plan:
             self.tenure_refers = False
             self.reference_service = scenario.stages.new.service_cost_per_year
         self.terms = np.array(terms, dtype=float)
+        value, sd = self.terms[:, VALUE], self.terms[:, LOG_VARIANCE]  # the column holds the sd until here
+        spread = (sd > value * 1e-6) & (value > 0)  # log-normal spend, or each order the average
+        self.terms[:, LOG_VARIANCE] = np.log1p((sd / np.where(spread, value, 1.0)) ** 2) * spread
         funnel = scenario.funnel
         self.funnel = funnel is not None
         if self.funnel:
@@ -419,6 +423,12 @@ def _entrants(time, stage, source, parent, family, tenure_year=1, price=0.0, ope
                      opening=np.broadcast_to(opening, n).astype(bool))
 
 
+def _running_total(values: np.ndarray) -> float:
+    """The sum of ``values`` added one after the other, as :func:`numpy.bincount` adds them (numpy's
+    ``sum`` adds pairwise, which can differ in the last bit)."""
+    return float(np.cumsum(values)[-1]) if len(values) else 0.0
+
+
 def _spread(start, end, origin, width: float, first, last, column, weights, n_bins: int, n_columns: int):
     """Time that spells [start, end] spend in each bin [origin + k width, origin + (k+1) width), weighted.
 
@@ -518,6 +528,7 @@ class _Batch:
         self.family = entrants.family
         self.group = entrants.family % GROUPS  # families in groups for paired intervals (assemble.py)
         self.slot = entrants.slot
+        self.one_entry = bool(n) and entrants.time.min() == entrants.time.max()  # all entered at once
         self.t = entrants.time.copy()
         self.stage = entrants.stage.copy()
         self.year = np.zeros(n, dtype=np.int64)          # tenure year (0: not following a tenure table)
@@ -612,6 +623,8 @@ class _Batch:
         plan = self.plan
         start, stage, year = self.t[a], self.stage[a], self.year[a]
         tenure = year > 0
+        if tenure.all() and self.tenure_year(a, start, stage, year, draws):
+            return  # the same tenure year for all, in one period: done with fewer array passes
         if tenure.all():  # a year of the tenure table each (no draw needed)
             duration = np.ones(len(a))
         else:
@@ -637,6 +650,113 @@ class _Batch:
         self.t[a] = start + span
         self.alive[a[cut]] = False
         self.decide(a[~cut], draws)
+
+    def tenure_year(self, a, start, stage, year, draws: _Draws) -> bool:
+        """The step of persons ``a`` who all live the same year of the tenure table, from the same time,
+        within one reporting period: a cohort's year (textbook §4).  Does what :meth:`step` does -- the
+        same draws, the same arithmetic in the same order, so the same result to the last bit -- with
+        scalars where the general step has one equal value per person, and without the machinery
+        such a year has no use for (stage lengths, split spells, adoption, referrals during the spell).
+
+        Returns False, having done nothing, when the year is not that simple (or the event log is kept).
+        """
+        plan, books = self.plan, self.books
+        n, s0, y0 = len(a), start[0], year[0]
+        row = 4 + plan.tenure_row(max(int(y0), 1))
+        terms = plan.terms[row]
+        cut = s0 + 1.0 > plan.horizon + _EPS
+        span = max(plan.horizon - s0, 0.0) if cut else min(1.0, plan.horizon - s0)
+        orders = terms[ORDERS] * span
+        if (self.events is not None or not self.one_entry or orders > 30.0
+                or terms[[REFERRALS, DAMAGE, DISCOUNT, ADOPTION]].any()
+                or (plan.cross_orders > 0 and not np.isnan(self.adopted[a]).all())
+                or not (start == s0).all() or not (year == y0).all()):
+            return False
+        # the spell [s0, end] against the period edges and the anniversaries (as _Spells does it)
+        end, entry = s0 + span, self.entry[0]
+        first_period = math.floor(s0 * plan.ppy + 1e-9)
+        first_year = math.floor(s0 - entry + 1e-9)
+        if (max(math.ceil(end * plan.ppy - 1e-9) - 1, first_period) != first_period
+                or max(math.ceil(end - entry - 1e-9) - 1, first_year) != first_year):
+            return False  # the year crosses a period edge: the general step books each purchase by its time
+        k = min(first_period, plan.n_periods - 1)
+        year_index = min(first_year, plan.n_years - 1)
+        discount_factor = plan.inverse_discount[min(first_year, len(plan.inverse_discount) - 1)]
+        width = end - s0  # the spell's length as the general step's tables see it
+        ones = np.full(n, width)
+        stage_counts = np.bincount(stage, weights=ones, minlength=4)
+        group = self.group[a]
+        # purchases: a Poisson count each, list-price spend log-normal around the year's average
+        counts = np.zeros(n, dtype=np.int64)
+        if orders > 0:
+            u = draws.uniform(_PURCHASES, a)
+            counts = _inverse_by_table(u, float(orders)) if n > 64 else poisson_inverse(u, np.full(n, orders))
+        if counts.any():
+            layout = draws.items(self.slot[a], counts)
+            owner = np.repeat(np.arange(n), counts)
+            log_variance = terms[LOG_VARIANCE]
+            if log_variance > 0:
+                spend = draws.grouped(_SPEND, self.slot[a], counts, normal=True, layout=layout)
+                spend *= np.sqrt(log_variance)
+                spend -= log_variance / 2
+                np.exp(spend, out=spend)
+                spend *= terms[VALUE]
+                listed = np.bincount(owner, weights=spend, minlength=n)
+            else:
+                listed = counts * terms[VALUE]
+            revenue, cost = listed * 1.0, listed * terms[SHARE]  # no price discount on a tenure year
+            margin = revenue - cost
+            books.money["revenue"][k] += _running_total(revenue)
+            books.money["cost_of_sales"][k] += _running_total(cost)
+            books.counts["n_purchases"][k] += int(counts.sum())
+            books.stage_profit[k] += np.bincount(stage, weights=margin, minlength=4)
+            books.group_profit[:, k] += np.bincount(group, weights=margin, minlength=GROUPS)
+            books.tenure_profit[year_index] += _running_total(margin)
+            self.value[a] += margin * discount_factor
+            if self.keep_ledger:
+                self.i["n_purchases"][a] += counts
+                self.f["revenue"][a] += revenue
+                self.f["cost_of_sales"][a] += cost
+                first = self.f["first_purchase"]
+                new = np.flatnonzero(np.isnan(first[a]) & (counts > 0))
+                if len(new):  # the earliest purchase of those who had none (see book_purchases)
+                    u = draws.grouped(_TIMES, self.slot[a], counts, layout=layout)
+                    begins = (np.cumsum(counts) - counts)[new]
+                    edges = np.empty(2 * len(new), dtype=np.int64)
+                    edges[0::2], edges[1::2] = begins, begins + counts[new]
+                    first[a[new]] = s0 + span * np.minimum.reduceat(np.append(u, 0.0), edges)[0::2]
+        # time: exposure and cost to serve
+        service = terms[SERVICE]
+        if self.keep_ledger:
+            self.years_in[a, stage] += span
+            self.f["cost_savings"][a] += (plan.reference_service - service) * span
+            self.f["service_cost"][a] += service * span
+        books.stage_years[k] += stage_counts
+        books.tenure_years[year_index] += _running_total(ones)
+        if service > 0:
+            cost = np.full(n, service * width)
+            by_stage = np.bincount(stage, weights=cost, minlength=4)
+            books.money["service_cost"][k] += by_stage.sum()
+            books.stage_profit[k] -= by_stage
+            books.group_profit[:, k] -= np.bincount(group, weights=cost, minlength=GROUPS)
+            books.tenure_profit[year_index] -= _running_total(cost)
+            self.value[a] -= service * width * discount_factor
+        self.t[a] = end
+        if cut:
+            self.alive[a] = False
+            return True
+        # retention (保持率) at the year's end, as decide() does it: the kept start their next year
+        kept = draws.uniform(_NEXT, a) < plan.retention[plan.tenure_row(max(int(y0), 1))]
+        self.year[a[kept]] = y0 + 1
+        target = np.where(kept, np.where(stage == NEW, LOYAL, -1), LOST)
+        moving = target >= 0
+        self.move(a[moving], stage[moving], target[moving], now=end)
+        if kept.any():
+            self.tenure_referrals(a[kept], draws)
+        self.alive[a[~kept]] = False
+        if end >= plan.horizon - 1e-9:
+            self.alive[a] = False  # decided at the horizon: nothing more to live
+        return True
 
     def book_spell(self, a, start, span, stage, terms, draws: _Draws):
         """Book what happens during the spells of persons ``a``: purchases, second product, word of mouth, time."""
@@ -667,8 +787,8 @@ class _Batch:
             (_REFERRALS, a[referring], terms[referring, REFERRALS] * span[referring]),
             (_DAMAGE, a[damaging], terms[damaging, DAMAGE] * span[damaging])])
         if purchases.any():  # the main product: list-price spend, log-normal around the average
-            self.book_purchases(a, spells, start, span, purchases, terms[:, VALUE], terms[:, SD], terms[:, SHARE],
-                                terms[:, DISCOUNT], stage, draws, cross_sell=False)
+            self.book_purchases(a, spells, start, span, purchases, terms[:, VALUE], terms[:, LOG_VARIANCE],
+                                terms[:, SHARE], terms[:, DISCOUNT], stage, draws, cross_sell=False)
         if cross_sell.any():
             n = buying.size
             sub = _Spells(start[buying] + begin[buying], start[buying] + span[buying], plan, self.entry[a[buying]])
@@ -709,9 +829,10 @@ class _Batch:
         discounted = margin * plan.inverse_discount[np.minimum(years, len(plan.inverse_discount) - 1)]
         self.value += np.bincount(who, weights=discounted, minlength=self.n)
 
-    def book_purchases(self, a, spells, start, span, counts, mean, sd, cost_share, discount, stage,
+    def book_purchases(self, a, spells, start, span, counts, mean, log_variance, cost_share, discount, stage,
                        draws: _Draws, cross_sell: bool):
-        """``counts`` purchases during each spell of persons ``a`` (list-price spend log-normal around ``mean``).
+        """``counts`` purchases during each spell of persons ``a`` (list-price spend log-normal around ``mean``,
+        its log with variance ``log_variance``; each the average where that is 0).
 
         A spell within one period and one year of the relationship is booked as a whole (its count
         and total spend); a spell that crosses an edge books each purchase by its own time.
@@ -719,9 +840,8 @@ class _Batch:
         plan, books = self.plan, self.books
         owner = np.repeat(np.arange(len(a)), counts)
         layout = draws.items(self.slot[a], counts)  # the same for spend and times
-        spread = (sd > mean * 1e-6) & (mean > 0)
-        if spread.any():  # log-normal with the given mean and standard deviation, one draw per purchase
-            sigma2 = np.repeat(np.log1p((sd / np.where(spread, mean, 1.0)) ** 2) * spread, counts)
+        if np.any(log_variance > 0):  # log-normal with the given mean and standard deviation, one draw per purchase
+            sigma2 = np.repeat(log_variance, counts)
             z = draws.grouped(_SPEND, self.slot[a], counts, normal=True, layout=layout)
             values = np.repeat(mean, counts) * np.exp(np.sqrt(sigma2) * z - sigma2 / 2)
             listed = np.bincount(owner, weights=values, minlength=len(a))
@@ -856,14 +976,22 @@ class _Batch:
         self.alive[d[target >= LOST]] = False  # lost or unconverted
         self.alive[d[self.t[d] >= plan.horizon - 1e-9]] = False  # decided at the horizon: nothing more to live
 
-    def move(self, who, source, target):
+    def move(self, who, source, target, now: float | None = None):
+        """Persons ``who`` move from stages ``source`` to ``target`` at their time, or all at ``now``."""
         plan, books = self.plan, self.books
         if not who.size:
             return
-        now = self.t[who]
-        k = plan.period_of(now)
-        books.add_flows(k, source, -1)
-        into = books.add_flows(k, target, 1)  # by period and stage: the moves into each stage
+        if now is None:
+            now = self.t[who]
+            k = plan.period_of(now)
+            books.add_flows(k, source, -1)
+            into = books.add_flows(k, target, 1)  # by period and stage: the moves into each stage
+        else:  # all at one time: one period
+            k = int(plan.period_of(np.array([now]))[0])
+            into = np.zeros((books.n, 6), dtype=np.int64)
+            into[k] = np.bincount(target, minlength=6)
+            books.flows[k] += into[k] - np.bincount(source, minlength=6)
+            now = np.broadcast_to(now, who.shape)
         self.stage[who] = target
         for stage, name in ((LOYAL, "n_promoted"), (DECLINE, "n_declined"), (LOST, "n_lost"),
                             (UNCONVERTED, "n_unconverted")):
