@@ -79,19 +79,20 @@ def _kernels(scenario, start: Stage, ages: np.ndarray):
         refer, lose, events = np.zeros(n), np.zeros(n), np.zeros(n)
         survival = 1.0
         for year in range(1, int(math.ceil(ages[-1] + step)) + 2):
-            row = tenure.row(year)
+            row = min(year, tenure.n_years) - 1  # the last row repeats
+            retention, referral_rate = tenure.retention_rate[row], tenure.referral_rate[row]
             at = int(round((year - 1) / step))
             if at >= n:
                 break
             end = min(int(round(year / step)), n)
             # a customer acquired by the firm refers at once; a referred one from its second year on
             if year > 1 or start is Stage.NEW:
-                refer[at] += survival * row["referral_rate"] / step
-            orders = row["orders_per_year"] if tenure.margin_per_customer is None else 0.0
-            events[at:end] += survival * (orders + row["referral_rate"] + 1)
+                refer[at] += survival * referral_rate / step
+            orders = tenure.orders_per_year[row] if tenure.margin_per_customer is None else 0.0
+            events[at:end] += survival * (orders + referral_rate + 1)
             if end < n:
-                lose[end] += survival * (1 - row["retention_rate"]) / step
-            survival *= row["retention_rate"]
+                lose[end] += survival * (1 - retention) / step
+            survival *= retention
         return refer, lose, events
     stages = list(ACTIVE_STAGES)
     index = {stage: i for i, stage in enumerate(stages)}

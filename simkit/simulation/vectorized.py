@@ -208,7 +208,7 @@ class _Draws:
         return row[self.slots[persons] - self.low]
 
     @staticmethod
-    def items(slots: np.ndarray, counts: np.ndarray) -> tuple:
+    def items(slots: np.ndarray, counts: np.ndarray, groups: np.ndarray | None = None) -> tuple:
         """Where each item's number lies in a purpose's stream: (index of each item, numbers to draw).
 
         The k-th item of a group takes number k x GROUPS + group.  ``slots``: the slots of the
@@ -225,11 +225,14 @@ class _Draws:
         base = int(slots[0]) // GROUPS * GROUPS
         rows = (int(slots[-1]) - base) // GROUPS + 1
         table = np.zeros(rows * GROUPS, dtype=np.int64)
-        table[slots - base] = counts
-        table = table.reshape(rows, GROUPS)
-        running = np.cumsum(table, axis=0)
-        first = (running - table).ravel()[slots - base]
-        start = first * GROUPS + slots % GROUPS - (np.cumsum(counts) - counts) * GROUPS
+        where = slots - base
+        table[where] = counts
+        running = np.cumsum(table.reshape(rows, GROUPS), axis=0)
+        # first_i - (items before i) = (first_i + counts_i) - (items up to i): both running sums
+        start = running.ravel()[where]
+        start -= np.cumsum(counts)
+        start *= GROUPS
+        start += slots % GROUPS if groups is None else groups  # the slot's group (slot = ordinal x GROUPS + group)
         index = np.repeat(start, counts)
         index += np.arange(0, n * GROUPS, GROUPS)
         return index, int(running[-1].max()) * GROUPS
@@ -329,6 +332,10 @@ class _Plan:
         """Period (k/ppy, (k+1)/ppy] holding each time; time 0 in period 0."""
         return np.clip(np.ceil(t * self.ppy - 1e-9).astype(np.int64) - 1, 0, self.n_periods - 1)
 
+    def period_at(self, t: float) -> int:
+        """:meth:`period_of` one time (a number)."""
+        return min(max(math.ceil(t * self.ppy - 1e-9) - 1, 0), self.n_periods - 1)
+
     def period_starting(self, t):
         """Period [k/ppy, (k+1)/ppy) holding each time: for what joins a period as it opens."""
         return np.minimum((t * self.ppy + 1e-9).astype(np.int64), self.n_periods - 1)
@@ -421,6 +428,22 @@ def _entrants(time, stage, source, parent, family, tenure_year=1, price=0.0, ope
                      tenure_year=np.broadcast_to(tenure_year, n).astype(np.int64),
                      price=np.broadcast_to(price, n).astype(float),
                      opening=np.broadcast_to(opening, n).astype(bool))
+
+
+def _repeated_sums(value: float, counts: np.ndarray) -> np.ndarray:
+    """For each count k: ``value`` added k times, one after the other from 0, as :func:`numpy.bincount`
+    adds a column of equal weights (exactly k x value when that is a whole number below 2**53)."""
+    top = int(counts.max()) if len(counts) else 0
+    if value == math.floor(value) and abs(value) * top < 2.0 ** 53:
+        return counts * value
+    return np.concatenate(([0.0], np.cumsum(np.full(top, value))))[counts]
+
+
+def _smallest_of_each(values: np.ndarray, owner: np.ndarray, n: int, chosen: np.ndarray) -> np.ndarray:
+    """The smallest of the values each chosen person owns (``owner``: the person, 0 to n - 1, of each value)."""
+    smallest = np.full(n, np.inf)
+    np.minimum.at(smallest, owner, values)
+    return smallest[chosen]
 
 
 def _running_total(values: np.ndarray) -> float:
@@ -658,16 +681,16 @@ class _Batch:
         scalars where the general step has one equal value per person, and without the machinery
         such a year has no use for (stage lengths, split spells, adoption, referrals during the spell).
 
-        Returns False, having done nothing, when the year is not that simple (or the event log is kept).
+        Returns False, having done nothing, when the year is not that simple (or the event log is kept, or
+        the horizon cuts the year short).
         """
         plan, books = self.plan, self.books
         n, s0, y0 = len(a), start[0], year[0]
         row = 4 + plan.tenure_row(max(int(y0), 1))
         terms = plan.terms[row]
-        cut = s0 + 1.0 > plan.horizon + _EPS
-        span = max(plan.horizon - s0, 0.0) if cut else min(1.0, plan.horizon - s0)
+        span = min(1.0, plan.horizon - s0)
         orders = terms[ORDERS] * span
-        if (self.events is not None or not self.one_entry or orders > 30.0
+        if (self.events is not None or not self.one_entry or orders > 30.0 or s0 + 1.0 > plan.horizon + _EPS
                 or terms[[REFERRALS, DAMAGE, DISCOUNT, ADOPTION]].any()
                 or (plan.cross_orders > 0 and not np.isnan(self.adopted[a]).all())
                 or not (start == s0).all() or not (year == y0).all()):
@@ -683,68 +706,68 @@ class _Batch:
         year_index = min(first_year, plan.n_years - 1)
         discount_factor = plan.inverse_discount[min(first_year, len(plan.inverse_discount) - 1)]
         width = end - s0  # the spell's length as the general step's tables see it
-        ones = np.full(n, width)
-        stage_counts = np.bincount(stage, weights=ones, minlength=4)
-        group = self.group[a]
+        group, here = self.group[a], int(stage[0])
+        if not (stage == here).all():
+            return False  # a cohort is in one stage: new in its first year, loyal after
+        per_group = np.bincount(group, minlength=GROUPS)
+        ledger = self.keep_ledger
         # purchases: a Poisson count each, list-price spend log-normal around the year's average
-        counts = np.zeros(n, dtype=np.int64)
+        counts = None
         if orders > 0:
             u = draws.uniform(_PURCHASES, a)
             counts = _inverse_by_table(u, float(orders)) if n > 64 else poisson_inverse(u, np.full(n, orders))
-        if counts.any():
-            layout = draws.items(self.slot[a], counts)
+        if counts is not None and counts.any():
+            slots = self.slot[a]
+            layout = draws.items(slots, counts, group)
             owner = np.repeat(np.arange(n), counts)
             log_variance = terms[LOG_VARIANCE]
             if log_variance > 0:
-                spend = draws.grouped(_SPEND, self.slot[a], counts, normal=True, layout=layout)
+                spend = draws.grouped(_SPEND, slots, counts, normal=True, layout=layout)
                 spend *= np.sqrt(log_variance)
                 spend -= log_variance / 2
                 np.exp(spend, out=spend)
                 spend *= terms[VALUE]
-                listed = np.bincount(owner, weights=spend, minlength=n)
+                revenue = np.bincount(owner, weights=spend, minlength=n)  # no price discount on a tenure year
             else:
-                listed = counts * terms[VALUE]
-            revenue, cost = listed * 1.0, listed * terms[SHARE]  # no price discount on a tenure year
+                revenue = counts * terms[VALUE]
+            cost = revenue * terms[SHARE]
             margin = revenue - cost
+            total_margin = _running_total(margin)
             books.money["revenue"][k] += _running_total(revenue)
             books.money["cost_of_sales"][k] += _running_total(cost)
             books.counts["n_purchases"][k] += int(counts.sum())
-            books.stage_profit[k] += np.bincount(stage, weights=margin, minlength=4)
+            books.stage_profit[k, here] += total_margin
             books.group_profit[:, k] += np.bincount(group, weights=margin, minlength=GROUPS)
-            books.tenure_profit[year_index] += _running_total(margin)
-            self.value[a] += margin * discount_factor
-            if self.keep_ledger:
-                self.i["n_purchases"][a] += counts
-                self.f["revenue"][a] += revenue
-                self.f["cost_of_sales"][a] += cost
+            books.tenure_profit[year_index] += total_margin
+            margin *= discount_factor
+            np.add.at(self.value, a, margin)
+            if ledger:
+                np.add.at(self.i["n_purchases"], a, counts)
+                np.add.at(self.f["revenue"], a, revenue)
+                np.add.at(self.f["cost_of_sales"], a, cost)
                 first = self.f["first_purchase"]
                 new = np.flatnonzero(np.isnan(first[a]) & (counts > 0))
                 if len(new):  # the earliest purchase of those who had none (see book_purchases)
-                    u = draws.grouped(_TIMES, self.slot[a], counts, layout=layout)
-                    begins = (np.cumsum(counts) - counts)[new]
-                    edges = np.empty(2 * len(new), dtype=np.int64)
-                    edges[0::2], edges[1::2] = begins, begins + counts[new]
-                    first[a[new]] = s0 + span * np.minimum.reduceat(np.append(u, 0.0), edges)[0::2]
-        # time: exposure and cost to serve
+                    u = draws.grouped(_TIMES, slots, counts, layout=layout)
+                    first[a[new]] = s0 + span * _smallest_of_each(u, owner, n, new)
+        # time: exposure and cost to serve (a sum of equal values: see _repeated_sums)
         service = terms[SERVICE]
-        if self.keep_ledger:
-            self.years_in[a, stage] += span
-            self.f["cost_savings"][a] += (plan.reference_service - service) * span
-            self.f["service_cost"][a] += service * span
-        books.stage_years[k] += stage_counts
-        books.tenure_years[year_index] += _running_total(ones)
+        if ledger:
+            np.add.at(self.years_in[:, here], a, span)
+            np.add.at(self.f["cost_savings"], a, (plan.reference_service - service) * span)
+            np.add.at(self.f["service_cost"], a, service * span)
+        years = _repeated_sums(width, np.array([n]))[0]
+        books.stage_years[k, here] += years
+        books.tenure_years[year_index] += years
         if service > 0:
-            cost = np.full(n, service * width)
-            by_stage = np.bincount(stage, weights=cost, minlength=4)
-            books.money["service_cost"][k] += by_stage.sum()
-            books.stage_profit[k] -= by_stage
-            books.group_profit[:, k] -= np.bincount(group, weights=cost, minlength=GROUPS)
-            books.tenure_profit[year_index] -= _running_total(cost)
-            self.value[a] -= service * width * discount_factor
+            cost = service * width
+            by_group, (total,) = np.split(_repeated_sums(cost, np.append(per_group, n)), [GROUPS])
+            books.money["service_cost"][k] += total
+            books.stage_profit[k, here] -= total
+            books.group_profit[:, k] -= by_group
+            books.tenure_profit[year_index] -= total
+            np.subtract.at(self.value, a, cost * discount_factor)
         self.t[a] = end
-        if cut:
-            self.alive[a] = False
-            return True
         # retention (保持率) at the year's end, as decide() does it: the kept start their next year
         kept = draws.uniform(_NEXT, a) < plan.retention[plan.tenure_row(max(int(y0), 1))]
         self.year[a[kept]] = y0 + 1
@@ -901,12 +924,7 @@ class _Batch:
             self.f["price_discounts"][a] += listed - revenue
             if len(new):  # the first purchase of those who had none: the earliest of this spell's, at the
                 # smallest of its uniforms (a time start + span x u grows with u)
-                begins = (np.cumsum(counts) - counts)[new]
-                # reduceat runs from each listed index to the next: list each begin and end, keep every other
-                edges = np.empty(2 * len(new), dtype=np.int64)
-                edges[0::2], edges[1::2] = begins, begins + counts[new]
-                earliest = np.minimum.reduceat(np.append(u, 0.0), edges)[0::2]
-                first[a[new]] = start[new] + span[new] * earliest
+                first[a[new]] = start[new] + span[new] * _smallest_of_each(u, owner, len(a), new)
 
     def book_time(self, a, spells, span, stage, service_rate):
         """Exposure (years in each stage) and cost to serve, by period and by year of the relationship."""
@@ -987,11 +1005,10 @@ class _Batch:
             books.add_flows(k, source, -1)
             into = books.add_flows(k, target, 1)  # by period and stage: the moves into each stage
         else:  # all at one time: one period
-            k = int(plan.period_of(np.array([now]))[0])
+            k = plan.period_at(now)
             into = np.zeros((books.n, 6), dtype=np.int64)
             into[k] = np.bincount(target, minlength=6)
             books.flows[k] += into[k] - np.bincount(source, minlength=6)
-            now = np.broadcast_to(now, who.shape)
         self.stage[who] = target
         for stage, name in ((LOYAL, "n_promoted"), (DECLINE, "n_declined"), (LOST, "n_lost"),
                             (UNCONVERTED, "n_unconverted")):
@@ -1004,12 +1021,13 @@ class _Batch:
                     self.entered[stage][first] = self.t[first]
         gone = target >= LOST  # lost or unconverted
         if self.keep_ledger:
-            self.f["exit_time"][who[gone]] = now[gone]
+            self.f["exit_time"][who[gone]] = now[gone] if np.ndim(now) else now
         self.log(_MOVE, who, now, target)
         if plan.replace_lost:  # each replacement joins for the period that starts now; none at the horizon
             lost = (target == LOST) & (now < plan.horizon - 1e-9)
             if lost.any():
-                self.children.append(_entrants(now[lost], NEW, SOURCE_REPLACEMENT, -1, self.family[who[lost]],
+                times = now[lost] if np.ndim(now) else np.full(np.count_nonzero(lost), now)
+                self.children.append(_entrants(times, NEW, SOURCE_REPLACEMENT, -1, self.family[who[lost]],
                                                price=plan.acquisition_price, opening=True))
 
     # -- what is left ---------------------------------------------------------------
