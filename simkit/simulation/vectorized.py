@@ -135,7 +135,7 @@ def _inverse_by_table(u: np.ndarray, mean: float) -> np.ndarray:
         k += 1
         p *= mean / k
         cumulative.append(cumulative[-1] + p)
-    return np.searchsorted(np.array(cumulative), u, side="right").astype(np.int64)
+    return np.searchsorted(np.array(cumulative), u, side="right").astype(np.int64, copy=False)
 
 
 class _Streams:
@@ -192,6 +192,7 @@ class _Draws:
         self.size = int(slots[active[-1]]) - self.low + 1 if len(active) else 0
         self._states = {}
         self._aligned = {}
+        self._last = (None, None)
 
     def _keyed(self, kind: int, key: tuple, purpose: int, skip: int = 0) -> np.random.Generator:
         state = self._states.get(key)
@@ -205,7 +206,9 @@ class _Draws:
         row = self._aligned.get(purpose)
         if row is None:
             row = self._aligned[purpose] = self._keyed(-1, self.aligned_key, purpose, self.low).random(self.size)
-        return row[self.slots[persons] - self.low]
+        if persons is not self._last[0]:  # where the persons' numbers lie (the same persons often ask again)
+            self._last = (persons, self.slots[persons] - self.low)
+        return row[self._last[1]]
 
     @staticmethod
     def items(slots: np.ndarray, counts: np.ndarray, groups: np.ndarray | None = None) -> tuple:
@@ -770,13 +773,15 @@ class _Batch:
         self.t[a] = end
         # retention (保持率) at the year's end, as decide() does it: the kept start their next year
         kept = draws.uniform(_NEXT, a) < plan.retention[plan.tenure_row(max(int(y0), 1))]
-        self.year[a[kept]] = y0 + 1
-        target = np.where(kept, np.where(stage == NEW, LOYAL, -1), LOST)
-        moving = target >= 0
-        self.move(a[moving], stage[moving], target[moving], now=end)
-        if kept.any():
-            self.tenure_referrals(a[kept], draws)
-        self.alive[a[~kept]] = False
+        stayed, lost = a[kept], a[~kept]
+        self.year[stayed] = y0 + 1
+        if here == NEW:  # the new are promoted or lost
+            self.move(a, stage, np.where(kept, LOYAL, LOST), now=end)
+        else:  # the others stay where they are or are lost
+            self.move(lost, np.full(len(lost), here), np.full(len(lost), LOST), now=end)
+        if len(stayed):
+            self.tenure_referrals(stayed, draws)
+        self.alive[lost] = False
         if end >= plan.horizon - 1e-9:
             self.alive[a] = False  # decided at the horizon: nothing more to live
         return True
