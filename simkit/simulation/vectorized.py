@@ -555,6 +555,7 @@ class _Batch:
         self.group = entrants.family % GROUPS  # families in groups for paired intervals (assemble.py)
         self.slot = entrants.slot
         self.one_entry = bool(n) and entrants.time.min() == entrants.time.max()  # all entered at once
+        self.together = None  # (time, stage, tenure year) when every active person shares them
         self.t = entrants.time.copy()
         self.stage = entrants.stage.copy()
         self.year = np.zeros(n, dtype=np.int64)          # tenure year (0: not following a tenure table)
@@ -647,10 +648,14 @@ class _Batch:
     def step(self, a, draws: _Draws):
         """Every active person ``a`` lives one spell and decides what comes next."""
         plan = self.plan
+        together, self.together = self.together, None
+        if together is not None and self.tenure_year(a, *together, draws):
+            return  # all still live the same tenure year: done with fewer array passes
         start, stage, year = self.t[a], self.stage[a], self.year[a]
         tenure = year > 0
-        if tenure.all() and self.tenure_year(a, start, stage, year, draws):
-            return  # the same tenure year for all, in one period: done with fewer array passes
+        if (together is None and tenure.all() and (start == start[0]).all() and (stage == stage[0]).all()
+                and (year == year[0]).all() and self.tenure_year(a, start[0], int(stage[0]), year[0], draws)):
+            return
         if tenure.all():  # a year of the tenure table each (no draw needed)
             duration = np.ones(len(a))
         else:
@@ -677,26 +682,26 @@ class _Batch:
         self.alive[a[cut]] = False
         self.decide(a[~cut], draws)
 
-    def tenure_year(self, a, start, stage, year, draws: _Draws) -> bool:
-        """The step of persons ``a`` who all live the same year of the tenure table, from the same time,
-        within one reporting period: a cohort's year (textbook §4).  Does what :meth:`step` does -- the
-        same draws, the same arithmetic in the same order, so the same result to the last bit -- with
-        scalars where the general step has one equal value per person, and without the machinery
-        such a year has no use for (stage lengths, split spells, adoption, referrals during the spell).
+    def tenure_year(self, a, s0: float, here: int, y0: int, draws: _Draws) -> bool:
+        """The step of persons ``a`` who all live the same year ``y0`` of the tenure table in the same stage
+        ``here``, from the same time ``s0``, within one reporting period: a cohort's year (textbook §4).
+        Does what :meth:`step` does -- the same draws, the same arithmetic in the same order, so the
+        same result to the last bit -- with scalars where the general step has one equal value per
+        person, and without the machinery such a year has no use for (stage lengths, split spells,
+        adoption, referrals during the spell).
 
         Returns False, having done nothing, when the year is not that simple (or the event log is kept, or
         the horizon cuts the year short).
         """
         plan, books = self.plan, self.books
-        n, s0, y0 = len(a), start[0], year[0]
+        n = len(a)
         row = 4 + plan.tenure_row(max(int(y0), 1))
         terms = plan.terms[row]
         span = min(1.0, plan.horizon - s0)
         orders = terms[ORDERS] * span
         if (self.events is not None or not self.one_entry or orders > 30.0 or s0 + 1.0 > plan.horizon + _EPS
                 or terms[[REFERRALS, DAMAGE, DISCOUNT, ADOPTION]].any()
-                or (plan.cross_orders > 0 and not np.isnan(self.adopted[a]).all())
-                or not (start == s0).all() or not (year == y0).all()):
+                or (plan.cross_orders > 0 and not np.isnan(self.adopted[a]).all())):
             return False
         # the spell [s0, end] against the period edges and the anniversaries (as _Spells does it)
         end, entry = s0 + span, self.entry[0]
@@ -709,9 +714,7 @@ class _Batch:
         year_index = min(first_year, plan.n_years - 1)
         discount_factor = plan.inverse_discount[min(first_year, len(plan.inverse_discount) - 1)]
         width = end - s0  # the spell's length as the general step's tables see it
-        group, here = self.group[a], int(stage[0])
-        if not (stage == here).all():
-            return False  # a cohort is in one stage: new in its first year, loyal after
+        group = self.group[a]
         per_group = np.bincount(group, minlength=GROUPS)
         ledger = self.keep_ledger
         # purchases: a Poisson count each, list-price spend log-normal around the year's average
@@ -776,7 +779,7 @@ class _Batch:
         stayed, lost = a[np.flatnonzero(kept)], a[np.flatnonzero(~kept)]  # (cheaper than a mask's subscript)
         self.year[stayed] = y0 + 1
         if here == NEW:  # the new are promoted or lost
-            self.move(a, stage, np.where(kept, LOYAL, LOST), now=end)
+            self.move(a, np.full(n, NEW), np.where(kept, LOYAL, LOST), now=end)
         else:  # the others stay where they are or are lost
             self.move(lost, np.full(len(lost), here), np.full(len(lost), LOST), now=end)
         if len(stayed):
@@ -784,6 +787,8 @@ class _Batch:
         self.alive[lost] = False
         if end >= plan.horizon - 1e-9:
             self.alive[a] = False  # decided at the horizon: nothing more to live
+        else:  # the stayers live their next year together
+            self.together = (end, LOYAL if here == NEW else here, y0 + 1)
         return True
 
     def book_spell(self, a, start, span, stage, terms, draws: _Draws):
