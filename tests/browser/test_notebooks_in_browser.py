@@ -53,14 +53,20 @@ class Lab:
 
     def run_all(self, name: str):
         """Run All Cells; wait until every code cell has run ("[n]:") or one failed (Run All stops there)."""
-        # the kernel may still be connecting although the indicator says idle: until a cell starts, ask again
+        # the kernel may still be connecting although the indicator says idle: until a cell starts, ask again.
+        # A cell has started when a prompt shows "*" or a number above any shown before: a kernel kept from an
+        # earlier test runs the whole notebook between two looks, and its numbers go on from where they were
         self.page.locator(".jp-StatusBar-TextItem", has_text="Idle").first.wait_for(timeout=120_000)
+        highest = """() => Math.max(0, ...[...document.querySelectorAll('.jp-CodeCell .jp-InputArea-prompt')]
+                                  .map(p => parseInt((p.textContent.match(/\\[(\\d+)\\]/) || [0, 0])[1])))"""
+        before = self.page.evaluate(highest)
         for _ in range(3):
             self.menu("Run", "Run All Cells")
             try:
                 self.page.wait_for_function(
-                    """() => [...document.querySelectorAll('.jp-CodeCell .jp-InputArea-prompt')]
-                         .some(p => p.textContent.includes('*'))""", timeout=20_000, polling=100)
+                    f"""() => [...document.querySelectorAll('.jp-CodeCell .jp-InputArea-prompt')]
+                             .some(p => p.textContent.includes('*')) || ({highest})() > {before}""",
+                    timeout=20_000, polling=100)
                 break
             except Exception:  # playwright's TimeoutError
                 continue
