@@ -333,7 +333,11 @@ class _Plan:
 
     def period_of(self, t):
         """Period (k/ppy, (k+1)/ppy] holding each time; time 0 in period 0."""
-        return np.clip(np.ceil(t * self.ppy - 1e-9).astype(np.int64) - 1, 0, self.n_periods - 1)
+        scaled = t * self.ppy
+        scaled -= 1e-9
+        period = np.ceil(scaled, out=scaled).astype(np.int64)
+        period -= 1
+        return np.minimum(np.maximum(period, 0, out=period), self.n_periods - 1, out=period)
 
     def period_at(self, t: float) -> int:
         """:meth:`period_of` one time (a number)."""
@@ -1026,11 +1030,11 @@ class _Batch:
             if moved.any():
                 books.counts[name] += moved
                 if stage in self.entered:
-                    here = who[target == stage]
+                    here = who[np.flatnonzero(target == stage)]
                     first = here[np.isnan(self.entered[stage][here])]
                     self.entered[stage][first] = self.t[first]
-        gone = target >= LOST  # lost or unconverted
         if self.keep_ledger:
+            gone = np.flatnonzero(target >= LOST)  # lost or unconverted
             self.f["exit_time"][who[gone]] = now[gone] if np.ndim(now) else now
         self.log(_MOVE, who, now, target)
         if plan.replace_lost:  # each replacement joins for the period that starts now; none at the horizon
