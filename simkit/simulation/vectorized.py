@@ -61,6 +61,8 @@ _EPS = 1e-9
 #: persons simulated together at most (a large generation runs in batches of this size: bounded memory)
 BATCH = 1 << 17
 PROSPECT, NEW, LOYAL, DECLINE, LOST, UNCONVERTED = (int(s) for s in Stage)
+#: moves into these stages are counted, each under its name
+_COUNTED_MOVES = ((LOYAL, "n_promoted"), (DECLINE, "n_declined"), (LOST, "n_lost"), (UNCONVERTED, "n_unconverted"))
 # the terms of a spell, one column each (rows: the four stages, then the tenure years)
 # (LOG_VARIANCE: the variance of log spend, log(1 + (sd / average)^2), or 0 for spend without spread)
 ORDERS, VALUE, LOG_VARIANCE, SHARE, SERVICE, REFERRALS, DAMAGE, DISCOUNT, ADOPTION = range(9)
@@ -786,10 +788,9 @@ class _Batch:
         kept = draws.uniform(_NEXT, a) < plan.retention[plan.tenure_row(max(int(y0), 1))]
         stayed, lost = a[np.flatnonzero(kept)], a[np.flatnonzero(~kept)]  # (cheaper than a mask's subscript)
         self.year[stayed] = y0 + 1
-        if here == NEW:  # the new are promoted or lost
-            self.move(a, np.full(n, NEW), np.where(kept, LOYAL, LOST), now=end)
-        else:  # the others stay where they are or are lost
-            self.move(lost, np.full(len(lost), here), np.full(len(lost), LOST), now=end)
+        if here == NEW:  # the new are promoted, the others stay where they are; some are lost
+            self.move_together(stayed, NEW, LOYAL, end)
+        self.move_together(lost, here, LOST, end)
         if len(stayed):
             self.tenure_referrals(stayed, draws)
         self.alive[lost] = False
@@ -1012,40 +1013,56 @@ class _Batch:
         self.alive[d[target >= LOST]] = False  # lost or unconverted
         self.alive[d[self.t[d] >= plan.horizon - 1e-9]] = False  # decided at the horizon: nothing more to live
 
-    def move(self, who, source, target, now: float | None = None):
-        """Persons ``who`` move from stages ``source`` to ``target`` at their time, or all at ``now``."""
+    def move(self, who, source, target):
+        """Persons ``who`` move from stages ``source`` to ``target``, each at its time."""
         plan, books = self.plan, self.books
         if not who.size:
             return
-        if now is None:
-            now = self.t[who]
-            k = plan.period_of(now)
-            books.add_flows(k, source, -1)
-            into = books.add_flows(k, target, 1)  # by period and stage: the moves into each stage
-        else:  # all at one time: one period
-            k = plan.period_at(now)
-            into = np.zeros((books.n, 6), dtype=np.int64)
-            into[k] = np.bincount(target, minlength=6)
-            books.flows[k] += into[k] - np.bincount(source, minlength=6)
+        now = self.t[who]
+        k = plan.period_of(now)
+        books.add_flows(k, source, -1)
+        into = books.add_flows(k, target, 1)  # by period and stage: the moves into each stage
         self.stage[who] = target
-        for stage, name in ((LOYAL, "n_promoted"), (DECLINE, "n_declined"), (LOST, "n_lost"),
-                            (UNCONVERTED, "n_unconverted")):
+        for stage, name in _COUNTED_MOVES:
             moved = into[:, stage]
             if moved.any():
                 books.counts[name] += moved
-                if stage in self.entered:
-                    here = who[np.flatnonzero(target == stage)]
-                    first = here[np.isnan(self.entered[stage][here])]
-                    self.entered[stage][first] = self.t[first]
-        if self.keep_ledger:
-            gone = np.flatnonzero(target >= LOST)  # lost or unconverted
-            self.f["exit_time"][who[gone]] = now[gone] if np.ndim(now) else now
+                here = np.flatnonzero(target == stage)
+                self.landed(stage, who[here], now[here])
         self.log(_MOVE, who, now, target)
-        if plan.replace_lost:  # each replacement joins for the period that starts now; none at the horizon
-            lost = (target == LOST) & (now < plan.horizon - 1e-9)
-            if lost.any():
-                times = now[lost] if np.ndim(now) else np.full(np.count_nonzero(lost), now)
-                self.children.append(_entrants(times, NEW, SOURCE_REPLACEMENT, -1, self.family[who[lost]],
+
+    def move_together(self, who, source: int, target: int, now: float):
+        """Persons ``who`` all move from stage ``source`` to ``target`` at ``now``: :meth:`move` with counts."""
+        if not len(who):
+            return
+        k = self.plan.period_at(now)
+        self.books.flows[k, source] -= len(who)
+        self.books.flows[k, target] += len(who)
+        self.stage[who] = target
+        name = dict(_COUNTED_MOVES).get(target)
+        if name is not None:
+            self.books.counts[name][k] += len(who)
+        self.landed(target, who, now)
+        self.log(_MOVE, who, now, target)
+
+    def landed(self, stage: int, who, now):
+        """What follows a move into ``stage`` at ``now`` (one time, or one per person): the first entry
+        into a stage, the end of a customer's story, the replacement of a lost customer."""
+        plan = self.plan
+        if stage in self.entered:
+            first = who[np.isnan(self.entered[stage][who])]
+            self.entered[stage][first] = self.t[first]
+        if stage >= LOST and self.keep_ledger:  # lost or unconverted
+            self.f["exit_time"][who] = now
+        if stage == LOST and plan.replace_lost:  # each replacement joins for the period that starts now
+            joining = now < plan.horizon - 1e-9  # (none at the horizon)
+            if np.ndim(now):
+                who, now = who[joining], now[joining]
+            elif not joining:
+                return
+            if len(who):
+                self.children.append(_entrants(np.broadcast_to(now, len(who)).astype(float), NEW,
+                                               SOURCE_REPLACEMENT, -1, self.family[who],
                                                price=plan.acquisition_price, opening=True))
 
     # -- what is left ---------------------------------------------------------------
