@@ -32,20 +32,26 @@ def result_arrays(result) -> dict:
     return out
 
 
+SHORTCUTS = ("tenure_year", "enter_together")  # each returns False, having done nothing, when it does not apply
+
+
 def run_both(monkeypatch, scenario, ledger: bool):
-    """(with the lean step, without it, how often the lean step was taken)."""
-    original = vectorized._Batch.tenure_year
-    taken = []
+    """(with the shortcuts, without them, how often each shortcut was taken)."""
+    taken = {name: 0 for name in SHORTCUTS}
+    for name in SHORTCUTS:
+        original = getattr(vectorized._Batch, name)
 
-    def counting(self, *args):
-        taken.append(original(self, *args))
-        return taken[-1]
+        def counting(self, *args, original=original, name=name):
+            done = original(self, *args)
+            taken[name] += done
+            return done
 
-    monkeypatch.setattr(vectorized._Batch, "tenure_year", counting)
+        monkeypatch.setattr(vectorized._Batch, name, counting)
     lean = simkit.run_simulation(scenario, engine="numpy", ledger=ledger)
-    monkeypatch.setattr(vectorized._Batch, "tenure_year", lambda self, *args: False)
+    for name in SHORTCUTS:
+        monkeypatch.setattr(vectorized._Batch, name, lambda self, *args: False)
     general = simkit.run_simulation(scenario, engine="numpy", ledger=ledger)
-    return lean, general, sum(taken)
+    return lean, general, taken
 
 
 def differences(lean, general) -> list:
@@ -58,7 +64,8 @@ COHORT = simkit.load_scenario("cohort_10000")
 CASES = {
     "the textbook's cohort": ({}, 3),
     "another seed": ({"seed": 7}, 3),
-    "service cost not a whole number": ({"tenure.service_cost_per_year": [1.1, 12.345, 20.01]}, 3),
+    "costs not whole numbers": ({"tenure.service_cost_per_year": [1.1, 12.345, 20.01],
+                                 "arrivals.acquisition_cost": 59.99}, 3),
     "a small cohort (counts one by one)": ({"arrivals.cohort_size": 40}, 3),
     "spend without spread": ({"tenure.order_value_sd": [0.0, 0.0, 0.0]}, 3),
     "no purchases": ({"tenure.orders_per_year": [0.0, 0.0, 0.0]}, 3),
@@ -75,16 +82,26 @@ CASES = {
 def test_lean_tenure_year_equals_the_general_step(monkeypatch, case, ledger):
     changes, lean_steps = CASES[case]
     lean, general, taken = run_both(monkeypatch, COHORT.updated(changes), ledger)
-    assert taken >= lean_steps if lean_steps else taken == 0
+    assert taken["tenure_year"] >= lean_steps if lean_steps else taken["tenure_year"] == 0
+    assert taken["enter_together"] >= 1
     assert differences(lean, general) == []
     assert lean.ltv.count > 0
+
+
+@pytest.mark.parametrize("name", ["lifecycle_basic", "lifecycle_textbook", "sales_funnel"])
+def test_a_cohort_of_prospects_enters_together_as_the_general_step_enters_it(monkeypatch, name):
+    """Without a tenure table the shortcut for entering is still taken when everyone arrives at once."""
+    scenario = simkit.load_scenario(name).updated({"arrivals.prospects_per_year": 0.0})
+    lean, general, taken = run_both(monkeypatch, scenario, ledger=True)
+    assert taken == {"tenure_year": 0, "enter_together": 1}
+    assert differences(lean, general) == []
 
 
 def test_the_comparison_sees_the_last_bit(monkeypatch):
     """A lean step that adds its money pairwise (numpy's sum) instead of one after the other is caught."""
     monkeypatch.setattr(vectorized, "_running_total", lambda values: float(np.sum(values)))
     lean, general, taken = run_both(monkeypatch, COHORT, ledger=False)
-    assert taken == 3
+    assert taken["tenure_year"] == 3
     assert "periods.revenue" in differences(lean, general)
 
 

@@ -593,6 +593,8 @@ class _Batch:
     # -- entering -------------------------------------------------------------
     def enter(self, draws: _Draws):
         plan, books, e = self.plan, self.books, self.entrants
+        if self.events is None and self.one_entry and self.enter_together(draws):
+            return
         k = np.where(e.opening, plan.period_starting(e.time), plan.period_of(e.time))
         books.add_flows(k, e.stage, 1)
         books.add("n_arrived", k)
@@ -604,6 +606,37 @@ class _Batch:
                 self.year[new] = e.tenure_year[new]
                 refer = new[e.source[new] != SOURCE_REFERRAL]  # referred customers refer from their 2nd year
                 self.tenure_referrals(refer, draws)
+
+    def enter_together(self, draws: _Draws) -> bool:
+        """:meth:`enter` for a batch whose people all enter at one time in one stage on the same terms (a
+        cohort): counts and one value instead of a value per person.  False, having done nothing, if not."""
+        plan, books, e = self.plan, self.books, self.entrants
+        n, stage, price = self.n, int(e.stage[0]), float(e.price[0])
+        if not all((column == column[0]).all() for column in (e.stage, e.opening, e.price, e.source, e.tenure_year)):
+            return False
+        now = float(e.time[0])
+        k = min(int(now * plan.ppy + 1e-9), plan.n_periods - 1) if e.opening[0] else plan.period_at(now)
+        books.flows[k, stage] += n
+        books.counts["n_arrived"][k] += n
+        if stage != NEW:
+            return True
+        everyone = np.arange(n)
+        self.entered[NEW][:] = now
+        books.counts["n_acquired"][k] += n
+        # the acquisition cost (获得成本), as acquire() books it: n equal amounts added one after the other
+        per_group = np.bincount(self.group, minlength=GROUPS)
+        books.money["acquisition_cost"][k] += _repeated_sums(price, np.array([n]))[0]
+        books.group_profit[:, k] += _repeated_sums(-price, per_group)
+        year = plan.year_of(np.array([now - self.entry[0]]))[0]
+        self.value -= price * plan.inverse_acquisition[min(year, len(plan.inverse_acquisition) - 1)]
+        if self.keep_ledger:
+            self.f["acquisition_cost"] += price
+        if plan.tenure is not None:
+            self.year[:] = e.tenure_year[0]
+            if e.source[0] != SOURCE_REFERRAL:  # referred customers refer from their 2nd year
+                self.tenure_referrals(everyone, draws)
+            self.together = (now, NEW, int(e.tenure_year[0]))
+        return True
 
     def acquire(self, who, price, periods):
         """``who`` become customers now: pay the acquisition cost (获得成本)."""
