@@ -1189,16 +1189,24 @@ def _renumbering(entry_time: np.ndarray) -> tuple:
 
 
 def _ledger(parts: list) -> Ledger:
-    if len(parts) == 1:  # one batch: its columns as they are (no copy unless the type differs)
+    """The batches' ledger rows as one ledger, in order of entry (ids 0, 1, 2, ...)."""
+    entry = np.concatenate([p["entry_time"] for p in parts]) if len(parts) > 1 else parts[0]["entry_time"]
+    if len(entry) > 1 and not np.all(entry[1:] >= entry[:-1]):  # not yet in order of entry: renumber
+        new_id, _ = _renumbering(entry)
+        data = {}
+        for name, kind in Ledger.columns:  # each batch's rows straight to their places (no joined copy)
+            column = data[name] = np.empty(len(entry), dtype=kind)
+            start = 0
+            for part in parts:
+                values = part[name]
+                column[new_id[start:start + len(values)]] = values
+                start += len(values)
+        referred = data["referred_by"] >= 0
+        data["referred_by"][referred] = new_id[data["referred_by"][referred]]
+    elif len(parts) == 1:  # one batch in order: its columns as they are (no copy unless the type differs)
         data = {name: np.ascontiguousarray(parts[0][name], dtype=kind) for name, kind in Ledger.columns}
     else:
         data = {name: np.concatenate([p[name] for p in parts], dtype=kind) for name, kind in Ledger.columns}
-    entry = data["entry_time"]
-    if len(entry) > 1 and not np.all(entry[1:] >= entry[:-1]):  # not yet in order of entry: renumber
-        new_id, order = _renumbering(entry)
-        data = {name: values[order] for name, values in data.items()}
-        referred = data["referred_by"] >= 0
-        data["referred_by"][referred] = new_id[data["referred_by"][referred]]
     data["customer_id"] = np.arange(len(entry), dtype=np.int64)
     return Ledger.from_columns(data)
 
