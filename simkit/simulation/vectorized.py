@@ -1180,19 +1180,19 @@ def _layout(generation: _Entrants) -> _Entrants:
     return _Entrants(**columns)
 
 
-def _renumbering(entry_time: np.ndarray) -> tuple:
-    """Ids in order of entry (ties: in order of creation), as in the SimPy engine: (new id of each, old id of each new)."""
+def _renumbering(entry_time: np.ndarray) -> np.ndarray:
+    """Each person's id in order of entry (ties: in order of creation), as in the SimPy engine."""
     order = np.argsort(entry_time, kind="stable")
     new_id = np.empty(len(order), dtype=np.int64)
     new_id[order] = np.arange(len(order))
-    return new_id, order
+    return new_id
 
 
 def _ledger(parts: list) -> Ledger:
     """The batches' ledger rows as one ledger, in order of entry (ids 0, 1, 2, ...)."""
     entry = np.concatenate([p["entry_time"] for p in parts]) if len(parts) > 1 else parts[0]["entry_time"]
     if len(entry) > 1 and not np.all(entry[1:] >= entry[:-1]):  # not yet in order of entry: renumber
-        new_id, _ = _renumbering(entry)
+        new_id = _renumbering(entry)
         data = {}
         for name, kind in Ledger.columns:  # each batch's rows straight to their places (no joined copy)
             column = data[name] = np.empty(len(entry), dtype=kind)
@@ -1215,7 +1215,7 @@ def _event_log(chunks: list, entry_time: np.ndarray) -> EventLog:
     if not chunks:
         return EventLog.from_rows([])
     ids, times, codes, stages, amounts = (np.concatenate(c) for c in zip(*chunks))
-    ids = _renumbering(entry_time)[0][ids]
+    ids = _renumbering(entry_time)[ids]
     order = np.lexsort((ids, times))
     labels = np.array([s.label for s in Stage], dtype=object)
     names = np.array(EVENT_NAMES, dtype=object)
