@@ -347,7 +347,7 @@ class _Plan:
 
     def period_at(self, t: float) -> int:
         """:meth:`period_of` one time (a number)."""
-        return min(max(math.ceil(t * self.ppy - 1e-9) - 1, 0), self.n_periods - 1)
+        return int(self.period_of(np.array([t]))[0])
 
     def period_starting(self, t):
         """Period [k/ppy, (k+1)/ppy) holding each time: for what joins a period as it opens."""
@@ -615,7 +615,7 @@ class _Batch:
         if not all((column == column[0]).all() for column in (e.stage, e.opening, e.price, e.source, e.tenure_year)):
             return False
         now = float(e.time[0])
-        k = min(int(now * plan.ppy + 1e-9), plan.n_periods - 1) if e.opening[0] else plan.period_at(now)
+        k = int(plan.period_starting(np.array([now]))[0]) if e.opening[0] else plan.period_at(now)
         books.flows[k, stage] += n
         books.counts["n_arrived"][k] += n
         if stage != NEW:
@@ -738,8 +738,8 @@ class _Batch:
         """
         plan, books = self.plan, self.books
         n = len(a)
-        row = 4 + plan.tenure_row(max(int(y0), 1))
-        terms = plan.terms[row]
+        row = plan.tenure_row(max(int(y0), 1))  # of the tenure table; the terms' rows follow the 4 stages'
+        terms = plan.terms[4 + row]
         span = min(1.0, plan.horizon - s0)
         orders = terms[ORDERS] * span
         if (self.events is not None or not self.one_entry or orders > 30.0 or s0 + 1.0 > plan.horizon + _EPS
@@ -818,7 +818,7 @@ class _Batch:
             np.subtract.at(self.value, a, cost * discount_factor)
         self.t[a] = end
         # retention (保持率) at the year's end, as decide() does it: the kept start their next year
-        kept = draws.uniform(_NEXT, a) < plan.retention[plan.tenure_row(max(int(y0), 1))]
+        kept = draws.uniform(_NEXT, a) < plan.retention[row]
         stayed, lost = a[np.flatnonzero(kept)], a[np.flatnonzero(~kept)]  # (cheaper than a mask's subscript)
         self.year[stayed] = y0 + 1
         if here == NEW:  # the new are promoted, the others stay where they are; some are lost
