@@ -107,15 +107,30 @@ def poisson_inverse(u: np.ndarray, mean: np.ndarray, few_means: bool = False) ->
     p = np.exp(-mean)
     more = (u >= p) & (mean > 0)
     todo = np.flatnonzero(more)
-    u, mean, p, cumulative = u[more], mean[more], p[more], p[more]
+    u, mean, p = u[more], mean[more], p[more]
+    cumulative = p.copy()
     k = 0
-    while todo.size > 16:  # array steps while many are open; the last few one by one (the same arithmetic)
+    # array rounds while many are open; round k gives count k to those still open.  The open are
+    # gathered together again only when a third of the arrays is closed (a round on closed entries
+    # changes nothing they keep); the last few go one by one (the same arithmetic)
+    open_ = np.ones(todo.size, dtype=bool)
+    reached = np.zeros(todo.size, dtype=np.int64)
+    still, n_open = np.empty(todo.size, dtype=bool), todo.size
+    while n_open > 16:
         k += 1
-        counts[todo] = k
-        p = p * mean / k
-        cumulative = cumulative + p
-        more = (u >= cumulative) & (p > 0)
-        todo, u, mean, p, cumulative = todo[more], u[more], mean[more], p[more], cumulative[more]
+        reached += open_
+        p *= mean
+        p /= k
+        cumulative += p
+        np.greater_equal(u, cumulative, out=still)
+        open_ &= still
+        open_ &= p > 0
+        n_open = np.count_nonzero(open_)
+        if n_open * 3 < 2 * todo.size or n_open <= 16:
+            counts[todo] = reached
+            todo, u, mean, p, cumulative = todo[open_], u[open_], mean[open_], p[open_], cumulative[open_]
+            open_ = np.ones(n_open, dtype=bool)
+            reached, still = np.full(n_open, k, dtype=np.int64), np.empty(n_open, dtype=bool)
     for i, u_i, mean_i, p_i, cumulative_i in zip(todo.tolist(), u.tolist(), mean.tolist(), p.tolist(),
                                                  cumulative.tolist()):
         k_i = k
@@ -310,6 +325,10 @@ class _Plan:
                 self.cumulative[stage, :len(targets)] = cumulative
                 self.cumulative[stage, len(targets) - 1:] = np.inf  # the last target takes what is left
         self.exponential_means = np.where(np.isinf(self.mean_years), 1.0, self.mean_years)
+        # the next stage is the number of cumulative probabilities at or below the uniform: only the
+        # columns before each stage's last target can be (the others are 1 or inf), one array each
+        self.thresholds = [np.ascontiguousarray(self.cumulative[:, j])
+                           for j in range(max((len(scenario.stages[Stage(s)].next_stage) for s in range(4))) - 1)]
         self.tenure = scenario.tenure
         if self.tenure is not None:
             t = self.tenure
@@ -465,34 +484,52 @@ def _running_total(values: np.ndarray) -> float:
     return float(np.cumsum(values)[-1]) if len(values) else 0.0
 
 
-def _spread(start, end, origin, width: float, first, last, column, weights, n_bins: int, n_columns: int):
-    """Time that spells [start, end] spend in each bin [origin + k width, origin + (k+1) width), weighted.
+def _edges(start, end, origin, width: float, first, last, n_bins: int) -> tuple:
+    """How spells [start, end] lie against bins [origin + k width, origin + (k+1) width): for :func:`_spread`.
 
-    ``weights`` is a list of arrays (one value per spell); for each the result is an array
-    (n_bins, n_columns) of weight x time, each spell adding to its ``column``.  A spell within
-    one bin adds to it; one that crosses edges adds its head and tail to the first and last
-    bins and a full ``width`` to each bin between (a difference array: no spell is cut up).
+    ``first``, ``last``: the bins each spell starts and ends in.
     """
-    size = (n_bins + 1) * n_columns
-    f, l = np.minimum(first, n_bins - 1), np.minimum(last, n_bins - 1)
-    index = f * n_columns + column
     same = first == last
+    f = np.minimum(first, n_bins - 1)
     if same.all():
-        span = end - start
-        return [np.bincount(index, weights=w * span, minlength=size).reshape(n_bins + 1, n_columns)[:n_bins]
-                for w in weights]
+        return f, None, end - start, None, None, None
     cross = ~same
     span = np.where(same, end - start, origin + (first + 1) * width - start)  # whole spell, or its head
     tail = (end - (origin + last * width))[cross]
-    last_index = (l * n_columns + column)[cross]
-    after_head = (first[cross] + 1) * n_columns + (column if np.ndim(column) == 0 else column[cross])
+    return f, np.minimum(last, n_bins - 1)[cross], span, cross, tail, first[cross] + 1
+
+
+def _spread(edges: tuple, width: float, column, weights, n_bins: int, n_columns: int):
+    """Time that spells spend in each bin of width ``width`` (laid out by :func:`_edges`), weighted.
+
+    ``weights`` is a list of arrays (one value per spell; None: 1 for each); for each the result
+    is an array (n_bins, n_columns) of weight x time, each spell adding to its ``column``.  A spell
+    within one bin adds to it; one that crosses edges adds its head and tail to the first and last
+    bins and a full ``width`` to each bin between (a difference array: no spell is cut up).
+    """
+    f, l, span, cross, tail, after = edges
+    size = (n_bins + 1) * n_columns
+    index = f * n_columns + column
+    if cross is None:
+        return [np.bincount(index, weights=span if w is None else w * span,
+                            minlength=size).reshape(n_bins + 1, n_columns)[:n_bins] for w in weights]
+    crossing_column = column if np.ndim(column) == 0 else column[cross]
+    last_index = l * n_columns + crossing_column
+    after_head = after * n_columns + crossing_column
+    full = None
     out = []
     for w in weights:
-        total = np.bincount(index, weights=w * span, minlength=size)
-        w_cross = w[cross]
-        total += np.bincount(last_index, weights=w_cross * tail, minlength=size)
-        steps = np.bincount(after_head, weights=w_cross * width, minlength=size)
-        steps -= np.bincount(last_index, weights=w_cross * width, minlength=size)
+        total = np.bincount(index, weights=span if w is None else w * span, minlength=size)
+        if w is None:
+            if full is None:
+                full = np.full(len(tail), width)
+            w_tail, w_full = tail, full
+        else:
+            w_cross = w[cross]
+            w_tail, w_full = w_cross * tail, w_cross * width
+        total += np.bincount(last_index, weights=w_tail, minlength=size)
+        steps = np.bincount(after_head, weights=w_full, minlength=size)
+        steps -= np.bincount(last_index, weights=w_full, minlength=size)
         total += np.cumsum(steps.reshape(n_bins + 1, n_columns), axis=0).ravel()
         out.append(total.reshape(n_bins + 1, n_columns)[:n_bins])
     return out
@@ -515,24 +552,30 @@ class _Spells:
         self.period = np.minimum(self.first_period, plan.n_periods - 1)
         self.year = self.first_year
         self.whole = (self.first_period == self.last_period) & (self.first_year == self.last_year)
+        self._period_edges = None
 
     def by_period(self, stage, *weights) -> list:
-        """For each weight array: weight x years spent, by period and stage, (n_periods, 4)."""
+        """For each weight array (None: 1 each): weight x years spent, by period and stage, (n_periods, 4)."""
         plan = self.plan
-        return _spread(self.start, self.end, 0.0, 1.0 / plan.ppy, self.first_period, self.last_period, stage,
-                       weights, plan.n_periods, 4)
+        return _spread(self.period_edges(), 1.0 / plan.ppy, stage, weights, plan.n_periods, 4)
 
     def by_period_and_group(self, group, weights) -> np.ndarray:
         """weight x years spent, by period and group of families: (n_periods, GROUPS)."""
         plan = self.plan
-        return _spread(self.start, self.end, 0.0, 1.0 / plan.ppy, self.first_period, self.last_period, group,
-                       [weights], plan.n_periods, GROUPS)[0]
+        return _spread(self.period_edges(), 1.0 / plan.ppy, group, [weights], plan.n_periods, GROUPS)[0]
+
+    def period_edges(self) -> tuple:
+        if self._period_edges is None:
+            plan = self.plan
+            self._period_edges = _edges(self.start, self.end, 0.0, 1.0 / plan.ppy, self.first_period,
+                                        self.last_period, plan.n_periods)
+        return self._period_edges
 
     def by_year(self, *weights) -> list:
-        """For each weight array: weight x years spent, by year of the relationship, (n_years,)."""
+        """For each weight array (None: 1 each): weight x years spent, by year of the relationship, (n_years,)."""
         plan = self.plan
-        return [w[:, 0] for w in _spread(self.start, self.end, self.entry, 1.0, self.first_year, self.last_year, 0,
-                                         weights, plan.n_years, 1)]
+        edges = _edges(self.start, self.end, self.entry, 1.0, self.first_year, self.last_year, plan.n_years)
+        return [w[:, 0] for w in _spread(edges, 1.0, 0, weights, plan.n_years, 1)]
 
     def discounted(self, rate) -> np.ndarray:
         """For each spell: rate x each year's share of it / that year's discount rate (yuan)."""
@@ -916,9 +959,11 @@ class _Batch:
         owner = np.repeat(np.arange(len(a)), counts)
         layout = draws.items(self.slot[a], counts)  # the same for spend and times
         if np.any(log_variance > 0):  # log-normal with the given mean and standard deviation, one draw per purchase
-            sigma2 = np.repeat(log_variance, counts)
-            z = draws.grouped(_SPEND, self.slot[a], counts, normal=True, layout=layout)
-            values = np.repeat(mean, counts) * np.exp(np.sqrt(sigma2) * z - sigma2 / 2)
+            values = draws.grouped(_SPEND, self.slot[a], counts, normal=True, layout=layout)  # z, then spend
+            values *= np.repeat(np.sqrt(log_variance), counts)  # mean x exp(sigma z - sigma^2 / 2)
+            values -= np.repeat(log_variance / 2, counts)
+            np.exp(values, out=values)
+            values *= np.repeat(mean, counts)
             listed = np.bincount(owner, weights=values, minlength=len(a))
         else:
             values = None
@@ -948,11 +993,15 @@ class _Batch:
         else:
             u = draws.grouped(_CROSS_SELL_TIMES if cross_sell else _TIMES, self.slot[a], counts, layout=layout)
         if split:
-            items = np.repeat(~spells.whole, counts)
-            mine = owner[items]
-            when = start[mine] + span[mine] * u[items]
-            value = mean[mine] if values is None else values[items]
-            revenue = value * (1.0 - discount[mine])
+            if whole.size:  # the purchases of the spells that cross an edge
+                items = np.repeat(~spells.whole, counts)
+                mine, u_split = owner[items], u[items]
+                value = mean[mine] if values is None else values[items]
+            else:  # (every spell with purchases crosses one: all of them, as they are)
+                mine, u_split = owner, u
+                value = mean[mine] if values is None else values
+            when = start[mine] + span[mine] * u_split
+            revenue = value * (1.0 - discount)[mine]
             cost = value * cost_share[mine]
             k = plan.period_of(when)
             books.add(names[0], k, revenue)
@@ -960,7 +1009,7 @@ class _Batch:
             books.add(names[2], k)
             if not cross_sell:
                 books.add("price_discounts", k, value - revenue)
-            self.book_margin(a[mine], k, stage[mine], plan.year_of(when - self.entry[a[mine]]), revenue - cost)
+            self.book_margin(a[mine], k, stage[mine], plan.year_of(when - spells.entry[mine]), revenue - cost)
         if self.events is not None:
             self.log(_CROSS if cross_sell else _PURCHASE, a[owner], start[owner] + span[owner] * u, stage[owner],
                      mean[owner] if values is None else values)
@@ -987,17 +1036,16 @@ class _Batch:
             self.f["cost_savings"][a[customer]] += ((plan.reference_service - service_rate[customer])
                                                     * span[customer])
             self.f["service_cost"][a] += service_rate * span
-        ones = np.ones(len(a))
         if np.any(service_rate > 0):
-            years, cost = spells.by_period(stage, ones, service_rate)
+            years, cost = spells.by_period(stage, None, service_rate)
             books.money["service_cost"] += cost.sum(axis=1)
             books.stage_profit -= cost
             books.group_profit -= spells.by_period_and_group(self.group[a], service_rate).T
-            tenure_years, tenure_cost = spells.by_year(ones, service_rate)
+            tenure_years, tenure_cost = spells.by_year(None, service_rate)
             books.tenure_profit -= tenure_cost
             self.value -= np.bincount(a, weights=spells.discounted(service_rate), minlength=self.n)
         else:
-            (years,), (tenure_years,) = spells.by_period(stage, ones), spells.by_year(ones)
+            (years,), (tenure_years,) = spells.by_period(stage, None), spells.by_year(None)
         books.stage_years += years
         books.tenure_years += tenure_years
 
@@ -1030,8 +1078,11 @@ class _Batch:
             rest &= ~funnel
         if rest.any():
             s = np.minimum(stage[rest], 3)
-            choice = (u[rest, None] >= plan.cumulative[s]).sum(axis=1)
-            target[rest] = plan.targets[s, np.minimum(choice, 5)]
+            u_rest = u[rest]
+            choice = np.zeros(len(u_rest), dtype=np.int64)
+            for threshold in plan.thresholds:
+                choice += u_rest >= threshold[s]
+            target[rest] = plan.targets[s, choice]
         moving = target >= 0
         self.move(d[moving], stage[moving], target[moving])
         if kept.any():
