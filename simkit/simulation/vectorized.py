@@ -492,22 +492,22 @@ def _edges(start, end, origin, width: float, first, last, n_bins: int) -> tuple:
     same = first == last
     f = np.minimum(first, n_bins - 1)
     if same.all():
-        return f, None, end - start, None, None, None
+        return width, f, None, end - start, None, None, None
     cross = ~same
     span = np.where(same, end - start, origin + (first + 1) * width - start)  # whole spell, or its head
     tail = (end - (origin + last * width))[cross]
-    return f, np.minimum(last, n_bins - 1)[cross], span, cross, tail, first[cross] + 1
+    return width, f, np.minimum(last, n_bins - 1)[cross], span, cross, tail, first[cross] + 1
 
 
-def _spread(edges: tuple, width: float, column, weights, n_bins: int, n_columns: int):
-    """Time that spells spend in each bin of width ``width`` (laid out by :func:`_edges`), weighted.
+def _spread(edges: tuple, column, weights, n_bins: int, n_columns: int):
+    """Time that spells spend in each bin (laid out by :func:`_edges`), weighted.
 
     ``weights`` is a list of arrays (one value per spell; None: 1 for each); for each the result
     is an array (n_bins, n_columns) of weight x time, each spell adding to its ``column``.  A spell
     within one bin adds to it; one that crosses edges adds its head and tail to the first and last
     bins and a full ``width`` to each bin between (a difference array: no spell is cut up).
     """
-    f, l, span, cross, tail, after = edges
+    width, f, l, span, cross, tail, after = edges
     size = (n_bins + 1) * n_columns
     index = f * n_columns + column
     if cross is None:
@@ -557,12 +557,12 @@ class _Spells:
     def by_period(self, stage, *weights) -> list:
         """For each weight array (None: 1 each): weight x years spent, by period and stage, (n_periods, 4)."""
         plan = self.plan
-        return _spread(self.period_edges(), 1.0 / plan.ppy, stage, weights, plan.n_periods, 4)
+        return _spread(self.period_edges(), stage, weights, plan.n_periods, 4)
 
     def by_period_and_group(self, group, weights) -> np.ndarray:
         """weight x years spent, by period and group of families: (n_periods, GROUPS)."""
         plan = self.plan
-        return _spread(self.period_edges(), 1.0 / plan.ppy, group, [weights], plan.n_periods, GROUPS)[0]
+        return _spread(self.period_edges(), group, [weights], plan.n_periods, GROUPS)[0]
 
     def period_edges(self) -> tuple:
         if self._period_edges is None:
@@ -575,7 +575,7 @@ class _Spells:
         """For each weight array (None: 1 each): weight x years spent, by year of the relationship, (n_years,)."""
         plan = self.plan
         edges = _edges(self.start, self.end, self.entry, 1.0, self.first_year, self.last_year, plan.n_years)
-        return [w[:, 0] for w in _spread(edges, 1.0, 0, weights, plan.n_years, 1)]
+        return [w[:, 0] for w in _spread(edges, 0, weights, plan.n_years, 1)]
 
     def discounted(self, rate) -> np.ndarray:
         """For each spell: rate x each year's share of it / that year's discount rate (yuan)."""
