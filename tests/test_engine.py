@@ -405,9 +405,12 @@ def test_any_valid_tenure_scenario_runs_and_conserves_customers(data):
     assert result.ledger["profit"].sum() == pytest.approx(result.periods["profit"].sum(), abs=1e-6)
     if data["arrivals"]["replace_lost"] and data["arrivals"]["cohort_stage"] == "new" \
             and data["arrivals"]["prospects_per_year"] == 0:
+        # every move of a tenure cohort happens at an anniversary, a period's end: the lost leave at the
+        # end of period k and their replacements (like the referred) join the period that opens then
         active = result.stage_counts[:, Stage.NEW:Stage.LOST].sum(axis=1)
         referred = np.cumsum(result.periods["n_referred"])
-        assert np.all(active == data["arrivals"]["cohort_size"] + referred)   # replacement keeps the size
+        lost_now = result.periods["n_lost"]
+        assert np.all(active + lost_now == data["arrivals"]["cohort_size"] + referred)   # replacement keeps the size
 
 
 # ------------------------------------------------------------- the parts of lifetime profit (§1)
