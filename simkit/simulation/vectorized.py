@@ -231,6 +231,11 @@ class _Draws:
             self._last = (persons, self.slots[persons] - self.low)
         return row[self._last[1]]
 
+    def release(self):
+        """Forget the aligned rows (the step has drawn and decided; what waits to be booked draws per item)."""
+        self._aligned.clear()
+        self._last = (None, None)
+
     @staticmethod
     def items(slots: np.ndarray, counts: np.ndarray, groups: np.ndarray | None = None) -> tuple:
         """Where each item's number lies in a purpose's stream: (index of each item, numbers to draw).
@@ -272,19 +277,88 @@ class _Draws:
         return values[index]
 
     def poisson(self, requests: list) -> list:
-        """Poisson counts for several purposes at once: ``requests`` = [(purpose, persons, means), ...].
+        """Poisson counts for several purposes at once: ``requests`` = [(purpose, persons, means), ...]."""
+        return _poisson_counts([(self, [self.uniform(purpose, persons) for purpose, persons, _ in requests],
+                                 [means for _, _, means in requests])])[0]
 
-        Inversion of each person's own uniform (paired draws) up to a mean of 30; above it
-        numpy's sampler, which has the same law.
-        """
-        u = np.concatenate([self.uniform(purpose, persons) for purpose, persons, _ in requests])
-        mean = np.concatenate([means for _, _, means in requests])
-        large = mean > 30.0
-        counts = poisson_inverse(u, np.where(large, 0.0, mean), self.few_means)
-        if large.any():
-            counts[large] = self._keyed(_LARGE, self.batch_key, _LARGE).poisson(mean[large])
-        edges = np.cumsum([len(persons) for _, persons, _ in requests])[:-1]
-        return np.split(counts, edges)
+
+def _poisson_counts(chunks: list) -> list:
+    """Poisson counts of several steps at once: ``chunks`` = [(draws, uniforms, means), ...], the uniforms
+    and means listed by purpose; for each chunk, its counts by purpose.
+
+    Inversion of each person's own uniform (paired draws) up to a mean of 30; above it numpy's
+    sampler of the chunk's own step, which has the same law.
+    """
+    u = np.concatenate([x for _, uniforms, _ in chunks for x in uniforms])
+    mean = np.concatenate([x for _, _, means in chunks for x in means])
+    large = mean > 30.0
+    counts = poisson_inverse(u, np.where(large, 0.0, mean), chunks[0][0].few_means)
+    sizes = [len(x) for _, uniforms, _ in chunks for x in uniforms]
+    if large.any():
+        start = 0
+        for draws, uniforms, _ in chunks:
+            stop = start + sum(len(x) for x in uniforms)
+            here = np.flatnonzero(large[start:stop]) + start
+            if here.size:
+                counts[here] = draws._keyed(_LARGE, draws.batch_key, _LARGE).poisson(mean[here])
+            start = stop
+    parts = np.split(counts, np.cumsum(sizes)[:-1])
+    out, i = [], 0
+    for _, uniforms, _ in chunks:
+        out.append(parts[i:i + len(uniforms)])
+        i += len(uniforms)
+    return out
+
+
+class _Step:
+    """The spells one step of a batch lived, waiting to be booked (:meth:`_Batch.book`), with the step's
+    draws and the uniforms of its counts (purchases, second product, referrals, referral damage)."""
+
+    __slots__ = ("draws", "a", "start", "span", "stage", "terms", "begin", "buying", "referring", "damaging",
+                 "uniforms", "means")
+
+    def __init__(self, **fields):
+        for name, value in fields.items():
+            setattr(self, name, value)
+
+
+class _Steps:
+    """The spells of several steps of one batch, booked together: the same arithmetic on fewer, longer
+    arrays.  Each step keeps its own random numbers: what a spell draws is what it would draw if its
+    step were booked alone."""
+
+    def __init__(self, steps: list):
+        self.steps = steps
+        self.unique = len(steps) == 1  # each person at most once
+        self.offsets = np.cumsum([0] + [len(step.a) for step in steps])
+        join = (lambda parts: parts[0]) if self.unique else np.concatenate
+        for name in ("a", "start", "span", "stage", "terms", "begin"):
+            setattr(self, name, join([getattr(step, name) for step in steps]))
+        for name in ("buying", "referring", "damaging"):  # indices into the joined spells
+            setattr(self, name, join([getattr(step, name) + offset for step, offset in zip(steps, self.offsets)]))
+
+    def bounds(self, subset=None) -> np.ndarray:
+        """Where each step's spells start and end in ``subset`` (increasing indices; None: all spells)."""
+        return self.offsets if subset is None else np.searchsorted(subset, self.offsets)
+
+    def counts(self) -> list:
+        """The Poisson counts of every spell: purchases, second-product purchases, referrals, damage."""
+        chunks = _poisson_counts([(step.draws, step.uniforms, step.means) for step in self.steps])
+        if self.unique:
+            return chunks[0]
+        return [np.concatenate([chunk[j] for chunk in chunks]) for j in range(4)]
+
+    def layouts(self, bounds, slots, counts) -> list:
+        """:meth:`_Draws.items` of each step's part of ``slots`` and ``counts`` (``bounds``: see :meth:`bounds`)."""
+        return [step.draws.items(slots[lo:hi], counts[lo:hi])
+                for step, lo, hi in zip(self.steps, bounds[:-1].tolist(), bounds[1:].tolist())]
+
+    def grouped(self, purpose: int, bounds, slots, counts, normal: bool = False, layouts=None) -> np.ndarray:
+        """:meth:`_Draws.grouped` of each step's part, joined."""
+        if layouts is None:
+            layouts = self.layouts(bounds, slots, counts)
+        parts = [step.draws.grouped(purpose, None, None, normal, layout) for step, layout in zip(self.steps, layouts)]
+        return parts[0] if self.unique else np.concatenate(parts)
 
 
 class _Plan:
@@ -625,6 +699,9 @@ class _Batch:
             self.years_in = np.zeros((n, 4))
         self.events = [] if keep_events else None
         self.children = []
+        # spells lived but not yet booked: a stage model's steps are booked together, every BATCH spells and
+        # at the end (a tenure table's are booked as they are lived, as its lean year books them)
+        self.pending, self.n_pending, self.defer = [], 0, plan.tenure is None
 
     def log(self, code: int, who, times, stages, amounts=0.0):
         if self.events is not None and len(who):
@@ -726,6 +803,8 @@ class _Batch:
                 break
             step += 1
             self.step(active, self.draws(step, active))
+        if self.pending:
+            self.book()
 
     def draws(self, step: int, active: np.ndarray) -> _Draws:
         return _Draws(self.plan.streams, self.plan.seed, self.generation, self.batch, step, self.slot, active,
@@ -763,10 +842,14 @@ class _Batch:
             terms = np.broadcast_to(plan.terms[rows[0]], (len(a), plan.terms.shape[1]))
         else:
             terms = plan.terms[rows]
-        self.book_spell(a, start, span, stage, terms, draws)
+        self.pending.append(self.spell(a, start, span, stage, terms, draws))
+        self.n_pending += len(a)
+        if not self.defer or self.n_pending >= BATCH:
+            self.book()
         self.t[a] = start + span
         self.alive[a[cut]] = False
         self.decide(a[~cut], draws)
+        draws.release()
 
     def tenure_year(self, a, s0: float, here: int, y0: int, draws: _Draws) -> bool:
         """The step of persons ``a`` who all live the same year ``y0`` of the tenure table in the same stage
@@ -876,10 +959,10 @@ class _Batch:
             self.together = (end, LOYAL if here == NEW else here, y0 + 1)
         return True
 
-    def book_spell(self, a, start, span, stage, terms, draws: _Draws):
-        """Book what happens during the spells of persons ``a``: purchases, second product, word of mouth, time."""
+    def spell(self, a, start, span, stage, terms, draws: _Draws) -> _Step:
+        """The spells of persons ``a`` in this step: adoption of the second product, and the uniforms of what
+        happens during them (booked by :meth:`book`)."""
         plan, books = self.plan, self.books
-        spells = _Spells(start, start + span, plan, self.entry[a])
         # adoption of the second product (新业务的新客户), then its purchases in this and every later spell
         adoption = terms[:, ADOPTION]
         begin = np.zeros(len(a))  # when in the spell the second product is bought from
@@ -899,32 +982,54 @@ class _Batch:
         referring = np.flatnonzero(terms[:, REFERRALS] > 0)
         damaging = np.flatnonzero(terms[:, DAMAGE] > 0)
         # how many of each, one Poisson count per person and purpose
-        purchases, cross_sell, referrals, damage = draws.poisson([
-            (_PURCHASES, a, terms[:, ORDERS] * span),
-            (_CROSS_SELL, a[buying], plan.cross_orders * (span[buying] - begin[buying])),
-            (_REFERRALS, a[referring], terms[referring, REFERRALS] * span[referring]),
-            (_DAMAGE, a[damaging], terms[damaging, DAMAGE] * span[damaging])])
+        requests = [(_PURCHASES, a, terms[:, ORDERS] * span),
+                    (_CROSS_SELL, a[buying], plan.cross_orders * (span[buying] - begin[buying])),
+                    (_REFERRALS, a[referring], terms[referring, REFERRALS] * span[referring]),
+                    (_DAMAGE, a[damaging], terms[damaging, DAMAGE] * span[damaging])]
+        return _Step(draws=draws, a=a, start=start, span=span, stage=stage, terms=terms, begin=begin,
+                     buying=buying, referring=referring, damaging=damaging,
+                     uniforms=[draws.uniform(purpose, persons) for purpose, persons, _ in requests],
+                     means=[means for _, _, means in requests])
+
+    def add_to(self, column: np.ndarray, who, values, unique: bool):
+        """``column[who] += values``, for persons ``who`` who may come more than once (unless ``unique``)."""
+        if unique:
+            column[who] += values
+        else:
+            np.add.at(column, who, values)
+
+    def book(self):
+        """Book what happened during the waiting spells: purchases, second product, word of mouth, time."""
+        plan, books = self.plan, self.books
+        steps = _Steps(self.pending)
+        self.pending, self.n_pending = [], 0
+        a, start, span, stage, terms, begin = steps.a, steps.start, steps.span, steps.stage, steps.terms, steps.begin
+        buying, referring, damaging = steps.buying, steps.referring, steps.damaging
+        spells = _Spells(start, start + span, plan, self.entry[a])
+        purchases, cross_sell, referrals, damage = steps.counts()
         if purchases.any():  # the main product: list-price spend, log-normal around the average
             self.book_purchases(a, spells, start, span, purchases, terms[:, VALUE], terms[:, LOG_VARIANCE],
-                                terms[:, SHARE], terms[:, DISCOUNT], stage, draws, cross_sell=False)
+                                terms[:, SHARE], terms[:, DISCOUNT], stage, steps, steps.bounds(), cross_sell=False)
         if cross_sell.any():
             n = buying.size
             sub = _Spells(start[buying] + begin[buying], start[buying] + span[buying], plan, self.entry[a[buying]])
             self.book_purchases(a[buying], sub, start[buying] + begin[buying], span[buying] - begin[buying],
                                 cross_sell, np.full(n, plan.cross_value), np.zeros(n), np.full(n, plan.cross_share),
-                                np.zeros(n), stage[buying], draws, cross_sell=True)
+                                np.zeros(n), stage[buying], steps, steps.bounds(buying), cross_sell=True)
         if referrals.any():  # referrals (推荐价值): each brings a prospect, who enters at once
             owner = np.repeat(referring, referrals)
-            when = start[owner] + span[owner] * draws.grouped(_REFERRAL_TIMES, self.slot[a[referring]], referrals)
+            when = start[owner] + span[owner] * steps.grouped(_REFERRAL_TIMES, steps.bounds(referring),
+                                                              self.slot[a[referring]], referrals)
             who = a[owner]
             books.add("n_referred", plan.period_of(when))
             if self.keep_ledger:
-                self.i["n_referrals"][a[referring]] += referrals
+                self.add_to(self.i["n_referrals"], a[referring], referrals, steps.unique)
             self.log(_REFER, who, when, stage[owner])
             self.children.append(_entrants(when, PROSPECT, SOURCE_REFERRAL, self.ids[who], self.family[who]))
         if damage.any():  # referral damage (推荐破坏成本): a prospect driven away, at a price
             owner = np.repeat(damaging, damage)
-            when = start[owner] + span[owner] * draws.grouped(_DAMAGE_TIMES, self.slot[a[damaging]], damage)
+            when = start[owner] + span[owner] * steps.grouped(_DAMAGE_TIMES, steps.bounds(damaging),
+                                                              self.slot[a[damaging]], damage)
             who = a[owner]
             price = np.full(len(who), plan.damage_price)
             k = plan.period_of(when)
@@ -932,10 +1037,10 @@ class _Batch:
             books.add("referral_damage_cost", k, price)
             self.book_margin(who, k, stage[owner], plan.year_of(when - self.entry[who]), -price)
             if self.keep_ledger:
-                self.i["n_prospects_lost"][a[damaging]] += damage
-                self.f["referral_damage_cost"][a[damaging]] += damage * plan.damage_price
+                self.add_to(self.i["n_prospects_lost"], a[damaging], damage, steps.unique)
+                self.add_to(self.f["referral_damage_cost"], a[damaging], damage * plan.damage_price, steps.unique)
             self.log(_DAMAGED, who, when, stage[owner], price)
-        self.book_time(a, spells, span, stage, terms[:, SERVICE])
+        self.book_time(a, spells, span, stage, terms[:, SERVICE], steps.unique)
 
     def book_margin(self, who, periods, stages, years, margin):
         """Profit (or loss) by period and stage, by year of the relationship, and in each person's value."""
@@ -948,7 +1053,7 @@ class _Batch:
         self.value += np.bincount(who, weights=discounted, minlength=self.n)
 
     def book_purchases(self, a, spells, start, span, counts, mean, log_variance, cost_share, discount, stage,
-                       draws: _Draws, cross_sell: bool):
+                       steps: _Steps, bounds, cross_sell: bool):
         """``counts`` purchases during each spell of persons ``a`` (list-price spend log-normal around ``mean``,
         its log with variance ``log_variance``; each the average where that is 0).
 
@@ -957,9 +1062,9 @@ class _Batch:
         """
         plan, books = self.plan, self.books
         owner = np.repeat(np.arange(len(a)), counts)
-        layout = draws.items(self.slot[a], counts)  # the same for spend and times
+        layouts = steps.layouts(bounds, self.slot[a], counts)  # the same for spend and times
         if np.any(log_variance > 0):  # log-normal with the given mean and standard deviation, one draw per purchase
-            values = draws.grouped(_SPEND, self.slot[a], counts, normal=True, layout=layout)  # z, then spend
+            values = steps.grouped(_SPEND, bounds, None, None, normal=True, layouts=layouts)  # z, then spend
             values *= np.repeat(np.sqrt(log_variance), counts)  # mean x exp(sigma z - sigma^2 / 2)
             values -= np.repeat(log_variance / 2, counts)
             np.exp(values, out=values)
@@ -991,7 +1096,7 @@ class _Batch:
         if not (split or len(new) or self.events is not None):
             u = None  # no purchase needs its time: the stream is left unread (the others are unchanged)
         else:
-            u = draws.grouped(_CROSS_SELL_TIMES if cross_sell else _TIMES, self.slot[a], counts, layout=layout)
+            u = steps.grouped(_CROSS_SELL_TIMES if cross_sell else _TIMES, bounds, None, None, layouts=layouts)
         if split:
             if whole.size:  # the purchases of the spells that cross an edge
                 items = np.repeat(~spells.whole, counts)
@@ -1015,27 +1120,32 @@ class _Batch:
                      mean[owner] if values is None else values)
         if self.keep_ledger:
             revenue, cost = listed * (1.0 - discount), listed * cost_share
+            unique = steps.unique
             if cross_sell:
-                self.f["cross_sell_revenue"][a] += revenue
-                self.f["cross_sell_cost"][a] += cost
+                self.add_to(self.f["cross_sell_revenue"], a, revenue, unique)
+                self.add_to(self.f["cross_sell_cost"], a, cost, unique)
                 return
-            self.i["n_purchases"][a] += counts
-            self.f["revenue"][a] += revenue
-            self.f["cost_of_sales"][a] += cost
-            self.f["price_discounts"][a] += listed - revenue
-            if len(new):  # the first purchase of those who had none: the earliest of this spell's, at the
-                # smallest of its uniforms (a time start + span x u grows with u)
-                first[a[new]] = start[new] + span[new] * _smallest_of_each(u, owner, len(a), new)
+            self.add_to(self.i["n_purchases"], a, counts, unique)
+            self.add_to(self.f["revenue"], a, revenue, unique)
+            self.add_to(self.f["cost_of_sales"], a, cost, unique)
+            self.add_to(self.f["price_discounts"], a, listed - revenue, unique)
+            if len(new):  # the first purchase of those who had none: the earliest of a spell's, at the
+                # smallest of its uniforms (a time start + span x u grows with u); of several spells, the first
+                times = start[new] + span[new] * _smallest_of_each(u, owner, len(a), new)
+                if unique:
+                    first[a[new]] = times
+                else:
+                    np.fmin.at(first, a[new], times)
 
-    def book_time(self, a, spells, span, stage, service_rate):
+    def book_time(self, a, spells, span, stage, service_rate, unique: bool):
         """Exposure (years in each stage) and cost to serve, by period and by year of the relationship."""
         plan, books = self.plan, self.books
         if self.keep_ledger:
-            self.years_in[a, stage] += span
+            self.add_to(self.years_in, (a, stage), span, unique)
             customer = stage != PROSPECT
-            self.f["cost_savings"][a[customer]] += ((plan.reference_service - service_rate[customer])
-                                                    * span[customer])
-            self.f["service_cost"][a] += service_rate * span
+            self.add_to(self.f["cost_savings"], a[customer],
+                        (plan.reference_service - service_rate[customer]) * span[customer], unique)
+            self.add_to(self.f["service_cost"], a, service_rate * span, unique)
         if np.any(service_rate > 0):
             years, cost = spells.by_period(stage, None, service_rate)
             books.money["service_cost"] += cost.sum(axis=1)
