@@ -11,6 +11,10 @@ referrals, referral damage, adoption of the second product and its
 purchases) and what comes after it (the next stage, retention, the next
 funnel step).  Each step is a handful of array operations over everyone
 still active, so a run costs a few milliseconds per hundred thousand spells.
+In a stage model the steps only live and decide; what their spells bring
+(purchases, the second product, referrals, referral damage, time and its cost)
+is booked for many steps at once, every :data:`BATCH` spells and at the end
+(:class:`_Steps`): the same draws, on fewer and longer arrays.
 When everyone active lives the same year of a tenure table from the same
 time (a cohort's year, textbook §4), the step takes a shortcut that computes
 with one value where the general step holds one per person, and gives the
@@ -647,9 +651,15 @@ class _Spells:
 
     def by_year(self, *weights) -> list:
         """For each weight array (None: 1 each): weight x years spent, by year of the relationship, (n_years,)."""
+        return [w[:, 0] for w in _spread(self.year_edges(), 0, weights, self.plan.n_years, 1)]
+
+    def by_year_and_stage(self, stage) -> np.ndarray:
+        """Years spent, by year of the relationship and stage: (n_years, 4)."""
+        return _spread(self.year_edges(), stage, [None], self.plan.n_years, 4)[0]
+
+    def year_edges(self) -> tuple:
         plan = self.plan
-        edges = _edges(self.start, self.end, self.entry, 1.0, self.first_year, self.last_year, plan.n_years)
-        return [w[:, 0] for w in _spread(edges, 0, weights, plan.n_years, 1)]
+        return _edges(self.start, self.end, self.entry, 1.0, self.first_year, self.last_year, plan.n_years)
 
     def discounted(self, rate) -> np.ndarray:
         """For each spell: rate x each year's share of it / that year's discount rate (yuan)."""
@@ -1141,12 +1151,30 @@ class _Batch:
         """Exposure (years in each stage) and cost to serve, by period and by year of the relationship."""
         plan, books = self.plan, self.books
         if self.keep_ledger:
-            self.add_to(self.years_in, (a, stage), span, unique)
+            if unique:
+                self.years_in[a, stage] += span
+            else:  # (a person's spells add one after the other, as np.add.at would add them)
+                self.years_in += np.bincount(a * 4 + stage, weights=span, minlength=4 * self.n).reshape(self.n, 4)
             customer = stage != PROSPECT
             self.add_to(self.f["cost_savings"], a[customer],
                         (plan.reference_service - service_rate[customer]) * span[customer], unique)
             self.add_to(self.f["service_cost"], a, service_rate * span, unique)
-        if np.any(service_rate > 0):
+        if self.defer and np.any(service_rate > 0):
+            # a stage model: one rate for each stage, so time by period, group and stage gives the cost too
+            rate = plan.terms[:4, SERVICE]
+            (by_group,) = _spread(spells.period_edges(), self.group[a] * 4 + stage, [None], plan.n_periods,
+                                  GROUPS * 4)
+            by_group = by_group.reshape(plan.n_periods, GROUPS, 4)
+            years = by_group.sum(axis=1)
+            cost = years * rate
+            books.money["service_cost"] += cost.sum(axis=1)
+            books.stage_profit -= cost
+            books.group_profit -= (by_group @ rate).T
+            by_year = spells.by_year_and_stage(stage)
+            tenure_years = by_year.sum(axis=1)
+            books.tenure_profit -= by_year @ rate
+            self.value -= np.bincount(a, weights=spells.discounted(service_rate), minlength=self.n)
+        elif np.any(service_rate > 0):
             years, cost = spells.by_period(stage, None, service_rate)
             books.money["service_cost"] += cost.sum(axis=1)
             books.stage_profit -= cost
