@@ -192,6 +192,31 @@ def _state(key: tuple) -> dict:
     return np.random.PCG64(np.random.SeedSequence(list(key))).state
 
 
+def _as_slice(persons: np.ndarray):
+    """``persons`` (increasing indices) as a slice when they are consecutive, else as they are."""
+    n = len(persons)
+    if n and int(persons[-1]) - int(persons[0]) == n - 1:
+        return slice(int(persons[0]), int(persons[-1]) + 1)
+    return persons
+
+
+def _add_once(column: np.ndarray, at, values):
+    """``column[at] += values`` for persons ``at`` who come once each (a slice, or distinct indices)."""
+    if isinstance(at, slice):
+        column[at] += values
+    else:
+        np.add.at(column, at, values)
+
+
+def _first_of_run(persons: np.ndarray, slots: np.ndarray) -> int | None:
+    """The first slot when ``persons`` (increasing indices) are consecutive and so are their slots, else None."""
+    n = len(persons)
+    if not n or int(persons[-1]) - int(persons[0]) != n - 1:
+        return None
+    first = int(slots[persons[0]])
+    return first if int(slots[persons[-1]]) - first == n - 1 else None
+
+
 class _Draws:
     """The random numbers of one step of one batch, laid out so that each family keeps its own.
 
@@ -231,6 +256,10 @@ class _Draws:
         row = self._aligned.get(purpose)
         if row is None:
             row = self._aligned[purpose] = self._keyed(-1, self.aligned_key, purpose, self.low).random(self.size)
+        first = _first_of_run(persons, self.slots)
+        if first is not None:  # persons with consecutive slots: their numbers are a stretch of the row (read only)
+            first -= self.low
+            return row[first:first + len(persons)]
         if persons is not self._last[0]:  # where the persons' numbers lie (the same persons often ask again)
             self._last = (persons, self.slots[persons] - self.low)
         return row[self._last[1]]
@@ -893,7 +922,8 @@ class _Batch:
         year_index = min(first_year, plan.n_years - 1)
         discount_factor = plan.inverse_discount[min(first_year, len(plan.inverse_discount) - 1)]
         width = end - s0  # the spell's length as the general step's tables see it
-        group = self.group[a]
+        at = _as_slice(a)  # the persons, as a slice when they are consecutive (views, not copies)
+        group = self.group[at]
         per_group = np.bincount(group, minlength=GROUPS)
         ledger = self.keep_ledger
         # purchases: a Poisson count each, list-price spend log-normal around the year's average
@@ -902,7 +932,7 @@ class _Batch:
             u = draws.uniform(_PURCHASES, a)
             counts = _inverse_by_table(u, float(orders)) if n > 64 else poisson_inverse(u, np.full(n, orders))
         if counts is not None and counts.any():
-            slots = self.slot[a]
+            slots = self.slot[at]
             layout = draws.items(slots, counts, group)
             owner = np.repeat(np.arange(n), counts)
             log_variance = terms[LOG_VARIANCE]
@@ -925,22 +955,28 @@ class _Batch:
             books.group_profit[:, k] += np.bincount(group, weights=margin, minlength=GROUPS)
             books.tenure_profit[year_index] += total_margin
             margin *= discount_factor
-            np.add.at(self.value, a, margin)
+            _add_once(self.value, at, margin)
             if ledger:
-                np.add.at(self.i["n_purchases"], a, counts)
-                np.add.at(self.f["revenue"], a, revenue)
-                np.add.at(self.f["cost_of_sales"], a, cost)
+                _add_once(self.i["n_purchases"], at, counts)
+                _add_once(self.f["revenue"], at, revenue)
+                _add_once(self.f["cost_of_sales"], at, cost)
                 first = self.f["first_purchase"]
-                new = np.flatnonzero(np.isnan(first[a]) & (counts > 0))
-                if len(new):  # the earliest purchase of those who had none (see book_purchases)
+                none_yet = np.isnan(first[at]) & (counts > 0)
+                new = np.flatnonzero(none_yet)
+                if len(new) == np.count_nonzero(counts):  # the earliest purchase of those who had none (see
+                    # book_purchases), here every buyer's
                     u = draws.grouped(_TIMES, slots, counts, layout=layout)
                     first[a[new]] = s0 + span * _smallest_of_each(u, owner, n, new)
+                elif len(new):  # only their purchases' times are needed
+                    theirs = np.repeat(none_yet, counts)
+                    u = draws.grouped(_TIMES, None, None, layout=(layout[0][theirs], layout[1]))
+                    first[a[new]] = s0 + span * _smallest_of_each(u, owner[theirs], n, new)
         # time: exposure and cost to serve (a sum of equal values: see _repeated_sums)
         service = terms[SERVICE]
         if ledger:
-            np.add.at(self.years_in[:, here], a, span)
-            np.add.at(self.f["cost_savings"], a, (plan.reference_service - service) * span)
-            np.add.at(self.f["service_cost"], a, service * span)
+            _add_once(self.years_in[:, here], at, span)
+            _add_once(self.f["cost_savings"], at, (plan.reference_service - service) * span)
+            _add_once(self.f["service_cost"], at, service * span)
         years = _repeated_sums(width, np.array([n]))[0]
         books.stage_years[k, here] += years
         books.tenure_years[year_index] += years
@@ -951,8 +987,8 @@ class _Batch:
             books.stage_profit[k, here] -= total
             books.group_profit[:, k] -= by_group
             books.tenure_profit[year_index] -= total
-            np.subtract.at(self.value, a, cost * discount_factor)
-        self.t[a] = end
+            _add_once(self.value, at, -(cost * discount_factor))
+        self.t[at] = end
         # retention (保持率) at the year's end, as decide() does it: the kept start their next year
         kept = draws.uniform(_NEXT, a) < plan.retention[row]
         stayed, lost = a[np.flatnonzero(kept)], a[np.flatnonzero(~kept)]  # (cheaper than a mask's subscript)
@@ -964,7 +1000,7 @@ class _Batch:
             self.tenure_referrals(stayed, draws)
         self.alive[lost] = False
         if end >= plan.horizon - 1e-9:
-            self.alive[a] = False  # decided at the horizon: nothing more to live
+            self.alive[at] = False  # decided at the horizon: nothing more to live
         else:  # the stayers live their next year together
             self.together = (end, LOYAL if here == NEW else here, y0 + 1)
         return True
