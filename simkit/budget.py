@@ -65,8 +65,9 @@ class RunEstimate:
 GRID = 240  # time steps of the renewal equation over the horizon
 
 
-def _kernels(scenario, start: Stage, ages: np.ndarray):
-    """For a person born in ``start``: at each age, referrals per year, losses per year, and events per year.
+def _kernels(scenario, starts: tuple, ages: np.ndarray) -> dict:
+    """For a person born in each of ``starts``: at each age, referrals per year, losses per year, and events
+    per year (a dict by start).
 
     The stage model is a Markov chain of exponential stays (rate 1 / mean out of each active stage);
     the probability of each stage at each age follows from its generator by small steps.  A tenure
@@ -75,25 +76,7 @@ def _kernels(scenario, start: Stage, ages: np.ndarray):
     step = ages[1] - ages[0]
     n = len(ages)
     if scenario.tenure is not None:
-        tenure = scenario.tenure
-        refer, lose, events = np.zeros(n), np.zeros(n), np.zeros(n)
-        survival = 1.0
-        for year in range(1, int(math.ceil(ages[-1] + step)) + 2):
-            row = min(year, tenure.n_years) - 1  # the last row repeats
-            retention, referral_rate = tenure.retention_rate[row], tenure.referral_rate[row]
-            at = int(round((year - 1) / step))
-            if at >= n:
-                break
-            end = min(int(round(year / step)), n)
-            # a customer acquired by the firm refers at once; a referred one from its second year on
-            if year > 1 or start is Stage.NEW:
-                refer[at] += survival * referral_rate / step
-            orders = tenure.orders_per_year[row] if tenure.margin_per_customer is None else 0.0
-            events[at:end] += survival * (orders + referral_rate + 1)
-            if end < n:
-                lose[end] += survival * (1 - retention) / step
-            survival *= retention
-        return refer, lose, events
+        return {start: _tenure_kernels(scenario.tenure, start, ages) for start in starts}
     stages = list(ACTIVE_STAGES)
     index = {stage: i for i, stage in enumerate(stages)}
     generator = np.zeros((4, 4))
@@ -118,16 +101,44 @@ def _kernels(scenario, start: Stage, ages: np.ndarray):
                 to_lost[i] += out * probability
         rates[i] = (params.orders_per_year + params.referrals_per_year + params.referral_damage_per_year
                     + (cross if stage is not Stage.PROSPECT else 0.0) + out)
-    states = np.zeros((1, 4))
-    states[0, index[start]] = 1.0
-    states = states @ _expm(generator * ages[0])  # the stages' probabilities at the first age on the grid
-    move = _expm(generator * step)                 # ... and from one age to the next, exactly
+    # the stages' probabilities at each age (rows) for each start (columns, one-hot at age 0): the chain
+    # is the same whatever the start, so every start moves along in one product
+    states = np.zeros((1, 4, len(starts)))
+    for j, start in enumerate(starts):
+        states[0, index[start], j] = 1.0
+    states = _expm(generator * ages[0]).T @ states  # at the first age on the grid
+    move = _expm(generator * step).T                # ... and from one age to the next, exactly
     while len(states) < n:  # by doubling: the ages k + len(states) from the ages k
-        states = np.vstack([states, states @ move])
+        states = np.concatenate([states, move @ states])
         move = move @ move
     states = states[:n]
     referral_rates = np.array([scenario.stages[s].referrals_per_year for s in stages])
-    return states @ referral_rates, states @ to_lost, states @ rates
+    per_age = [referral_rates @ states, to_lost @ states, rates @ states]  # (ages, starts) each
+    return {start: tuple(np.ascontiguousarray(x[:, j]) for x in per_age) for j, start in enumerate(starts)}
+
+
+def _tenure_kernels(tenure, start: Stage, ages: np.ndarray) -> tuple:
+    """:func:`_kernels` under a tenure table: survival by whole years, referrals at the start of each year."""
+    step = ages[1] - ages[0]
+    n = len(ages)
+    refer, lose, events = np.zeros(n), np.zeros(n), np.zeros(n)
+    survival = 1.0
+    for year in range(1, int(math.ceil(ages[-1] + step)) + 2):
+        row = min(year, tenure.n_years) - 1  # the last row repeats
+        retention, referral_rate = tenure.retention_rate[row], tenure.referral_rate[row]
+        at = int(round((year - 1) / step))
+        if at >= n:
+            break
+        end = min(int(round(year / step)), n)
+        # a customer acquired by the firm refers at once; a referred one from its second year on
+        if year > 1 or start is Stage.NEW:
+            refer[at] += survival * referral_rate / step
+        orders = tenure.orders_per_year[row] if tenure.margin_per_customer is None else 0.0
+        events[at:end] += survival * (orders + referral_rate + 1)
+        if end < n:
+            lose[end] += survival * (1 - retention) / step
+        survival *= retention
+    return refer, lose, events
 
 
 def _expm(matrix: np.ndarray) -> np.ndarray:
@@ -157,7 +168,7 @@ def estimate_run(scenario, n_customers: int | None = None) -> RunEstimate:
     step = horizon / GRID
     ages = (np.arange(GRID) + 0.5) * step  # the middle of each step: k[j] is the rate at age (j + 1/2) step
     kinds = (Stage.PROSPECT, Stage.NEW)
-    kernel = {kind: _kernels(scenario, kind, ages) for kind in kinds}
+    kernel = _kernels(scenario, kinds, ages)
     births = {kind: np.zeros(GRID) for kind in kinds}
     births[arrivals.cohort_stage][0] += cohort / step           # the cohort, at time 0
     births[Stage.PROSPECT] += arrivals.prospects_per_year         # the stream, per year

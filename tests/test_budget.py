@@ -105,7 +105,7 @@ def test_the_renewal_equation_as_power_series_equals_it_step_by_step(name, chang
     scenario = simkit.load_scenario(name).updated(change)
     step = scenario.horizon_years / budget.GRID
     ages = (np.arange(budget.GRID) + 0.5) * step
-    kernel = {kind: budget._kernels(scenario, kind, ages) for kind in (Stage.PROSPECT, Stage.NEW)}
+    kernel = budget._kernels(scenario, (Stage.PROSPECT, Stage.NEW), ages)
     arrivals = {Stage.PROSPECT: np.full(budget.GRID, 400.0), Stage.NEW: np.zeros(budget.GRID)}
     arrivals[Stage.NEW][0] = 1000 / step
     replace = scenario.arrivals.replace_lost
