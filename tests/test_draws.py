@@ -43,3 +43,18 @@ def test_the_check_tells_a_count_one_too_high():
     u, mean = np.array([0.3, 0.7, 0.95]), np.array([1.0, 1.0, 1.0])
     wrong = poisson_inverse(u, mean) + 1
     assert wrong.tolist() != [smallest_count_above(a, b) for a, b in zip(u.tolist(), mean.tolist())]
+
+
+def test_the_earliest_purchase_of_each_chosen_person_is_the_smallest_of_its_own():
+    from simkit.simulation.vectorized import _smallest_of_each
+
+    rng = np.random.default_rng(11)
+    counts = rng.poisson(1.5, 400)
+    counts[0], counts[-1] = 0, 3                    # no values first; the last person's values end the array
+    owner = np.repeat(np.arange(400), counts)
+    values = rng.random(len(owner))
+    chosen = np.flatnonzero((counts > 0) & (rng.random(400) < 0.4))
+    expected = [min(v for v, o in zip(values.tolist(), owner.tolist()) if o == person) for person in chosen.tolist()]
+    assert _smallest_of_each(values, owner, 400, chosen).tolist() == expected
+    # the data tells each person's smallest from its first value
+    assert [values[np.searchsorted(owner, person)] for person in chosen.tolist()] != expected
