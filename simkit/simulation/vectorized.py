@@ -168,6 +168,19 @@ class _Streams:
 
     def __init__(self):
         self._pool = {}
+        self._free = []  # arrays to draw rows into, reused through the run (see buffer)
+
+    def buffer(self, size: int) -> np.ndarray:
+        """A float array of ``size`` to draw into, from the run's free arrays when one is large enough (give it
+        back with :meth:`give_back`): rows drawn into reused memory spare the system fresh pages each step."""
+        for i, held in enumerate(self._free):
+            if len(held) >= size:
+                return self._free.pop(i)[:size]
+        return np.empty(size)
+
+    def give_back(self, rows):
+        for row in rows:
+            self._free.append(row if row.base is None else row.base)
 
     def keyed(self, kind: int, state: dict, purpose: int, skip: int = 0) -> np.random.Generator:
         """The generator of ``kind`` set to ``state``, advanced by ``purpose`` x 2**64 + ``skip``.
@@ -255,17 +268,19 @@ class _Draws:
             return np.zeros(0)
         row = self._aligned.get(purpose)
         if row is None:
-            row = self._aligned[purpose] = self._keyed(-1, self.aligned_key, purpose, self.low).random(self.size)
+            row = self._aligned[purpose] = self._keyed(-1, self.aligned_key, purpose, self.low).random(
+                out=self.streams.buffer(self.size))
         first = _first_of_run(persons, self.slots)
-        if first is not None:  # persons with consecutive slots: their numbers are a stretch of the row (read only)
+        if first is not None:  # persons with consecutive slots: their numbers are a stretch of the row
             first -= self.low
-            return row[first:first + len(persons)]
+            return row[first:first + len(persons)].copy()  # (a copy: the row's memory is reused after the step)
         if persons is not self._last[0]:  # where the persons' numbers lie (the same persons often ask again)
             self._last = (persons, self.slots[persons] - self.low)
         return row[self._last[1]]
 
     def release(self):
         """Forget the aligned rows (the step has drawn and decided; what waits to be booked draws per item)."""
+        self.streams.give_back(self._aligned.values())
         self._aligned.clear()
         self._last = (None, None)
 
@@ -306,8 +321,14 @@ class _Draws:
         if not len(index):
             return np.zeros(0)
         generator = self._keyed(purpose, self.batch_key, purpose)
-        values = generator.standard_normal(size) if normal else generator.random(size)
-        return values[index]
+        row = self.streams.buffer(size)
+        if normal:
+            generator.standard_normal(out=row)
+        else:
+            generator.random(out=row)
+        values = row[index]
+        self.streams.give_back([row])
+        return values
 
     def poisson(self, requests: list) -> list:
         """Poisson counts for several purposes at once: ``requests`` = [(purpose, persons, means), ...]."""
@@ -854,11 +875,13 @@ class _Batch:
         plan = self.plan
         together, self.together = self.together, None
         if together is not None and self.tenure_year(a, *together, draws):
+            draws.release()
             return  # all still live the same tenure year: done with fewer array passes
         start, stage, year = self.t[a], self.stage[a], self.year[a]
         tenure = year > 0
         if (together is None and tenure.all() and (start == start[0]).all() and (stage == stage[0]).all()
                 and (year == year[0]).all() and self.tenure_year(a, start[0], int(stage[0]), year[0], draws)):
+            draws.release()
             return
         if tenure.all():  # a year of the tenure table each (no draw needed)
             duration = np.ones(len(a))
