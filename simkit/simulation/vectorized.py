@@ -1166,15 +1166,21 @@ class _Batch:
             u = None  # no purchase needs its time: the stream is left unread (the others are unchanged)
         else:
             u = steps.grouped(_CROSS_SELL_TIMES if cross_sell else _TIMES, bounds, None, None, layouts=layouts)
+        del layouts  # (arrays of one number per purchase are let go as soon as they are done with: a smaller
+        # peak of memory, fewer fresh pages from the system)
         if split:
             if whole.size:  # the purchases of the spells that cross an edge
                 items = np.repeat(~spells.whole, counts)
-                mine, u_split = owner[items], u[items]
+                mine, when = owner[items], u[items]
                 value = mean[mine] if values is None else values[items]
+                del items
             else:  # (every spell with purchases crosses one: all of them, as they are)
-                mine, u_split = owner, u
+                mine, when = owner, u.copy()
                 value = mean[mine] if values is None else values
-            when = start[mine] + span[mine] * u_split
+            if self.events is None:
+                values = None
+            when *= span[mine]
+            when += start[mine]  # start + span x u
             revenue = value * (1.0 - discount)[mine]
             cost = value * cost_share[mine]
             k = plan.period_of(when)
@@ -1183,7 +1189,14 @@ class _Batch:
             books.add(names[2], k)
             if not cross_sell:
                 books.add("price_discounts", k, value - revenue)
-            self.book_margin(a[mine], k, stage[mine], plan.year_of(when - spells.entry[mine]), revenue - cost)
+            del value
+            revenue -= cost  # the margin
+            del cost
+            when -= spells.entry[mine]
+            years = plan.year_of(when)
+            del when
+            self.book_margin(a[mine], k, stage[mine], years, revenue)
+            del mine, k, years, revenue
         if self.events is not None:
             self.log(_CROSS if cross_sell else _PURCHASE, a[owner], start[owner] + span[owner] * u, stage[owner],
                      mean[owner] if values is None else values)
