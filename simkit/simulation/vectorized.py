@@ -368,7 +368,7 @@ class _Step:
     """The spells one step of a batch lived, waiting to be booked (:meth:`_Batch.book`), with the step's
     draws and the uniforms of its counts (purchases, second product, referrals, referral damage)."""
 
-    __slots__ = ("draws", "a", "start", "span", "stage", "terms", "begin", "buying", "referring", "damaging",
+    __slots__ = ("draws", "a", "start", "span", "stage", "rows", "begin", "buying", "referring", "damaging",
                  "uniforms", "means")
 
     def __init__(self, **fields):
@@ -386,7 +386,7 @@ class _Steps:
         self.unique = len(steps) == 1  # each person at most once
         self.offsets = np.cumsum([0] + [len(step.a) for step in steps])
         join = (lambda parts: parts[0]) if self.unique else np.concatenate
-        for name in ("a", "start", "span", "stage", "terms", "begin"):
+        for name in ("a", "start", "span", "stage", "rows", "begin"):
             setattr(self, name, join([getattr(step, name) for step in steps]))
         for name in ("buying", "referring", "damaging"):  # indices into the joined spells
             setattr(self, name, join([getattr(step, name) + offset for step, offset in zip(steps, self.offsets)]))
@@ -904,7 +904,7 @@ class _Batch:
             terms = np.broadcast_to(plan.terms[rows[0]], (len(a), plan.terms.shape[1]))
         else:
             terms = plan.terms[rows]
-        self.pending.append(self.spell(a, start, span, stage, terms, draws))
+        self.pending.append(self.spell(a, start, span, stage, terms, rows, draws))
         self.n_pending += len(a)
         if not self.defer or self.n_pending >= BATCH:
             self.book()
@@ -1028,7 +1028,7 @@ class _Batch:
             self.together = (end, LOYAL if here == NEW else here, y0 + 1)
         return True
 
-    def spell(self, a, start, span, stage, terms, draws: _Draws) -> _Step:
+    def spell(self, a, start, span, stage, terms, rows, draws: _Draws) -> _Step:
         """The spells of persons ``a`` in this step: adoption of the second product, and the uniforms of what
         happens during them (booked by :meth:`book`)."""
         plan, books = self.plan, self.books
@@ -1055,7 +1055,7 @@ class _Batch:
                     (_CROSS_SELL, a[buying], plan.cross_orders * (span[buying] - begin[buying])),
                     (_REFERRALS, a[referring], terms[referring, REFERRALS] * span[referring]),
                     (_DAMAGE, a[damaging], terms[damaging, DAMAGE] * span[damaging])]
-        return _Step(draws=draws, a=a, start=start, span=span, stage=stage, terms=terms, begin=begin,
+        return _Step(draws=draws, a=a, start=start, span=span, stage=stage, rows=rows, begin=begin,
                      buying=buying, referring=referring, damaging=damaging,
                      uniforms=[draws.uniform(purpose, persons) for purpose, persons, _ in requests],
                      means=[means for _, _, means in requests])
@@ -1072,13 +1072,14 @@ class _Batch:
         plan, books = self.plan, self.books
         steps = _Steps(self.pending)
         self.pending, self.n_pending = [], 0
-        a, start, span, stage, terms, begin = steps.a, steps.start, steps.span, steps.stage, steps.terms, steps.begin
+        a, start, span, stage, rows, begin = steps.a, steps.start, steps.span, steps.stage, steps.rows, steps.begin
+        terms = plan.terms  # (each spell's terms are a row of the table: read the columns a book needs)
         buying, referring, damaging = steps.buying, steps.referring, steps.damaging
         spells = _Spells(start, start + span, plan, self.entry[a])
         purchases, cross_sell, referrals, damage = steps.counts()
         if purchases.any():  # the main product: list-price spend, log-normal around the average
-            self.book_purchases(a, spells, start, span, purchases, terms[:, VALUE], terms[:, LOG_VARIANCE],
-                                terms[:, SHARE], terms[:, DISCOUNT], stage, steps, steps.bounds(), cross_sell=False)
+            self.book_purchases(a, spells, start, span, purchases, terms[rows, VALUE], terms[rows, LOG_VARIANCE],
+                                terms[rows, SHARE], terms[rows, DISCOUNT], stage, steps, steps.bounds(), cross_sell=False)
         if cross_sell.any():
             n = buying.size
             sub = _Spells(start[buying] + begin[buying], start[buying] + span[buying], plan, self.entry[a[buying]])
@@ -1109,7 +1110,7 @@ class _Batch:
                 self.add_to(self.i["n_prospects_lost"], a[damaging], damage, steps.unique)
                 self.add_to(self.f["referral_damage_cost"], a[damaging], damage * plan.damage_price, steps.unique)
             self.log(_DAMAGED, who, when, stage[owner], price)
-        self.book_time(a, spells, span, stage, terms[:, SERVICE], steps.unique)
+        self.book_time(a, spells, span, stage, terms[rows, SERVICE], steps.unique)
 
     def book_margin(self, who, periods, stages, years, margin):
         """Profit (or loss) by period and stage, by year of the relationship, and in each person's value."""
