@@ -315,18 +315,20 @@ class _Draws:
         return index, int(running[-1].max()) * GROUPS
 
     def grouped(self, purpose: int, slots: np.ndarray, counts: np.ndarray, normal: bool = False,
-                layout: tuple | None = None) -> np.ndarray:
-        """One uniform (or standard normal) per item, laid out by :meth:`items` (or its ``layout``, given)."""
+                layout: tuple | None = None, out: np.ndarray | None = None) -> np.ndarray:
+        """One uniform (or standard normal) per item, laid out by :meth:`items` (or its ``layout``, given);
+        into ``out`` when given."""
         index, size = self.items(slots, counts) if layout is None else layout
         if not len(index):
-            return np.zeros(0)
+            return np.zeros(0) if out is None else out
         generator = self._keyed(purpose, self.batch_key, purpose)
         row = self.streams.buffer(size)
         if normal:
             generator.standard_normal(out=row)
         else:
             generator.random(out=row)
-        values = row[index]
+        values = np.take(row, index, out=out, mode="clip")  # (every index lies in the row: "clip" skips the
+        # buffered copy numpy makes for "raise" into an out array)
         self.streams.give_back([row])
         return values
 
@@ -411,8 +413,14 @@ class _Steps:
         """:meth:`_Draws.grouped` of each step's part, joined."""
         if layouts is None:
             layouts = self.layouts(bounds, slots, counts)
-        parts = [step.draws.grouped(purpose, None, None, normal, layout) for step, layout in zip(self.steps, layouts)]
-        return parts[0] if self.unique else np.concatenate(parts)
+        if self.unique:
+            return self.steps[0].draws.grouped(purpose, None, None, normal, layouts[0])
+        joined = np.empty(sum(len(index) for index, _ in layouts))  # each step's part drawn into its place
+        start = 0
+        for step, layout in zip(self.steps, layouts):
+            step.draws.grouped(purpose, None, None, normal, layout, out=joined[start:start + len(layout[0])])
+            start += len(layout[0])
+        return joined
 
 
 class _Plan:
@@ -1169,6 +1177,14 @@ class _Batch:
             u = steps.grouped(_CROSS_SELL_TIMES if cross_sell else _TIMES, bounds, None, None, layouts=layouts)
         del layouts  # (arrays of one number per purchase are let go as soon as they are done with: a smaller
         # peak of memory, fewer fresh pages from the system)
+        if len(new):  # the first purchase of those who had none: the earliest of a spell's, at the smallest of
+            # its uniforms (a time start + span x u grows with u); of several spells, the first
+            times = start[new] + span[new] * _smallest_of_each(u, owner, len(a), new)
+            if steps.unique:
+                first[a[new]] = times
+            else:
+                np.fmin.at(first, a[new], times)
+        keep = self.events is not None  # the log shows every purchase: its time, spend and owner
         if split:
             if whole.size:  # the purchases of the spells that cross an edge
                 items = np.repeat(~spells.whole, counts)
@@ -1176,10 +1192,10 @@ class _Batch:
                 value = mean[mine] if values is None else values[items]
                 del items
             else:  # (every spell with purchases crosses one: all of them, as they are)
-                mine, when = owner, u.copy()
+                mine, when = owner, (u.copy() if keep else u)
                 value = mean[mine] if values is None else values
-            if self.events is None:
-                values = None
+            if not keep:
+                values = owner = u = None
             when *= span[mine]
             when += start[mine]  # start + span x u
             revenue = value * (1.0 - discount)[mine]
@@ -1212,13 +1228,6 @@ class _Batch:
             self.add_to(self.f["revenue"], a, revenue, unique)
             self.add_to(self.f["cost_of_sales"], a, cost, unique)
             self.add_to(self.f["price_discounts"], a, listed - revenue, unique)
-            if len(new):  # the first purchase of those who had none: the earliest of a spell's, at the
-                # smallest of its uniforms (a time start + span x u grows with u); of several spells, the first
-                times = start[new] + span[new] * _smallest_of_each(u, owner, len(a), new)
-                if unique:
-                    first[a[new]] = times
-                else:
-                    np.fmin.at(first, a[new], times)
 
     def book_time(self, a, spells, span, stage, service_rate, unique: bool):
         """Exposure (years in each stage) and cost to serve, by period and by year of the relationship."""
