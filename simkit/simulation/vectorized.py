@@ -223,11 +223,11 @@ def _add_once(column: np.ndarray, at, values):
 
 def _first_of_run(persons: np.ndarray, slots: np.ndarray) -> int | None:
     """The first slot when ``persons`` (increasing indices) are consecutive and so are their slots, else None."""
-    n = len(persons)
-    if not n or int(persons[-1]) - int(persons[0]) != n - 1:
+    at = _as_slice(persons)
+    if not isinstance(at, slice):
         return None
-    first = int(slots[persons[0]])
-    return first if int(slots[persons[-1]]) - first == n - 1 else None
+    first = int(slots[at.start])
+    return first if int(slots[at.stop - 1]) - first == len(persons) - 1 else None
 
 
 class _Draws:
