@@ -79,3 +79,21 @@ def test_a_booking_that_drops_a_persons_second_spell_is_caught(monkeypatch):
     together = run(scenario, True, monkeypatch)
     wrong = mismatches(together, stepwise)
     assert "ledger.revenue" in wrong and "ledger.n_purchases" in wrong
+
+
+def test_the_joint_book_of_several_batches_gives_what_booking_each_step_gives(monkeypatch):
+    """Small batches: generations in several batches, the run's joint book booked whenever BATCH spells wait
+    (with persons of several batches in one book) and at the end; the same as booking each step alone."""
+    monkeypatch.setattr(vectorized, "BATCH", 256)
+    booked = []
+    original = vectorized._Joined.__init__
+
+    def joined(self, batches):
+        booked.append(len(batches))
+        original(self, batches)
+
+    monkeypatch.setattr(vectorized._Joined, "__init__", joined)
+    scenario = simkit.load_scenario("lifecycle_textbook").updated(CASES["lifecycle_textbook"])
+    together, stepwise = run(scenario, True, monkeypatch), run(scenario, False, monkeypatch)
+    assert len(booked) > 3 and max(booked) > 1  # books of several batches' persons happened
+    assert mismatches(together, stepwise) == []

@@ -73,7 +73,10 @@ ORDERS, VALUE, LOG_VARIANCE, SHARE, SERVICE, REFERRALS, DAMAGE, DISCOUNT, ADOPTI
 # aligned uniforms: one per purpose and person of the batch (common random numbers)
 _DURATION, _NEXT, _ADOPTION, _PURCHASES, _CROSS_SELL, _REFERRALS, _DAMAGE, _TENURE_REFERRALS = range(8)
 # streams drawn in order, each its own generator: purchase and event times, spend, the prospect stream
-_TIMES, _SPEND, _ARRIVALS, _REFERRAL_TIMES, _DAMAGE_TIMES, _CROSS_SELL_TIMES, _LARGE = range(100, 107)
+# (_LARGE, _LARGE_REFERRALS: Poisson counts of means above 30, the referrals' apart as they are booked apart)
+_TIMES, _SPEND, _ARRIVALS, _REFERRAL_TIMES, _DAMAGE_TIMES, _CROSS_SELL_TIMES, _LARGE, _LARGE_REFERRALS = range(100, 108)
+# what a spell counts, in the order a step lists its uniforms (_Batch.spell)
+_COUNT_PURCHASES, _COUNT_CROSS_SELL, _COUNT_REFERRALS, _COUNT_DAMAGE = range(4)
 EVENT_NAMES = ("arrive", "acquire", "purchase", "cross_sell", "move", "refer", "damage", "adopt")
 _ARRIVE, _ACQUIRE, _PURCHASE, _CROSS, _MOVE, _REFER, _DAMAGED, _ADOPT = range(8)
 # ledger columns accumulated person by person (the others are set once, in ledger_columns)
@@ -81,6 +84,10 @@ _LEDGER_FLOATS = ("exit_time", "revenue", "cost_of_sales", "acquisition_cost", "
                   "referral_damage_cost", "price_discounts", "cross_sell_revenue", "cross_sell_cost",
                   "cost_savings", "first_purchase")
 _LEDGER_INTS = ("n_purchases", "n_referrals", "n_prospects_lost")
+# the ledger columns a book of spells adds to besides word of mouth (_Batch.book_spells)
+_BOOKED_FLOATS = ("revenue", "cost_of_sales", "service_cost", "referral_damage_cost", "price_discounts",
+                  "cross_sell_revenue", "cross_sell_cost", "cost_savings", "first_purchase")
+_BOOKED_INTS = ("n_purchases", "n_prospects_lost")
 
 
 def poisson_inverse(u: np.ndarray, mean: np.ndarray, few_means: bool = False) -> np.ndarray:
@@ -338,12 +345,12 @@ class _Draws:
                                  [means for _, _, means in requests])])[0]
 
 
-def _poisson_counts(chunks: list) -> list:
+def _poisson_counts(chunks: list, large_kind: int = _LARGE) -> list:
     """Poisson counts of several steps at once: ``chunks`` = [(draws, uniforms, means), ...], the uniforms
     and means listed by purpose; for each chunk, its counts by purpose.
 
     Inversion of each person's own uniform (paired draws) up to a mean of 30; above it numpy's
-    sampler of the chunk's own step, which has the same law.
+    sampler of the chunk's own step (stream ``large_kind``), which has the same law.
     """
     u = np.concatenate([x for _, uniforms, _ in chunks for x in uniforms])
     mean = np.concatenate([x for _, _, means in chunks for x in means])
@@ -356,7 +363,7 @@ def _poisson_counts(chunks: list) -> list:
             stop = start + sum(len(x) for x in uniforms)
             here = np.flatnonzero(large[start:stop]) + start
             if here.size:
-                counts[here] = draws._keyed(_LARGE, draws.batch_key, _LARGE).poisson(mean[here])
+                counts[here] = draws._keyed(large_kind, draws.batch_key, large_kind).poisson(mean[here])
             start = stop
     parts = np.split(counts, np.cumsum(sizes)[:-1])
     out, i = [], 0
@@ -397,12 +404,31 @@ class _Steps:
         """Where each step's spells start and end in ``subset`` (increasing indices; None: all spells)."""
         return self.offsets if subset is None else np.searchsorted(subset, self.offsets)
 
-    def counts(self) -> list:
-        """The Poisson counts of every spell: purchases, second-product purchases, referrals, damage."""
-        chunks = _poisson_counts([(step.draws, step.uniforms, step.means) for step in self.steps])
+    @classmethod
+    def joined(cls, parts: list) -> "_Steps":
+        """The spells of several batches' steps as one: ``parts`` = [(steps, offset of its persons), ...]."""
+        if len(parts) == 1 and parts[0][1] == 0:
+            return parts[0][0]
+        self = cls.__new__(cls)
+        self.steps = [step for steps, _ in parts for step in steps.steps]
+        self.unique = len(self.steps) == 1
+        self.offsets = np.cumsum([0] + [len(step.a) for step in self.steps])
+        self.a = np.concatenate([steps.a + offset for steps, offset in parts])
+        for name in ("start", "span", "stage", "rows", "begin"):
+            setattr(self, name, np.concatenate([getattr(steps, name) for steps, _ in parts]))
+        first = np.cumsum([0] + [len(steps.a) for steps, _ in parts])
+        for name in ("buying", "referring", "damaging"):
+            setattr(self, name, np.concatenate([getattr(steps, name) + start
+                                                for (steps, _), start in zip(parts, first.tolist())]))
+        return self
+
+    def counts(self, which: tuple, large_kind: int = _LARGE) -> list:
+        """The Poisson counts of every spell for the purposes ``which`` (of _COUNT_PURCHASES, ...)."""
+        chunks = _poisson_counts([(step.draws, [step.uniforms[j] for j in which], [step.means[j] for j in which])
+                                  for step in self.steps], large_kind)
         if self.unique:
             return chunks[0]
-        return [np.concatenate([chunk[j] for chunk in chunks]) for j in range(4)]
+        return [np.concatenate([chunk[j] for chunk in chunks]) for j in range(len(which))]
 
     def layouts(self, bounds, slots, counts) -> list:
         """:meth:`_Draws.items` of each step's part of ``slots`` and ``counts`` (``bounds``: see :meth:`bounds`)."""
@@ -739,7 +765,7 @@ class _Batch:
     """Up to :data:`BATCH` people of one generation, living step by step."""
 
     def __init__(self, plan: _Plan, books: _Books, entrants: _Entrants, first_id: int, generation: int,
-                 batch: int, keep_ledger: bool, keep_events: bool):
+                 batch: int, keep_ledger: bool, keep_events: bool, joint: "_Joint | None" = None):
         self.plan, self.books = plan, books
         self.generation, self.batch = generation, batch
         n = self.n = len(entrants)
@@ -770,6 +796,7 @@ class _Batch:
         # spells lived but not yet booked: a stage model's steps are booked together, every BATCH spells and
         # at the end (a tenure table's are booked as they are lived, as its lean year books them)
         self.pending, self.n_pending, self.defer = [], 0, plan.tenure is None
+        self.joint = joint  # the run's joint book, for a stage model's spells (None: each batch books its own)
 
     def log(self, code: int, who, times, stages, amounts=0.0):
         if self.events is not None and len(who):
@@ -1076,15 +1103,43 @@ class _Batch:
             np.add.at(column, who, values)
 
     def book(self):
-        """Book what happened during the waiting spells: purchases, second product, word of mouth, time."""
-        plan, books = self.plan, self.books
+        """Book what happened during the waiting spells: word of mouth at once (the next generation is made of
+        it); purchases, the second product, referral damage and time now, or in the run's joint book with other
+        batches' spells (:class:`_Joint`)."""
         steps = _Steps(self.pending)
         self.pending, self.n_pending = [], 0
+        self.book_referrals(steps)
+        if self.defer and self.joint is not None:
+            self.joint.add(self, steps)
+        else:
+            self.book_spells(steps)
+
+    def book_referrals(self, steps: _Steps):
+        """Referrals (推荐价值) during the spells of ``steps``: each brings a prospect, who enters at once."""
+        plan = self.plan
+        (referrals,) = steps.counts((_COUNT_REFERRALS,), _LARGE_REFERRALS)
+        if not referrals.any():
+            return
+        a, start, span, stage, referring = steps.a, steps.start, steps.span, steps.stage, steps.referring
+        owner = np.repeat(referring, referrals)
+        when = start[owner] + span[owner] * steps.grouped(_REFERRAL_TIMES, steps.bounds(referring),
+                                                          self.slot[a[referring]], referrals)
+        who = a[owner]
+        self.books.add("n_referred", plan.period_of(when))
+        if self.keep_ledger:
+            self.add_to(self.i["n_referrals"], a[referring], referrals, steps.unique)
+        self.log(_REFER, who, when, stage[owner])
+        self.children.append(_entrants(when, PROSPECT, SOURCE_REFERRAL, self.ids[who], self.family[who]))
+
+    def book_spells(self, steps: _Steps):
+        """Book what the spells of ``steps`` brought but word of mouth: purchases, second product, referral
+        damage, time."""
+        plan, books = self.plan, self.books
         a, start, span, stage, rows, begin = steps.a, steps.start, steps.span, steps.stage, steps.rows, steps.begin
         terms = plan.terms  # (each spell's terms are a row of the table: read the columns a book needs)
-        buying, referring, damaging = steps.buying, steps.referring, steps.damaging
+        buying, damaging = steps.buying, steps.damaging
         spells = _Spells(start, start + span, plan, self.entry[a])
-        purchases, cross_sell, referrals, damage = steps.counts()
+        purchases, cross_sell, damage = steps.counts((_COUNT_PURCHASES, _COUNT_CROSS_SELL, _COUNT_DAMAGE))
         if purchases.any():  # the main product: list-price spend, log-normal around the average
             self.book_purchases(a, spells, start, span, purchases, terms[rows, VALUE], terms[rows, LOG_VARIANCE],
                                 terms[rows, SHARE], terms[rows, DISCOUNT], stage, steps, steps.bounds(), cross_sell=False)
@@ -1094,16 +1149,6 @@ class _Batch:
             self.book_purchases(a[buying], sub, start[buying] + begin[buying], span[buying] - begin[buying],
                                 cross_sell, np.full(n, plan.cross_value), np.zeros(n), np.full(n, plan.cross_share),
                                 np.zeros(n), stage[buying], steps, steps.bounds(buying), cross_sell=True)
-        if referrals.any():  # referrals (推荐价值): each brings a prospect, who enters at once
-            owner = np.repeat(referring, referrals)
-            when = start[owner] + span[owner] * steps.grouped(_REFERRAL_TIMES, steps.bounds(referring),
-                                                              self.slot[a[referring]], referrals)
-            who = a[owner]
-            books.add("n_referred", plan.period_of(when))
-            if self.keep_ledger:
-                self.add_to(self.i["n_referrals"], a[referring], referrals, steps.unique)
-            self.log(_REFER, who, when, stage[owner])
-            self.children.append(_entrants(when, PROSPECT, SOURCE_REFERRAL, self.ids[who], self.family[who]))
         if damage.any():  # referral damage (推荐破坏成本): a prospect driven away, at a price
             owner = np.repeat(damaging, damage)
             when = start[owner] + span[owner] * steps.grouped(_DAMAGE_TIMES, steps.bounds(damaging),
@@ -1388,6 +1433,70 @@ class _Batch:
                 "final_stage": self.stage, "profit": profit, "funnel_reached": funnel, **f, **self.i}
 
 
+class _Joined(_Batch):
+    """The persons of several batches as one, for one book of their spells: the columns a book adds to,
+    joined; booked (:meth:`_Batch.book_spells`); then each batch's part handed back to it."""
+
+    def __init__(self, batches: list):
+        first = batches[0]
+        self.plan, self.books, self.keep_ledger, self.defer = first.plan, first.books, first.keep_ledger, True
+        self.batches = batches
+        self.bounds = np.cumsum([0] + [batch.n for batch in batches]).tolist()
+        self.n = self.bounds[-1]
+        for name in ("slot", "entry", "group", "ids", "value"):
+            setattr(self, name, np.concatenate([getattr(batch, name) for batch in batches]))
+        if self.keep_ledger:
+            self.f = {name: np.concatenate([batch.f[name] for batch in batches]) for name in _BOOKED_FLOATS}
+            self.i = {name: np.concatenate([batch.i[name] for batch in batches]) for name in _BOOKED_INTS}
+            self.years_in = np.concatenate([batch.years_in for batch in batches])
+        self.events = [] if first.events is not None else None
+
+    def offset(self, batch) -> int:
+        return self.bounds[self.batches.index(batch)]
+
+    def hand_back(self):
+        """Each batch's part of what was booked, into the batch's own columns."""
+        for batch, lo, hi in zip(self.batches, self.bounds[:-1], self.bounds[1:]):
+            batch.value[:] = self.value[lo:hi]
+            if self.keep_ledger:
+                for name in _BOOKED_FLOATS:
+                    batch.f[name][:] = self.f[name][lo:hi]
+                for name in _BOOKED_INTS:
+                    batch.i[name][:] = self.i[name][lo:hi]
+                batch.years_in[:] = self.years_in[lo:hi]
+        if self.events is not None:
+            self.batches[-1].events.extend(self.events)
+
+
+class _Joint:
+    """The run's joint book: what the spells of a stage model's batches bring but word of mouth (purchases,
+    the second product, referral damage, time), booked for several batches -- small generations with
+    the large -- at once: the same arithmetic on fewer, longer arrays, once per run instead of once per
+    batch.  Booked when :data:`BATCH` spells wait (bounded memory) and at the run's end; each step keeps
+    its own random numbers, so what a spell draws is what it would draw booked alone."""
+
+    def __init__(self):
+        self.parts, self.n = [], 0
+
+    def add(self, batch: _Batch, steps: _Steps):
+        self.parts.append((batch, steps))
+        self.n += len(steps.a)
+        if self.n >= BATCH:
+            self.book()
+
+    def book(self):
+        if not self.parts:
+            return
+        parts, self.parts, self.n = self.parts, [], 0
+        batches = list({id(batch): batch for batch, _ in parts}.values())  # each once, in order
+        if len(batches) == 1:
+            batches[0].book_spells(_Steps.joined([(steps, 0) for _, steps in parts]))
+            return
+        joined = _Joined(batches)
+        joined.book_spells(_Steps.joined([(steps, joined.offset(batch)) for batch, steps in parts]))
+        joined.hand_back()
+
+
 def simulate(scenario, keep_ledger: bool, keep_events: bool):
     """Run a validated scenario on the vectorized engine (see :func:`simkit.run_simulation`)."""
     plan = _Plan(scenario)
@@ -1405,15 +1514,10 @@ def simulate(scenario, keep_ledger: bool, keep_events: bool):
     generation.columns["slot"] = generation.family.copy()  # the first generation: slot = family
     ltv_all, ltv_acquired = ArrayStats(), ArrayStats()
     ledgers, events, entry_times = [], [], []
-    next_id = 0
-    g = 0
-    while len(generation):
-        children = []
-        for b, start in enumerate(range(0, len(generation), BATCH)):
-            batch = _Batch(plan, books, generation.part(start, start + BATCH), next_id, g, b, keep_ledger,
-                           keep_events)
-            next_id += batch.n
-            batch.live()
+    joint, lived = _Joint(), []  # batches lived, done when nothing of theirs waits in the joint book
+
+    def done():
+        for batch in lived:
             ltv_all.add(batch.value)
             ltv_acquired.add(batch.value[~np.isnan(batch.entered[NEW])])
             if keep_ledger:
@@ -1421,9 +1525,25 @@ def simulate(scenario, keep_ledger: bool, keep_events: bool):
             if keep_events:
                 events.extend(batch.events)
                 entry_times.append(batch.entry)
+        lived.clear()
+
+    next_id = 0
+    g = 0
+    while len(generation):
+        children = []
+        for b, start in enumerate(range(0, len(generation), BATCH)):
+            batch = _Batch(plan, books, generation.part(start, start + BATCH), next_id, g, b, keep_ledger,
+                           keep_events, joint)
+            next_id += batch.n
+            batch.live()
+            lived.append(batch)
+            if not joint.parts:
+                done()
             children.extend(batch.children)
         generation = _layout(_Entrants.join(children))
         g += 1
+    joint.book()
+    done()
     ledger = _ledger(ledgers) if keep_ledger else None
     event_log = _event_log(events, np.concatenate(entry_times)) if keep_events else None
     return assemble_result(scenario, flows=books.flows, money=books.money, counts=books.counts,
