@@ -93,7 +93,8 @@ def test_a_cohort_of_prospects_enters_together_as_the_general_step_enters_it(mon
     """Without a tenure table the shortcut for entering is still taken when everyone arrives at once."""
     scenario = simkit.load_scenario(name).updated({"arrivals.prospects_per_year": 0.0})
     lean, general, taken = run_both(monkeypatch, scenario, ledger=True)
-    assert taken == {"tenure_year": 0, "enter_together": 1}
+    assert taken["tenure_year"] == 0
+    assert taken["enter_together"] >= 1  # the cohort (and any later generation that enters at one time)
     assert differences(lean, general) == []
 
 

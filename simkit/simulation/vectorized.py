@@ -22,8 +22,8 @@ same result to the last bit (tests/test_tenure_step.py runs both).
 
 Common random numbers
 ---------------------
-Each step of each generation has its own PCG64 stream, and every purpose
-(stage length, next stage, purchase count, ...) reads its own block of it.
+Each generation has its own PCG64 stream, and every step and purpose (stage
+length, next stage, purchase count, ...) reads its own block of it.
 Within a purpose, a person always takes the same number: number ``slot`` of
 the block, where the slot is the person's family number for the first
 generation and (rank in its group of families, group) for later ones.  Lengths
@@ -75,6 +75,9 @@ _DURATION, _NEXT, _ADOPTION, _PURCHASES, _CROSS_SELL, _REFERRALS, _DAMAGE, _TENU
 # streams drawn in order, each its own generator: purchase and event times, spend, the prospect stream
 # (_LARGE, _LARGE_REFERRALS: Poisson counts of means above 30, the referrals' apart as they are booked apart)
 _TIMES, _SPEND, _ARRIVALS, _REFERRAL_TIMES, _DAMAGE_TIMES, _CROSS_SELL_TIMES, _LARGE, _LARGE_REFERRALS = range(100, 108)
+#: blocks of a step in a generation's stream: one per purpose, every purpose and kind of stream below it
+_PURPOSES = 256
+assert _LARGE_REFERRALS < _PURPOSES
 # what a spell counts, in the order a step lists its uniforms (_Batch.spell)
 _COUNT_PURCHASES, _COUNT_CROSS_SELL, _COUNT_REFERRALS, _COUNT_DAMAGE = range(4)
 EVENT_NAMES = ("arrive", "acquire", "purchase", "cross_sell", "move", "refer", "damage", "adopt")
@@ -189,11 +192,11 @@ class _Streams:
         for row in rows:
             self._free.append(row if row.base is None else row.base)
 
-    def keyed(self, kind: int, state: dict, purpose: int, skip: int = 0) -> np.random.Generator:
-        """The generator of ``kind`` set to ``state``, advanced by ``purpose`` x 2**64 + ``skip``.
+    def keyed(self, kind: int, state: dict, block: int, skip: int = 0) -> np.random.Generator:
+        """The generator of ``kind`` set to ``state``, advanced by ``block`` x 2**64 + ``skip``.
 
-        A step's PCG64 stream has period 2**128; each purpose reads its own block of 2**64
-        numbers from it, so the purposes never overlap.
+        A generation's PCG64 stream has period 2**128; each step and purpose reads its own block
+        of 2**64 numbers from it (block step x 256 + purpose), so they never overlap.
         """
         entry = self._pool.get(kind)
         if entry is None:
@@ -201,14 +204,15 @@ class _Streams:
             entry = self._pool[kind] = (bit_generator, np.random.Generator(bit_generator))
         bit_generator, generator = entry
         bit_generator.state = state
-        bit_generator.advance((purpose << 64) + skip)
+        bit_generator.advance((block << 64) + skip)
         return generator
 
 
 @functools.lru_cache(maxsize=4096)
 def _state(key: tuple) -> dict:
-    """The PCG64 state of a step's stream (read only).  Kept for reuse: a paired comparison, a replayed
-    run or a panel's redraw with the same seed asks for the same keys (a state costs ~10 us to seed)."""
+    """The PCG64 state of a generation's stream (read only).  Kept for reuse: a paired comparison, a replayed
+    run or a panel's redraw with the same seed asks for the same keys (a state costs ~25 us to seed; a
+    step's block of the stream is reached by advancing it, ~1 us)."""
     return np.random.PCG64(np.random.SeedSequence(list(key))).state
 
 
@@ -255,8 +259,10 @@ class _Draws:
                  active: np.ndarray, few_means: bool = False):
         """``slots``: every person's slot, increasing; ``active``: the persons (indices, increasing) who may draw."""
         self.streams, self.slots, self.few_means = streams, slots, few_means
-        self.aligned_key = (seed, generation, step)        # slots run across the batches of a generation
-        self.batch_key = (seed, generation, batch, step)   # items are counted within the batch
+        # (keys of three and four numbers: never the arrival stream's two)
+        self.aligned_key = (seed, 0, generation)           # slots run across the batches of a generation
+        self.batch_key = (seed, 1, generation, batch)      # items are counted within the batch
+        self.block = step * _PURPOSES                      # this step's blocks of the streams
         # the aligned rows cover the active persons' slots only (numbers low, low + 1, ... of each block)
         self.low = int(slots[active[0]]) if len(active) else 0
         self.size = int(slots[active[-1]]) - self.low + 1 if len(active) else 0
@@ -268,7 +274,7 @@ class _Draws:
         state = self._states.get(key)
         if state is None:
             state = self._states[key] = _state(key)
-        return self.streams.keyed(kind, state, purpose, skip)
+        return self.streams.keyed(kind, state, self.block + purpose, skip)
 
     def uniform(self, purpose: int, persons: np.ndarray) -> np.ndarray:
         if not len(persons):  # nobody draws: the row is left undrawn (each purpose has its own)
@@ -1503,7 +1509,7 @@ def simulate(scenario, keep_ledger: bool, keep_events: bool):
     books = _Books(plan)
     arrivals = scenario.arrivals
     # generation 0: the cohort at time 0, then the prospects marketing brings (a Poisson process)
-    stream = np.random.default_rng([plan.seed, _ARRIVALS])  # the steps' keys have four numbers
+    stream = np.random.default_rng([plan.seed, _ARRIVALS])  # (the generations' keys have three or four numbers)
     n_stream = int(stream.poisson(arrivals.prospects_per_year * plan.horizon)) if arrivals.prospects_per_year else 0
     n_first = arrivals.cohort_size + n_stream  # the first generation: each the head of a family
     generation = _Entrants.join([
