@@ -58,3 +58,25 @@ def test_the_earliest_purchase_of_each_chosen_person_is_the_smallest_of_its_own(
     assert _smallest_of_each(values, owner, 400, chosen).tolist() == expected
     # the data tells each person's smallest from its first value
     assert [values[np.searchsorted(owner, person)] for person in chosen.tolist()] != expected
+
+
+def test_counts_of_one_mean_by_lookup_are_the_counts_of_a_sorted_search():
+    """A tenure year's counts (one mean for all) come from a grid lookup with a search only in the cells a
+    cumulative probability cuts; against counting, number by number, the cumulative probabilities at or
+    below u -- at random u, at every cumulative probability, just below each, and at every cell edge."""
+    import bisect
+
+    from simkit.simulation.vectorized import _GRID, _inverse_by_table
+
+    rng = np.random.default_rng(11)
+    for mean in (0.3, 1.6, 2.6, 3.2, 12.0, 29.0):
+        table, probability, k = [math.exp(-mean)], math.exp(-mean), 0  # as the engine builds it
+        while table[-1] <= 1.0 - 2 ** -53 and probability > 0:
+            k += 1
+            probability *= mean / k
+            table.append(table[-1] + probability)
+        inside = [c for c in table if c < 1.0]
+        u = np.concatenate([rng.random(20_000), inside, np.nextafter(inside, 0.0), np.arange(_GRID) / _GRID,
+                            np.nextafter(np.arange(1, _GRID + 1) / _GRID, 0.0), [1 - 2 ** -53]])
+        expected = [bisect.bisect_right(table, x) for x in u.tolist()]
+        assert _inverse_by_table(u, mean).tolist() == expected
