@@ -1112,7 +1112,9 @@ class _Batch:
                     (_DAMAGE, a[damaging], terms[damaging, DAMAGE] * span[damaging])]
         return _Step(draws=draws, a=a, start=start, span=span, stage=stage, rows=rows, begin=begin,
                      buying=buying, referring=referring, damaging=damaging,
-                     uniforms=[draws.uniform(purpose, persons) for purpose, persons, _ in requests],
+                     # (a count of mean 0 is 0 whatever the uniform: a purpose nobody can count is not drawn)
+                     uniforms=[draws.uniform(purpose, persons) if means.any() else np.zeros(len(persons))
+                               for purpose, persons, means in requests],
                      means=[means for _, _, means in requests])
 
     def add_to(self, column: np.ndarray, who, values, unique: bool):
