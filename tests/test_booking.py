@@ -83,8 +83,10 @@ def test_a_booking_that_drops_a_persons_second_spell_is_caught(monkeypatch):
 
 def test_the_joint_book_of_several_batches_gives_what_booking_each_step_gives(monkeypatch):
     """Small batches: generations in several batches, the run's joint book booked whenever BATCH spells wait
-    (with persons of several batches in one book) and at the end; the same as booking each step alone."""
+    (with persons of several batches in one book), after each large batch and at the end; the same as booking
+    each step alone."""
     monkeypatch.setattr(vectorized, "BATCH", 256)
+    monkeypatch.setattr(vectorized, "_JOIN_BELOW", 128)
     booked = []
     original = vectorized._Joined.__init__
 

@@ -1490,12 +1490,18 @@ class _Joined(_Batch):
             self.batches[-1].events.extend(self.events)
 
 
+#: batches smaller than this (people), while fewer spells than this wait, are booked together (_Joint); a
+#: larger one is booked as soon as it has lived (its people are let go before the next batch lives)
+_JOIN_BELOW = BATCH // 4
+
+
 class _Joint:
     """The run's joint book: what the spells of a stage model's batches bring but word of mouth (purchases,
     the second product, referral damage, time), booked for several batches -- small generations with
     the large -- at once: the same arithmetic on fewer, longer arrays, once per run instead of once per
-    batch.  Booked when :data:`BATCH` spells wait (bounded memory) and at the run's end; each step keeps
-    its own random numbers, so what a spell draws is what it would draw booked alone."""
+    batch.  Booked when :data:`BATCH` spells wait, after a large batch (:data:`_JOIN_BELOW`: bounded
+    memory) and at the run's end; each step keeps its own random numbers, so what a spell draws is what it
+    would draw booked alone."""
 
     def __init__(self):
         self.parts, self.n = [], 0
@@ -1559,6 +1565,8 @@ def simulate(scenario, keep_ledger: bool, keep_events: bool):
             next_id += batch.n
             batch.live()
             lived.append(batch)
+            if batch.n >= _JOIN_BELOW or joint.n >= _JOIN_BELOW:  # a large batch is booked and let go at once
+                joint.book()
             if not joint.parts:
                 done()
             children.extend(batch.children)
