@@ -97,5 +97,5 @@ def test_the_joint_book_of_several_batches_gives_what_booking_each_step_gives(mo
     monkeypatch.setattr(vectorized._Joined, "__init__", joined)
     scenario = simkit.load_scenario("lifecycle_textbook").updated(CASES["lifecycle_textbook"])
     together, stepwise = run(scenario, True, monkeypatch), run(scenario, False, monkeypatch)
-    assert len(booked) > 3 and max(booked) > 1  # books of several batches' persons happened
+    assert len(booked) >= 2 and max(booked) > 1  # books of several batches' persons happened
     assert mismatches(together, stepwise) == []
