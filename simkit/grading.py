@@ -29,7 +29,7 @@ import re
 import subprocess
 from pathlib import Path
 
-from .checks import _as_number, agrees, load_key
+from .checks import _as_number, load_key
 
 __all__ = ["export_nbgrader", "graded_student", "right"]
 
@@ -124,7 +124,7 @@ def _solution_answers(notebook: dict, folder: Path, timeout: int) -> dict:
 
 
 def _test_source(question: str, expression: str, student: str | None, entry: dict, answer) -> str:
-    visible = [f"# Graded when you hand the notebook in; here it checks only that there is an answer.",
+    visible = ["# Graded when you hand the notebook in; here it checks only that there is an answer.",
                f"assert {expression} is not ..., {f'{expression}: no answer yet'!r}"]
     if entry["kind"] == "personal":
         visible.append(f"assert {student} is not ..., 'set STUDENT_ID to your student number first'")

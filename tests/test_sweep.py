@@ -1,6 +1,5 @@
 """Sweeps: a grid of variants x replications, the same results however they run, honest summaries."""
 
-import numpy as np
 import pandas as pd
 import pytest
 from scipy import stats
