@@ -30,3 +30,37 @@ def test_readme_example_scenarios_are_valid():
     # 6,000 and 4,200 customers pay it, discounted by 1.16 and 1.16^2, per 10,000 first acquired
     by_hand = 66.0799 - 0.6 * 4 / 1.16 - 0.42 * 4 / 1.16 ** 2
     assert simkit.cohort_table(cohort).ltv[-1] == pytest.approx(by_hand, abs=1e-4)
+
+
+def _money(value: float, places: int) -> str:
+    """A reading as the guides print it: rounded to ``places`` (-2: hundreds), with thousands separators."""
+    return f"¥{round(value, places):,.0f}"
+
+
+def test_readme_comparison_line_is_what_the_code_prints():
+    import simkit
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    longer = simkit.compare(simkit.load_scenario("lifecycle_textbook"), {"stages.loyal.mean_duration_years": 3.3})
+    assert f"print(longer.summary())   # {longer.summary()}" in readme
+
+
+def test_instructors_guide_comparison_readings_are_what_the_code_gives():
+    """INSTRUCTORS.md reads the dashboard's comparison at the notebook's settings, at 2,000 customers, and
+    paired against independent runs at 100 customers: each figure the guide quotes, recomputed."""
+    import simkit
+    from simkit.widgets.dashboard import COMPARISONS
+
+    guide = " ".join((ROOT / "INSTRUCTORS.md").read_text(encoding="utf-8").split())
+    lever = COMPARISONS["loyal customers stay 10 % longer"]
+    base = simkit.load_scenario("lifecycle_textbook").updated({"horizon": 36, "arrivals.prospects_per_year": 200})
+    for size in (500, 2_000):
+        firm = base.updated({"arrivals.cohort_size": size})
+        paired = simkit.compare(firm, lever(firm), ledger=True)
+        reading = f"about {_money(paired.total, -2)} ± {_money(float(paired.half_width[-1]), -2)}"
+        assert reading in guide, reading
+    small = base.updated({"arrivals.cohort_size": 100, "arrivals.prospects_per_year": 40})
+    paired, independent = simkit.compare(small, lever(small)), simkit.compare(small, lever(small), engine="simpy")
+    assert paired.distinguishable and not independent.distinguishable
+    assert f"about {_money(paired.total, -1)} ± {_money(float(paired.half_width[-1]), -1)}" in guide
+    assert f"(about ±{_money(float(independent.half_width[-1]), -3)}) covers zero" in guide
