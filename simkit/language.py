@@ -18,6 +18,8 @@ the repository's ``apt.txt``).
 from __future__ import annotations
 
 import functools
+import os
+import re
 
 __all__ = ["LANGUAGES", "chinese_font", "font_families", "get_language", "label", "readable", "set_language"]
 
@@ -27,6 +29,11 @@ LANGUAGES = ("both", "zh", "en")
 _CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "Microsoft YaHei", "SimHei",
               "PingFang SC", "Heiti SC", "Hiragino Sans GB", "WenQuanYi Zen Hei", "WenQuanYi Micro Hei",
               "Arial Unicode MS")
+
+#: file names of those fonts (Noto and Source Han Sans CJK, YaHei msyh, SimHei, PingFang, Hiragino, WenQuanYi,
+#: Heiti, Arial Unicode)
+_CJK_FILES = re.compile(r"(NotoSansCJK|NotoSansSC|SourceHanSans|msyh|simhei|PingFang|Hiragino|wqy|STHeiti|"
+                        r"Arial Unicode)", re.IGNORECASE)
 
 _language = "both"
 
@@ -50,11 +57,28 @@ def get_language() -> str:
 
 @functools.lru_cache(maxsize=1)
 def chinese_font() -> str | None:
-    """The name of the first installed font with Chinese glyphs simkit knows, or None."""
+    """The name of the first installed font with Chinese glyphs simkit knows, or None.
+
+    matplotlib lists the system's fonts once and keeps the list in a cache (``~/.cache/matplotlib``); a
+    font installed after that is not in it.  So when the list has none, the system's font files that look
+    like one (by file name) are added to it: a student who installs a font needs no cache to clear.
+    """
     from matplotlib import font_manager
 
-    installed = {f.name for f in font_manager.fontManager.ttflist}
-    return next((name for name in _CJK_FONTS if name in installed), None)
+    def first() -> str | None:
+        installed = {f.name for f in font_manager.fontManager.ttflist}
+        return next((name for name in _CJK_FONTS if name in installed), None)
+
+    found = first()
+    if found is None:
+        for path in font_manager.findSystemFonts():
+            if _CJK_FILES.search(os.path.basename(path)):
+                try:
+                    font_manager.fontManager.addfont(path)
+                except (OSError, RuntimeError, ValueError):  # a file matplotlib cannot read: not a font for us
+                    continue
+        found = first()
+    return found
 
 
 def font_families() -> list[str]:

@@ -96,6 +96,24 @@ def test_with_a_chinese_font_chinese_renders_without_a_warning(figures):
             assert any("\u4e00" <= c <= "\u9fff" for t in _visible_texts(figure) for c in t.get_text()), name
 
 
+def test_a_font_installed_after_matplotlib_listed_the_fonts_is_found(monkeypatch):
+    """matplotlib keeps its list of the system's fonts in a cache; a Chinese font installed after the list was
+    made is not in it.  simkit looks at the system's font files when the list has none."""
+    import os
+
+    from matplotlib import font_manager
+
+    if not any(language._CJK_FILES.search(os.path.basename(path)) for path in font_manager.findSystemFonts()):
+        pytest.skip("no Chinese font file on this machine (apt-get install fonts-noto-cjk)")
+    stale = [font for font in font_manager.fontManager.ttflist if font.name not in language._CJK_FONTS]
+    monkeypatch.setattr(font_manager.fontManager, "ttflist", stale)   # the list as it was before the install
+    language.chinese_font.cache_clear()
+    try:
+        assert language.chinese_font() in language._CJK_FONTS
+    finally:
+        language.chinese_font.cache_clear()
+
+
 def test_no_text_is_clipped_or_over_the_title(figures):
     for name, draw in figures:
         figure, ax = _draw(draw)
