@@ -11,10 +11,12 @@ referrals, referral damage, adoption of the second product and its
 purchases) and what comes after it (the next stage, retention, the next
 funnel step).  Each step is a handful of array operations over everyone
 still active, so a run costs a few milliseconds per hundred thousand spells.
-In a stage model the steps only live and decide; what their spells bring
-(purchases, the second product, referrals, referral damage, time and its cost)
-is booked for many steps at once, every :data:`BATCH` spells and at the end
-(:class:`_Steps`): the same draws, on fewer and longer arrays.
+In a stage model the steps only live and decide; what their spells bring is
+booked for many steps at once (:class:`_Steps`): word of mouth when a batch
+has lived (the next generation is made of it), everything else -- purchases,
+the second product, referral damage, time and its cost -- in the run's joint
+book, for the small generations together with the large (:class:`_Joint`):
+the same draws, on fewer and longer arrays.
 When everyone active lives the same year of a tenure table from the same
 time (a cohort's year, textbook §4), the step takes a shortcut that computes
 with one value where the general step holds one per person, and gives the
