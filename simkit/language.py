@@ -76,7 +76,7 @@ def chinese_font() -> str | None:
                 try:
                     font_manager.fontManager.addfont(path)
                 except (OSError, RuntimeError, ValueError):  # a file matplotlib cannot read: not a font for us
-                    continue
+                    pass
         found = first()
     return found
 

@@ -408,16 +408,19 @@ class _Step:
 
 
 class _Steps:
-    """The spells of several steps of one batch, booked together: the same arithmetic on fewer, longer
-    arrays.  Each step keeps its own random numbers: what a spell draws is what it would draw if its
-    step were booked alone."""
+    """The spells of several steps (of one batch, or of several joined: see :class:`_Joint`), booked
+    together: the same arithmetic on fewer, longer arrays.  Each step keeps its own random numbers: what a
+    spell draws is what it would draw if its step were booked alone."""
 
-    def __init__(self, steps: list):
+    def __init__(self, steps: list, shifts: list | None = None):
+        """``shifts``: for each step, where its batch's persons start among joined batches (None: 0 each)."""
         self.steps = steps
         self.unique = len(steps) == 1  # each person at most once
         self.offsets = np.cumsum([0] + [len(step.a) for step in steps])
         join = (lambda parts: parts[0]) if self.unique else np.concatenate
-        for name in ("a", "start", "span", "stage", "rows", "begin"):
+        self.a = join([step.a if not shift else step.a + shift
+                       for step, shift in zip(steps, shifts or [0] * len(steps))])
+        for name in ("start", "span", "stage", "rows", "begin"):
             setattr(self, name, join([getattr(step, name) for step in steps]))
         for name in ("buying", "referring", "damaging"):  # indices into the joined spells
             setattr(self, name, join([getattr(step, name) + offset for step, offset in zip(steps, self.offsets)]))
@@ -425,24 +428,6 @@ class _Steps:
     def bounds(self, subset=None) -> np.ndarray:
         """Where each step's spells start and end in ``subset`` (increasing indices; None: all spells)."""
         return self.offsets if subset is None else np.searchsorted(subset, self.offsets)
-
-    @classmethod
-    def joined(cls, parts: list) -> "_Steps":
-        """The spells of several batches' steps as one: ``parts`` = [(steps, offset of its persons), ...]."""
-        if len(parts) == 1 and parts[0][1] == 0:
-            return parts[0][0]
-        self = cls.__new__(cls)
-        self.steps = [step for steps, _ in parts for step in steps.steps]
-        self.unique = len(self.steps) == 1
-        self.offsets = np.cumsum([0] + [len(step.a) for step in self.steps])
-        self.a = np.concatenate([steps.a + offset for steps, offset in parts])
-        for name in ("start", "span", "stage", "rows", "begin"):
-            setattr(self, name, np.concatenate([getattr(steps, name) for steps, _ in parts]))
-        first = np.cumsum([0] + [len(steps.a) for steps, _ in parts])
-        for name in ("buying", "referring", "damaging"):
-            setattr(self, name, np.concatenate([getattr(steps, name) + start
-                                                for (steps, _), start in zip(parts, first.tolist())]))
-        return self
 
     def counts(self, which: tuple, large_kind: int = _LARGE) -> list:
         """The Poisson counts of every spell for the purposes ``which`` (of _COUNT_PURCHASES, ...)."""
@@ -1475,8 +1460,9 @@ class _Joined(_Batch):
             self.years_in = np.concatenate([batch.years_in for batch in batches])
         self.events = [] if first.events is not None else None
 
-    def offset(self, batch) -> int:
-        return self.bounds[self.batches.index(batch)]
+    def shifts(self) -> dict:
+        """Where each batch's persons start among the joined (by the batch's id)."""
+        return {id(batch): lo for batch, lo in zip(self.batches, self.bounds)}
 
     def hand_back(self):
         """Each batch's part of what was booked, into the batch's own columns."""
@@ -1518,13 +1504,17 @@ class _Joint:
         if not self.parts:
             return
         parts, self.parts, self.n = self.parts, [], 0
-        batches = list({id(batch): batch for batch, _ in parts}.values())  # each once, in order
-        if len(batches) == 1:
-            batches[0].book_spells(_Steps.joined([(steps, 0) for _, steps in parts]))
+        if len(parts) == 1:
+            batch, steps = parts[0]
+            batch.book_spells(steps)
             return
-        joined = _Joined(batches)
-        joined.book_spells(_Steps.joined([(steps, joined.offset(batch)) for batch, steps in parts]))
-        joined.hand_back()
+        batches = list({id(batch): batch for batch, _ in parts}.values())  # each once, in order
+        joined = _Joined(batches) if len(batches) > 1 else None
+        shift = joined.shifts() if joined else {id(batches[0]): 0}
+        (joined or batches[0]).book_spells(_Steps([step for _, steps in parts for step in steps.steps],
+                                                  [shift[id(batch)] for batch, steps in parts for _ in steps.steps]))
+        if joined:
+            joined.hand_back()
 
 
 def simulate(scenario, keep_ledger: bool, keep_events: bool):
