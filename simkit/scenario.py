@@ -496,8 +496,8 @@ class TenureSchedule:
 
     def yearly_cost_per_customer(self, tenure_year: int) -> float:
         """Marketing/service cost plus every further cost line, yuan per customer in that year."""
-        row = self.row(tenure_year)
-        return row["service_cost_per_year"] + sum(row["other_costs_per_year"].values())
+        index = min(max(tenure_year, 1), self.n_years) - 1
+        return self.service_cost_per_year[index] + sum(values[index] for values in self.other_costs_per_year.values())
 
 
 FUNNEL_STAGES = ("leads", "prospect", "opportunity", "pipeline", "upside", "committed")

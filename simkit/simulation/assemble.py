@@ -47,13 +47,13 @@ def assemble_result(scenario, *, flows, money: dict, counts: dict, stage_years, 
                          - periods["referral_damage_cost"])
     periods.update({name: np.asarray(counts[name], dtype=np.int64) for name in COUNTS})
     # profit discounted by calendar year from the start of the run (Hughes' NPV row for a cohort at time 0)
-    calendar_year = np.arange(scenario.n_periods) // scenario.periods_per_year + 1
+    calendar_year = np.arange(scenario.n_periods) // scenario.periods_per_year  # 0-based
     rate = scenario.discounting
+    years = range(1, int(calendar_year[-1]) + 2)
     acquisition = periods["acquisition_cost"]
     periods["discounted_profit"] = ((periods["profit"] + acquisition)
-                                    / np.array([rate.discount_rate(int(year)) for year in calendar_year])
-                                    - acquisition / np.array([rate.acquisition_rate(int(year))
-                                                              for year in calendar_year]))
+                                    / np.array([rate.discount_rate(year) for year in years])[calendar_year]
+                                    - acquisition / np.array([rate.acquisition_rate(year) for year in years])[calendar_year])
     if events is not None:
         # a stage's price discount applies to its purchases; a tenure table's years have none
         discounts = {} if scenario.tenure is not None else {

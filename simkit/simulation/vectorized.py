@@ -52,7 +52,9 @@ True
 from __future__ import annotations
 
 import functools
+import itertools
 import math
+import threading
 
 import numpy as np
 
@@ -122,7 +124,7 @@ def poisson_inverse(u: np.ndarray, mean: np.ndarray, few_means: bool = False) ->
     counts = np.zeros(u.shape, dtype=np.int64)
     p = np.exp(-mean)
     more = (u >= p) & (mean > 0)
-    todo = np.flatnonzero(more)
+    todo = _which(more)
     u, mean, p = u[more], mean[more], p[more]
     cumulative = p.copy()
     k = 0
@@ -161,6 +163,7 @@ def poisson_inverse(u: np.ndarray, mean: np.ndarray, few_means: bool = False) ->
 
 
 _GRID = 1 << 10  # cells of the unit interval in which a Poisson count is looked up (a power of 2: u x _GRID is exact)
+_CELL_EDGES = np.arange(_GRID + 1) / _GRID
 
 
 def _inverse_by_table(u: np.ndarray, mean: float) -> np.ndarray:
@@ -179,13 +182,12 @@ def _inverse_by_table(u: np.ndarray, mean: float) -> np.ndarray:
     # the count of each u: how many cumulative probabilities are at or below it.  Looked up on a grid of
     # cells [c / 1024, (c + 1) / 1024) (u x 1024 is exact): a cell no cumulative probability cuts through
     # has one count; the u in the few cells one does cut are searched for (the same answer, faster)
-    edges = np.arange(_GRID + 1) / _GRID
-    cell_count = np.searchsorted(cumulative, edges[:-1], side="right")
-    cut = np.searchsorted(cumulative, edges[1:], side="left") > cell_count
+    cell_count = cumulative.searchsorted(_CELL_EDGES[:-1], side="right")
+    cut = cumulative.searchsorted(_CELL_EDGES[1:], side="left") > cell_count
     cell = (u * _GRID).astype(np.intp)
     counts = cell_count[cell]
-    unsure = np.flatnonzero(cut[cell])
-    counts[unsure] = np.searchsorted(cumulative, u[unsure], side="right")
+    unsure = _which(cut[cell])
+    counts[unsure] = cumulative.searchsorted(u[unsure], side="right")
     return counts
 
 
@@ -193,7 +195,7 @@ class _Streams:
     """The bit generators of a run, one per kind of draw, re-keyed at every step (cheaper than new ones)."""
 
     def __init__(self):
-        self._pool = {}
+        self._pool = _thread_generators()
         self._free = []  # arrays to draw rows into, reused through the run (see buffer)
 
     def buffer(self, size: int) -> np.ndarray:
@@ -224,12 +226,40 @@ class _Streams:
         return generator
 
 
+_THREAD = threading.local()
+
+
+def _thread_generators() -> dict:
+    """This thread's bit generators by kind, shared by its runs: each is set to a state before every use, so
+    what one run left in it never reaches another (one per thread: a panel runs in a worker thread)."""
+    pool = getattr(_THREAD, "generators", None)
+    if pool is None:
+        pool = _THREAD.generators = {}
+    return pool
+
+
 @functools.lru_cache(maxsize=4096)
 def _state(key: tuple) -> dict:
     """The PCG64 state of a generation's stream (read only).  Kept for reuse: a paired comparison, a replayed
     run or a panel's redraw with the same seed asks for the same keys (a state costs ~25 us to seed; a
     step's block of the stream is reached by advancing it, ~1 us)."""
     return np.random.PCG64(np.random.SeedSequence(list(key))).state
+
+
+def _which(mask: np.ndarray) -> np.ndarray:
+    """The indices where a 1-d ``mask`` holds (``np.flatnonzero``, at a quarter of its cost on small arrays:
+    a step of a few persons makes dozens of such calls, and numpy's wrappers cost more than the work)."""
+    return mask.nonzero()[0]
+
+
+def _any(values: np.ndarray) -> bool:
+    """Whether any of ``values`` is nonzero (``values.any()``, without the reduction's overhead)."""
+    return np.count_nonzero(values) > 0
+
+
+def _all(values: np.ndarray) -> bool:
+    """Whether every one of ``values`` is nonzero (``values.all()``, without the reduction's overhead)."""
+    return np.count_nonzero(values) == values.size
 
 
 def _as_slice(persons: np.ndarray):
@@ -333,13 +363,13 @@ class _Draws:
         table = np.zeros(rows * GROUPS, dtype=np.int64)
         where = slots - base
         table[where] = counts
-        running = np.cumsum(table.reshape(rows, GROUPS), axis=0)
+        running = table.reshape(rows, GROUPS).cumsum(axis=0)
         # first_i - (items before i) = (first_i + counts_i) - (items up to i): both running sums
         start = running.ravel()[where]
-        start -= np.cumsum(counts)
+        start -= counts.cumsum()
         start *= GROUPS
         start += slots % GROUPS if groups is None else groups  # the slot's group (slot = ordinal x GROUPS + group)
-        index = np.repeat(start, counts)
+        index = start.repeat(counts)
         index += np.arange(0, n * GROUPS, GROUPS)
         return index, int(running[-1].max()) * GROUPS
 
@@ -356,7 +386,7 @@ class _Draws:
             generator.standard_normal(out=row)
         else:
             generator.random(out=row)
-        values = np.take(row, index, out=out, mode="clip")  # (every index lies in the row: "clip" skips the
+        values = row.take(index, out=out, mode="clip")  # (every index lies in the row: "clip" skips the
         # buffered copy numpy makes for "raise" into an out array)
         self.streams.give_back([row])
         return values
@@ -379,15 +409,16 @@ def _poisson_counts(chunks: list, large_kind: int = _LARGE) -> list:
     large = mean > 30.0
     counts = poisson_inverse(u, np.where(large, 0.0, mean), chunks[0][0].few_means)
     sizes = [len(x) for _, uniforms, _ in chunks for x in uniforms]
-    if large.any():
+    if _any(large):
         start = 0
         for draws, uniforms, _ in chunks:
             stop = start + sum(len(x) for x in uniforms)
-            here = np.flatnonzero(large[start:stop]) + start
+            here = _which(large[start:stop]) + start
             if here.size:
                 counts[here] = draws._keyed(large_kind, draws.batch_key, large_kind).poisson(mean[here])
             start = stop
-    parts = np.split(counts, np.cumsum(sizes)[:-1])
+    ends = list(itertools.accumulate(sizes))
+    parts = [counts[stop - size:stop] for size, stop in zip(sizes, ends)]
     out, i = [], 0
     for _, uniforms, _ in chunks:
         out.append(parts[i:i + len(uniforms)])
@@ -427,7 +458,7 @@ class _Steps:
 
     def bounds(self, subset=None) -> np.ndarray:
         """Where each step's spells start and end in ``subset`` (increasing indices; None: all spells)."""
-        return self.offsets if subset is None else np.searchsorted(subset, self.offsets)
+        return self.offsets if subset is None else subset.searchsorted(self.offsets)
 
     def counts(self, which: tuple, large_kind: int = _LARGE) -> list:
         """The Poisson counts of every spell for the purposes ``which`` (of _COUNT_PURCHASES, ...)."""
@@ -507,7 +538,7 @@ class _Plan:
             self.retention = np.array(t.retention_rate, dtype=float)
             self.referral_rate = np.array(t.referral_rate, dtype=float)
             self.referral_incentive = np.array(t.referral_incentive, dtype=float)
-            self.tenure_refers = bool(np.any(self.referral_rate > 0))
+            self.tenure_refers = bool(_any(self.referral_rate > 0))
             self.reference_service = t.yearly_cost_per_customer(1)
         else:
             self.tenure_refers = False
@@ -621,14 +652,19 @@ class _Entrants:
 
 def _entrants(time, stage, source, parent, family, tenure_year=1, price=0.0, opening=False) -> _Entrants:
     n = len(time)
-    return _Entrants(time=np.asarray(time, dtype=float), stage=np.broadcast_to(stage, n).astype(np.int64),
-                     source=np.broadcast_to(source, n).astype(np.int8),
-                     parent=np.broadcast_to(parent, n).astype(np.int64),
-                     family=np.broadcast_to(family, n).astype(np.int64),
+    return _Entrants(time=np.asarray(time, dtype=float), stage=_column(stage, n, np.int64),
+                     source=_column(source, n, np.int8), parent=_column(parent, n, np.int64),
+                     family=_column(family, n, np.int64),
                      slot=np.zeros(n, dtype=np.int64),  # set when the generation is laid out (_layout)
-                     tenure_year=np.broadcast_to(tenure_year, n).astype(np.int64),
-                     price=np.broadcast_to(price, n).astype(float),
-                     opening=np.broadcast_to(opening, n).astype(bool))
+                     tenure_year=_column(tenure_year, n, np.int64), price=_column(price, n, float),
+                     opening=_column(opening, n, bool))
+
+
+def _column(value, n: int, dtype) -> np.ndarray:
+    """A new array of ``n`` values of ``dtype``: ``value`` repeated (a number) or converted (an array)."""
+    if isinstance(value, np.ndarray) and value.ndim:
+        return value.astype(dtype)
+    return np.full(n, value, dtype=dtype)
 
 
 def _repeated_sums(value: float, counts: np.ndarray) -> np.ndarray:
@@ -637,7 +673,7 @@ def _repeated_sums(value: float, counts: np.ndarray) -> np.ndarray:
     top = int(counts.max()) if len(counts) else 0
     if value == math.floor(value) and abs(value) * top < 2.0 ** 53:
         return counts * value
-    return np.concatenate(([0.0], np.cumsum(np.full(top, value))))[counts]
+    return np.concatenate(([0.0], np.full(top, value).cumsum()))[counts]
 
 
 def _smallest_of_each(values: np.ndarray, owner: np.ndarray, n: int, chosen: np.ndarray) -> np.ndarray:
@@ -650,7 +686,7 @@ def _smallest_of_each(values: np.ndarray, owner: np.ndarray, n: int, chosen: np.
 def _running_total(values: np.ndarray) -> float:
     """The sum of ``values`` added one after the other, as :func:`numpy.bincount` adds them (numpy's
     ``sum`` adds pairwise, which can differ in the last bit)."""
-    return float(np.cumsum(values)[-1]) if len(values) else 0.0
+    return float(values.cumsum()[-1]) if len(values) else 0.0
 
 
 def _edges(start, end, origin, width: float, first, last, n_bins: int) -> tuple:
@@ -660,7 +696,7 @@ def _edges(start, end, origin, width: float, first, last, n_bins: int) -> tuple:
     """
     same = first == last
     f = np.minimum(first, n_bins - 1)
-    if same.all():
+    if _all(same):
         return width, f, None, end - start, None, None, None
     cross = ~same
     span = np.where(same, end - start, origin + (first + 1) * width - start)  # whole spell, or its head
@@ -699,7 +735,7 @@ def _spread(edges: tuple, column, weights, n_bins: int, n_columns: int):
         total += np.bincount(last_index, weights=w_tail, minlength=size)
         steps = np.bincount(after_head, weights=w_full, minlength=size)
         steps -= np.bincount(last_index, weights=w_full, minlength=size)
-        total += np.cumsum(steps.reshape(n_bins + 1, n_columns), axis=0).ravel()
+        total += steps.reshape(n_bins + 1, n_columns).cumsum(axis=0).ravel()
         out.append(total.reshape(n_bins + 1, n_columns)[:n_bins])
     return out
 
@@ -759,8 +795,8 @@ class _Spells:
         f, l = np.minimum(self.first_year, top), np.minimum(self.last_year, top)
         out = rate * (self.end - self.start) * table[f]
         cross = self.first_year != self.last_year
-        if cross.any():
-            before = np.concatenate([[0.0], np.cumsum(table)])  # before[j]: sum of table[:j]
+        if _any(cross):
+            before = np.concatenate([[0.0], table.cumsum()])  # before[j]: sum of table[:j]
             head = self.entry + self.first_year + 1 - self.start
             tail = self.end - (self.entry + self.last_year)
             middle = before[l] - before[np.minimum(f + 1, top + 1)]
@@ -808,9 +844,8 @@ class _Batch:
     def log(self, code: int, who, times, stages, amounts=0.0):
         if self.events is not None and len(who):
             n = len(who)
-            self.events.append((self.ids[who], np.broadcast_to(times, n).astype(float),
-                                np.full(n, code, dtype=np.int8), np.broadcast_to(stages, n).astype(np.int8),
-                                np.broadcast_to(amounts, n).astype(float)))
+            self.events.append((self.ids[who], _column(times, n, float), np.full(n, code, dtype=np.int8),
+                                _column(stages, n, np.int8), _column(amounts, n, float)))
 
     # -- entering -------------------------------------------------------------
     def enter(self, draws: _Draws):
@@ -821,7 +856,7 @@ class _Batch:
         books.add_flows(k, e.stage, 1)
         books.add("n_arrived", k)
         self.log(_ARRIVE, np.arange(self.n), e.time, e.stage)
-        new = np.flatnonzero(e.stage == NEW)
+        new = _which(e.stage == NEW)
         if new.size:
             self.acquire(new, e.price[new], k[new])
             if plan.tenure is not None:
@@ -834,7 +869,7 @@ class _Batch:
         cohort): counts and one value instead of a value per person.  False, having done nothing, if not."""
         plan, books, e = self.plan, self.books, self.entrants
         n, stage, price = self.n, int(e.stage[0]), float(e.price[0])
-        if not all((column == column[0]).all() for column in (e.stage, e.opening, e.price, e.source, e.tenure_year)):
+        if not all(_all(column == column[0]) for column in (e.stage, e.opening, e.price, e.source, e.tenure_year)):
             return False
         now = float(e.time[0])
         k = int(plan.period_starting(np.array([now]))[0]) if e.opening[0] else plan.period_at(now)
@@ -882,9 +917,9 @@ class _Batch:
         now = self.t[who]
         mean = np.where(now < plan.horizon - 1e-9, plan.referral_rate[plan.tenure_row(self.year[who])], 0.0)
         (counts,) = draws.poisson([(_TENURE_REFERRALS, who, mean)])
-        if not counts.any():
+        if not _any(counts):
             return
-        parents = np.repeat(who, counts)
+        parents = who.repeat(counts)
         times = self.t[parents]
         self.books.add("n_referred", plan.period_starting(times))
         if self.keep_ledger:
@@ -900,7 +935,7 @@ class _Batch:
         step = 0
         self.enter(self.draws(step, np.arange(self.n)))
         while True:
-            active = np.flatnonzero(self.alive)
+            active = _which(self.alive)
             if not active.size:
                 break
             step += 1
@@ -921,11 +956,11 @@ class _Batch:
             return  # all still live the same tenure year: done with fewer array passes
         start, stage, year = self.t[a], self.stage[a], self.year[a]
         tenure = year > 0
-        if (together is None and tenure.all() and (start == start[0]).all() and (stage == stage[0]).all()
-                and (year == year[0]).all() and self.tenure_year(a, start[0], int(stage[0]), year[0], draws)):
+        if (together is None and _all(tenure) and _all(start == start[0]) and _all(stage == stage[0])
+                and _all(year == year[0]) and self.tenure_year(a, start[0], int(stage[0]), year[0], draws)):
             draws.release()
             return
-        if tenure.all():  # a year of the tenure table each (no draw needed)
+        if _all(tenure):  # a year of the tenure table each (no draw needed)
             duration = np.ones(len(a))
         else:
             u = draws.uniform(_DURATION, a)
@@ -936,7 +971,7 @@ class _Batch:
             duration[np.isinf(mean)] = np.inf
             if plan.funnel:
                 funnel = stage == PROSPECT
-                if funnel.any():
+                if _any(funnel):
                     duration[funnel] = -plan.funnel_means[self.funnel_step[a[funnel]]] * np.log1p(-u[funnel])
             duration[tenure] = 1.0
         cut = start + duration > plan.horizon + _EPS
@@ -973,8 +1008,8 @@ class _Batch:
         span = min(1.0, plan.horizon - s0)
         orders = terms[ORDERS] * span
         if (self.events is not None or not self.one_entry or orders > 30.0 or s0 + 1.0 > plan.horizon + _EPS
-                or terms[[REFERRALS, DAMAGE, DISCOUNT, ADOPTION]].any()
-                or (plan.cross_orders > 0 and not np.isnan(self.adopted[a]).all())):
+                or _any(terms[[REFERRALS, DAMAGE, DISCOUNT, ADOPTION]])
+                or (plan.cross_orders > 0 and not _all(np.isnan(self.adopted[a])))):
             return False
         # the spell [s0, end] against the period edges and the anniversaries (as _Spells does it)
         end, entry = s0 + span, self.entry[0]
@@ -996,10 +1031,10 @@ class _Batch:
         if orders > 0:
             u = draws.uniform(_PURCHASES, a)
             counts = _inverse_by_table(u, float(orders)) if n > 64 else poisson_inverse(u, np.full(n, orders))
-        if counts is not None and counts.any():
+        if counts is not None and _any(counts):
             slots = self.slot[at]
             layout = draws.items(slots, counts, group)
-            owner = np.repeat(np.arange(n), counts)
+            owner = np.arange(n).repeat(counts)
             log_variance = terms[LOG_VARIANCE]
             if log_variance > 0:
                 spend = draws.grouped(_SPEND, slots, counts, normal=True, layout=layout)
@@ -1027,13 +1062,13 @@ class _Batch:
                 _add_once(self.f["cost_of_sales"], at, cost)
                 first = self.f["first_purchase"]
                 none_yet = np.isnan(first[at]) & (counts > 0)
-                new = np.flatnonzero(none_yet)
+                new = _which(none_yet)
                 if len(new) == np.count_nonzero(counts):  # the earliest purchase of those who had none (see
                     # book_purchases), here every buyer's
                     u = draws.grouped(_TIMES, slots, counts, layout=layout)
                     first[a[new]] = s0 + span * _smallest_of_each(u, owner, n, new)
                 elif len(new):  # only their purchases' times are needed
-                    theirs = np.repeat(none_yet, counts)
+                    theirs = none_yet.repeat(counts)
                     u = draws.grouped(_TIMES, None, None, layout=(layout[0][theirs], layout[1]))
                     first[a[new]] = s0 + span * _smallest_of_each(u, owner[theirs], n, new)
         # time: exposure and cost to serve (a sum of equal values: see _repeated_sums)
@@ -1047,7 +1082,8 @@ class _Batch:
         books.tenure_years[year_index] += years
         if service > 0:
             cost = service * width
-            by_group, (total,) = np.split(_repeated_sums(cost, np.append(per_group, n)), [GROUPS])
+            sums = _repeated_sums(cost, np.append(per_group, n))
+            by_group, total = sums[:GROUPS], sums[GROUPS]
             books.money["service_cost"][k] += total
             books.stage_profit[k, here] -= total
             books.group_profit[:, k] -= by_group
@@ -1056,7 +1092,7 @@ class _Batch:
         self.t[at] = end
         # retention (保持率) at the year's end, as decide() does it: the kept start their next year
         kept = draws.uniform(_NEXT, a) < plan.retention[row]
-        stayed, lost = a[np.flatnonzero(kept)], a[np.flatnonzero(~kept)]  # (cheaper than a mask's subscript)
+        stayed, lost = a[_which(kept)], a[_which(~kept)]  # (cheaper than a mask's subscript)
         self.year[stayed] = y0 + 1
         if here == NEW:  # the new are promoted, the others stay where they are; some are lost
             self.move_together(stayed, NEW, LOYAL, end)
@@ -1078,20 +1114,20 @@ class _Batch:
         adoption = terms[:, ADOPTION]
         begin = np.zeros(len(a))  # when in the spell the second product is bought from
         can_adopt = (adoption > 0) & np.isnan(self.adopted[a])
-        if can_adopt.any():
+        if _any(can_adopt):
             with np.errstate(over="ignore"):  # a rate near zero: a wait beyond any horizon (inf) is right
                 wait = np.where(can_adopt, -np.log1p(-draws.uniform(_ADOPTION, a))
                                 / np.where(can_adopt, adoption, 1.0), np.inf)
-            now = np.flatnonzero(wait < span)
+            now = _which(wait < span)
             if now.size:
                 who, when = a[now], start[now] + wait[now]
                 self.adopted[who] = when
                 begin[now] = wait[now]
                 books.add("n_adopted", plan.period_of(when))
                 self.log(_ADOPT, who, when, stage[now])
-        buying = np.flatnonzero(~np.isnan(self.adopted[a])) if plan.cross_orders > 0 else np.zeros(0, np.int64)
-        referring = np.flatnonzero(terms[:, REFERRALS] > 0)
-        damaging = np.flatnonzero(terms[:, DAMAGE] > 0)
+        buying = _which(~np.isnan(self.adopted[a])) if plan.cross_orders > 0 else np.zeros(0, np.int64)
+        referring = _which(terms[:, REFERRALS] > 0)
+        damaging = _which(terms[:, DAMAGE] > 0)
         # how many of each, one Poisson count per person and purpose
         requests = [(_PURCHASES, a, terms[:, ORDERS] * span),
                     (_CROSS_SELL, a[buying], plan.cross_orders * (span[buying] - begin[buying])),
@@ -1100,7 +1136,7 @@ class _Batch:
         return _Step(draws=draws, a=a, start=start, span=span, stage=stage, rows=rows, begin=begin,
                      buying=buying, referring=referring, damaging=damaging,
                      # (a count of mean 0 is 0 whatever the uniform: a purpose nobody can count is not drawn)
-                     uniforms=[draws.uniform(purpose, persons) if means.any() else np.zeros(len(persons))
+                     uniforms=[draws.uniform(purpose, persons) if _any(means) else np.zeros(len(persons))
                                for purpose, persons, means in requests],
                      means=[means for _, _, means in requests])
 
@@ -1127,10 +1163,10 @@ class _Batch:
         """Referrals (推荐价值) during the spells of ``steps``: each brings a prospect, who enters at once."""
         plan = self.plan
         (referrals,) = steps.counts((_COUNT_REFERRALS,), _LARGE_REFERRALS)
-        if not referrals.any():
+        if not _any(referrals):
             return
         a, start, span, stage, referring = steps.a, steps.start, steps.span, steps.stage, steps.referring
-        owner = np.repeat(referring, referrals)
+        owner = referring.repeat(referrals)
         when = start[owner] + span[owner] * steps.grouped(_REFERRAL_TIMES, steps.bounds(referring),
                                                           self.slot[a[referring]], referrals)
         who = a[owner]
@@ -1149,17 +1185,17 @@ class _Batch:
         buying, damaging = steps.buying, steps.damaging
         spells = _Spells(start, start + span, plan, self.entry[a])
         purchases, cross_sell, damage = steps.counts((_COUNT_PURCHASES, _COUNT_CROSS_SELL, _COUNT_DAMAGE))
-        if purchases.any():  # the main product: list-price spend, log-normal around the average
+        if _any(purchases):  # the main product: list-price spend, log-normal around the average
             self.book_purchases(a, spells, start, span, purchases, terms[rows, VALUE], terms[rows, LOG_VARIANCE],
                                 terms[rows, SHARE], terms[rows, DISCOUNT], stage, steps, steps.bounds(), cross_sell=False)
-        if cross_sell.any():
+        if _any(cross_sell):
             n = buying.size
             sub = _Spells(start[buying] + begin[buying], start[buying] + span[buying], plan, self.entry[a[buying]])
             self.book_purchases(a[buying], sub, start[buying] + begin[buying], span[buying] - begin[buying],
                                 cross_sell, np.full(n, plan.cross_value), np.zeros(n), np.full(n, plan.cross_share),
                                 np.zeros(n), stage[buying], steps, steps.bounds(buying), cross_sell=True)
-        if damage.any():  # referral damage (推荐破坏成本): a prospect driven away, at a price
-            owner = np.repeat(damaging, damage)
+        if _any(damage):  # referral damage (推荐破坏成本): a prospect driven away, at a price
+            owner = damaging.repeat(damage)
             when = start[owner] + span[owner] * steps.grouped(_DAMAGE_TIMES, steps.bounds(damaging),
                                                               self.slot[a[damaging]], damage)
             who = a[owner]
@@ -1193,14 +1229,14 @@ class _Batch:
         and total spend); a spell that crosses an edge books each purchase by its own time.
         """
         plan, books = self.plan, self.books
-        owner = np.repeat(np.arange(len(a)), counts)
+        owner = np.arange(len(a)).repeat(counts)
         layouts = steps.layouts(bounds, self.slot[a], counts)  # the same for spend and times
-        if np.any(log_variance > 0):  # log-normal with the given mean and standard deviation, one draw per purchase
+        if _any(log_variance > 0):  # log-normal with the given mean and standard deviation, one draw per purchase
             values = steps.grouped(_SPEND, bounds, None, None, normal=True, layouts=layouts)  # z, then spend
-            values *= np.repeat(np.sqrt(log_variance), counts)  # mean x exp(sigma z - sigma^2 / 2)
-            values -= np.repeat(log_variance / 2, counts)
+            values *= np.sqrt(log_variance).repeat(counts)  # mean x exp(sigma z - sigma^2 / 2)
+            values -= (log_variance / 2).repeat(counts)
             np.exp(values, out=values)
-            values *= np.repeat(mean, counts)
+            values *= mean.repeat(counts)
             listed = np.bincount(owner, weights=values, minlength=len(a))
         else:
             values = None
@@ -1208,7 +1244,7 @@ class _Batch:
         names = (("cross_sell_revenue", "cross_sell_cost", "n_cross_sell") if cross_sell
                  else ("revenue", "cost_of_sales", "n_purchases"))
         buying = counts > 0
-        whole = np.flatnonzero(spells.whole & buying)
+        whole = _which(spells.whole & buying)
         if whole.size:
             k = spells.period[whole]
             revenue = listed[whole] * (1.0 - discount[whole])
@@ -1223,7 +1259,7 @@ class _Batch:
         # it, the ledger the first, a spell cut by an edge books by it -- so that reading it or not changes
         # no other draw: neither the reporting period nor what is kept changes a result
         first = self.f["first_purchase"] if self.keep_ledger and not cross_sell else None
-        new = np.flatnonzero(np.isnan(first[a]) & buying) if first is not None else ()
+        new = _which(np.isnan(first[a]) & buying) if first is not None else ()
         split = whole.size < np.count_nonzero(buying)
         if not (split or len(new) or self.events is not None):
             u = None  # no purchase needs its time: the stream is left unread (the others are unchanged)
@@ -1241,7 +1277,7 @@ class _Batch:
         keep = self.events is not None  # the log shows every purchase: its time, spend and owner
         if split:
             if whole.size:  # the purchases of the spells that cross an edge
-                items = np.repeat(~spells.whole, counts)
+                items = (~spells.whole).repeat(counts)
                 mine, when = owner[items], u[items]
                 value = mean[mine] if values is None else values[items]
                 del items
@@ -1295,7 +1331,7 @@ class _Batch:
             self.add_to(self.f["cost_savings"], a[customer],
                         (plan.reference_service - service_rate[customer]) * span[customer], unique)
             self.add_to(self.f["service_cost"], a, service_rate * span, unique)
-        if self.defer and np.any(service_rate > 0):
+        if self.defer and _any(service_rate > 0):
             # a stage model: one rate for each stage, so time by period, group and stage gives the cost too
             rate = plan.terms[:4, SERVICE]
             (by_group,) = _spread(spells.period_edges(), self.group[a] * 4 + stage, [None], plan.n_periods,
@@ -1310,7 +1346,7 @@ class _Batch:
             tenure_years = by_year.sum(axis=1)
             books.tenure_profit -= by_year @ rate
             self.value -= np.bincount(a, weights=spells.discounted(service_rate), minlength=self.n)
-        elif np.any(service_rate > 0):
+        elif _any(service_rate > 0):
             years, cost = spells.by_period(stage, None, service_rate)
             books.money["service_cost"] += cost.sum(axis=1)
             books.stage_profit -= cost
@@ -1335,7 +1371,7 @@ class _Batch:
         year = self.year[d]
         tenure = year > 0
         kept = np.zeros(len(d), dtype=bool)
-        if tenure.any():
+        if _any(tenure):
             kept = tenure & (u < plan.retention[plan.tenure_row(np.maximum(year, 1))])
             target[tenure & ~kept] = LOST
             self.year[d[kept]] += 1
@@ -1350,7 +1386,7 @@ class _Batch:
             self.funnel_step[d[onward]] += 1
             target[funnel & ~lose & ~onward] = NEW
             rest &= ~funnel
-        if rest.any():
+        if _any(rest):
             s = np.minimum(stage[rest], 3)
             u_rest = u[rest]
             choice = np.zeros(len(u_rest), dtype=np.int64)
@@ -1359,7 +1395,7 @@ class _Batch:
             target[rest] = plan.targets[s, choice]
         moving = target >= 0
         self.move(d[moving], stage[moving], target[moving])
-        if kept.any():
+        if _any(kept):
             self.tenure_referrals(d[kept], draws)
         converted = d[target == NEW]
         if converted.size:
@@ -1383,9 +1419,9 @@ class _Batch:
         self.stage[who] = target
         for stage, name in _COUNTED_MOVES:
             moved = into[:, stage]
-            if moved.any():
+            if _any(moved):
                 books.counts[name] += moved
-                here = np.flatnonzero(target == stage)
+                here = _which(target == stage)
                 self.landed(stage, who[here], now[here])
         self.log(_MOVE, who, now, target)
 
@@ -1419,7 +1455,7 @@ class _Batch:
             elif not joining:
                 return
             if len(who):
-                self.children.append(_entrants(np.broadcast_to(now, len(who)).astype(float), NEW,
+                self.children.append(_entrants(_column(now, len(who), float), NEW,
                                                SOURCE_REPLACEMENT, -1, self.family[who],
                                                price=plan.acquisition_price, opening=True))
 
@@ -1585,7 +1621,7 @@ def _layout(generation: _Entrants) -> _Entrants:
     by_group = np.argsort(group.astype(np.uint8), kind="stable")
     counts = np.bincount(group, minlength=GROUPS)
     ordinal = np.empty(len(group), dtype=np.int64)
-    ordinal[by_group] = np.arange(len(group)) - np.repeat(np.cumsum(counts) - counts, counts)
+    ordinal[by_group] = np.arange(len(group)) - (counts.cumsum() - counts).repeat(counts)
     slot = ordinal * GROUPS + group
     order = np.argsort(slot)
     columns = {f: v[order] for f, v in columns.items()}
@@ -1604,7 +1640,7 @@ def _renumbering(entry_time: np.ndarray) -> np.ndarray:
 def _ledger(parts: list) -> Ledger:
     """The batches' ledger rows as one ledger, in order of entry (ids 0, 1, 2, ...)."""
     entry = np.concatenate([p["entry_time"] for p in parts]) if len(parts) > 1 else parts[0]["entry_time"]
-    if len(entry) > 1 and not np.all(entry[1:] >= entry[:-1]):  # not yet in order of entry: renumber
+    if len(entry) > 1 and not _all(entry[1:] >= entry[:-1]):  # not yet in order of entry: renumber
         new_id = _renumbering(entry)
         data = {}
         for name, kind in Ledger.columns:  # each batch's rows straight to their places (no joined copy)
