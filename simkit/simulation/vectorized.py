@@ -524,7 +524,9 @@ class _Plan:
                 self.targets[stage, len(targets):] = int(targets[-1])
                 self.cumulative[stage, :len(targets)] = cumulative
                 self.cumulative[stage, len(targets) - 1:] = np.inf  # the last target takes what is left
-        self.exponential_means = np.where(np.isinf(self.mean_years), 1.0, self.mean_years)
+        # (an exponential length is -mean x log(1 - u): the means negated once; a stage without an end has 1)
+        self.negative_means = -np.where(np.isinf(self.mean_years), 1.0, self.mean_years)
+        self.any_fixed, self.any_endless = bool(self.fixed.any()), bool(np.isinf(self.mean_years).any())
         # the next stage is the number of cumulative probabilities at or below the uniform: only the
         # columns before each stage's last target can be (the others are 1 or inf), one array each
         self.thresholds = [np.ascontiguousarray(self.cumulative[:, j])
@@ -544,6 +546,7 @@ class _Plan:
             self.tenure_refers = False
             self.reference_service = scenario.stages.new.service_cost_per_year
         self.terms = np.array(terms, dtype=float)
+        self.adopts = bool(np.any(self.terms[:, ADOPTION] > 0))  # the second product is adopted in some stage
         value, sd = self.terms[:, VALUE], self.terms[:, LOG_VARIANCE]  # the column holds the sd until here
         spread = (sd > value * 1e-6) & (value > 0)  # log-normal spend, or each order the average
         self.terms[:, LOG_VARIANCE] = np.log1p((sd / np.where(spread, value, 1.0)) ** 2) * spread
@@ -954,30 +957,40 @@ class _Batch:
         if together is not None and self.tenure_year(a, *together, draws):
             draws.release()
             return  # all still live the same tenure year: done with fewer array passes
-        start, stage, year = self.t[a], self.stage[a], self.year[a]
-        tenure = year > 0
-        if (together is None and _all(tenure) and _all(start == start[0]) and _all(stage == stage[0])
-                and _all(year == year[0]) and self.tenure_year(a, start[0], int(stage[0]), year[0], draws)):
-            draws.release()
-            return
-        if _all(tenure):  # a year of the tenure table each (no draw needed)
+        start, stage = self.t[a], self.stage[a]
+        if plan.tenure is not None:
+            year = self.year[a]
+            tenure = year > 0
+            all_tenure = _all(tenure)
+            if (together is None and all_tenure and _all(start == start[0]) and _all(stage == stage[0])
+                    and _all(year == year[0]) and self.tenure_year(a, start[0], int(stage[0]), year[0], draws)):
+                draws.release()
+                return
+        else:  # (a stage model: nobody follows a tenure table)
+            tenure, all_tenure = None, False
+        if all_tenure:  # a year of the tenure table each (no draw needed)
             duration = np.ones(len(a))
         else:
             u = draws.uniform(_DURATION, a)
             rule = np.minimum(stage, 3)
-            mean = plan.mean_years[rule]
-            # exponential by inversion, or the fixed mean; a stage without an end lasts for ever
-            duration = np.where(plan.fixed[rule], mean, plan.exponential_means[rule] * -np.log1p(-u))
-            duration[np.isinf(mean)] = np.inf
+            # exponential by inversion (-mean x log(1 - u)), or the fixed mean; a stage without an end lasts
+            # for ever
+            duration = plan.negative_means[rule] * np.log1p(-u)
+            if plan.any_fixed:
+                duration = np.where(plan.fixed[rule], plan.mean_years[rule], duration)
+            if plan.any_endless:
+                duration[np.isinf(plan.mean_years[rule])] = np.inf
             if plan.funnel:
                 funnel = stage == PROSPECT
                 if _any(funnel):
                     duration[funnel] = -plan.funnel_means[self.funnel_step[a[funnel]]] * np.log1p(-u[funnel])
-            duration[tenure] = 1.0
+            if tenure is not None:
+                duration[tenure] = 1.0
         cut = start + duration > plan.horizon + _EPS
         span = np.where(cut, np.maximum(plan.horizon - start, 0.0), np.minimum(duration, plan.horizon - start))
-        rows = np.where(tenure, 4 + plan.tenure_row(np.maximum(year, 1)), stage) if plan.tenure is not None else stage
-        if rows.min() == rows.max():  # everyone on the same terms (a cohort's tenure year): one row, read-only
+        rows = stage if tenure is None else np.where(tenure, 4 + plan.tenure_row(np.maximum(year, 1)), stage)
+        if len(a) > 64 and rows.min() == rows.max():  # everyone on the same terms (a cohort's tenure year): one
+            # row, read-only (a few persons' rows are copied: cheaper than the test)
             terms = np.broadcast_to(plan.terms[rows[0]], (len(a), plan.terms.shape[1]))
         else:
             terms = plan.terms[rows]
@@ -1111,21 +1124,26 @@ class _Batch:
         happens during them (booked by :meth:`book`)."""
         plan, books = self.plan, self.books
         # adoption of the second product (新业务的新客户), then its purchases in this and every later spell
-        adoption = terms[:, ADOPTION]
         begin = np.zeros(len(a))  # when in the spell the second product is bought from
-        can_adopt = (adoption > 0) & np.isnan(self.adopted[a])
-        if _any(can_adopt):
-            with np.errstate(over="ignore"):  # a rate near zero: a wait beyond any horizon (inf) is right
-                wait = np.where(can_adopt, -np.log1p(-draws.uniform(_ADOPTION, a))
-                                / np.where(can_adopt, adoption, 1.0), np.inf)
-            now = _which(wait < span)
-            if now.size:
-                who, when = a[now], start[now] + wait[now]
-                self.adopted[who] = when
-                begin[now] = wait[now]
-                books.add("n_adopted", plan.period_of(when))
-                self.log(_ADOPT, who, when, stage[now])
-        buying = _which(~np.isnan(self.adopted[a])) if plan.cross_orders > 0 else np.zeros(0, np.int64)
+        if plan.adopts:
+            adoption = terms[:, ADOPTION]
+            adopted = self.adopted[a]
+            can_adopt = (adoption > 0) & np.isnan(adopted)
+            if _any(can_adopt):
+                with np.errstate(over="ignore"):  # a rate near zero: a wait beyond any horizon (inf) is right
+                    wait = np.where(can_adopt, -np.log1p(-draws.uniform(_ADOPTION, a))
+                                    / np.where(can_adopt, adoption, 1.0), np.inf)
+                now = _which(wait < span)
+                if now.size:
+                    who, when = a[now], start[now] + wait[now]
+                    self.adopted[who] = adopted[now] = when
+                    begin[now] = wait[now]
+                    books.add("n_adopted", plan.period_of(when))
+                    self.log(_ADOPT, who, when, stage[now])
+        if plan.cross_orders > 0:
+            buying = _which(~np.isnan(adopted if plan.adopts else self.adopted[a]))
+        else:
+            buying = np.zeros(0, np.int64)
         referring = _which(terms[:, REFERRALS] > 0)
         damaging = _which(terms[:, DAMAGE] > 0)
         # how many of each, one Poisson count per person and purpose
@@ -1367,36 +1385,35 @@ class _Batch:
         plan = self.plan
         u = draws.uniform(_NEXT, d)
         stage = self.stage[d]
-        target = np.full(len(d), -1)
-        year = self.year[d]
-        tenure = year > 0
-        kept = np.zeros(len(d), dtype=bool)
-        if _any(tenure):
-            kept = tenure & (u < plan.retention[plan.tenure_row(np.maximum(year, 1))])
-            target[tenure & ~kept] = LOST
-            self.year[d[kept]] += 1
-            target[kept & (stage == NEW)] = LOYAL
-        rest = ~tenure
-        if plan.funnel:
-            funnel = rest & (stage == PROSPECT)
-            step = self.funnel_step[d]
-            lose = funnel & (u >= plan.funnel_steps[np.maximum(step, 0)])
-            target[lose] = UNCONVERTED
-            onward = funnel & ~lose & (step < len(plan.funnel_steps) - 1)
-            self.funnel_step[d[onward]] += 1
-            target[funnel & ~lose & ~onward] = NEW
-            rest &= ~funnel
-        if _any(rest):
-            s = np.minimum(stage[rest], 3)
-            u_rest = u[rest]
-            choice = np.zeros(len(u_rest), dtype=np.int64)
-            for threshold in plan.thresholds:
-                choice += u_rest >= threshold[s]
-            target[rest] = plan.targets[s, choice]
-        moving = target >= 0
-        self.move(d[moving], stage[moving], target[moving])
-        if _any(kept):
-            self.tenure_referrals(d[kept], draws)
+        if plan.tenure is None and not plan.funnel:  # a stage model: everyone moves on, by its stage's odds
+            target = self.next_stage(stage, u)
+            self.move(d, stage, target)
+        else:
+            target = np.full(len(d), -1)  # (-1: stays where it is, a customer kept for another tenure year)
+            year = self.year[d]
+            tenure = year > 0
+            kept = np.zeros(len(d), dtype=bool)
+            if _any(tenure):
+                kept = tenure & (u < plan.retention[plan.tenure_row(np.maximum(year, 1))])
+                target[tenure & ~kept] = LOST
+                self.year[d[kept]] += 1
+                target[kept & (stage == NEW)] = LOYAL
+            rest = ~tenure
+            if plan.funnel:
+                funnel = rest & (stage == PROSPECT)
+                step = self.funnel_step[d]
+                lose = funnel & (u >= plan.funnel_steps[np.maximum(step, 0)])
+                target[lose] = UNCONVERTED
+                onward = funnel & ~lose & (step < len(plan.funnel_steps) - 1)
+                self.funnel_step[d[onward]] += 1
+                target[funnel & ~lose & ~onward] = NEW
+                rest &= ~funnel
+            if _any(rest):
+                target[rest] = self.next_stage(stage[rest], u[rest])
+            moving = target >= 0
+            self.move(d[moving], stage[moving], target[moving])
+            if _any(kept):
+                self.tenure_referrals(d[kept], draws)
         converted = d[target == NEW]
         if converted.size:
             self.acquire(converted, np.full(converted.size, plan.acquisition_price),
@@ -1406,6 +1423,16 @@ class _Batch:
                 self.tenure_referrals(converted, draws)
         self.alive[d[target >= LOST]] = False  # lost or unconverted
         self.alive[d[self.t[d] >= plan.horizon - 1e-9]] = False  # decided at the horizon: nothing more to live
+
+    def next_stage(self, stage, u):
+        """The stage each person moves to after ``stage``, by its uniform ``u`` and the stage's odds: the number
+        of cumulative probabilities at or below ``u`` picks the target."""
+        plan = self.plan
+        s = np.minimum(stage, 3)
+        choice = np.zeros(len(u), dtype=np.int64)
+        for threshold in plan.thresholds:
+            choice += u >= threshold[s]
+        return plan.targets[s, choice]
 
     def move(self, who, source, target):
         """Persons ``who`` move from stages ``source`` to ``target``, each at its time."""
