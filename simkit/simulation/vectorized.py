@@ -122,10 +122,11 @@ def poisson_inverse(u: np.ndarray, mean: np.ndarray, few_means: bool = False) ->
                 counts[here] = _inverse_by_table(u[here], float(level))
             return counts
     counts = np.zeros(u.shape, dtype=np.int64)
+    todo = _which(mean > 0)  # (a mean of 0 counts 0)
+    u, mean = u[todo], mean[todo]
     p = np.exp(-mean)
-    more = (u >= p) & (mean > 0)
-    todo = _which(more)
-    u, mean, p = u[more], mean[more], p[more]
+    more = _which(u >= p)  # (the others count 0)
+    todo, u, mean, p = todo[more], u[more], mean[more], p[more]
     cumulative = p.copy()
     k = 0
     # array rounds while many are open; round k gives count k to those still open.  The open are
@@ -146,7 +147,8 @@ def poisson_inverse(u: np.ndarray, mean: np.ndarray, few_means: bool = False) ->
         n_open = np.count_nonzero(open_)
         if n_open * 3 < 2 * todo.size or n_open <= 16:
             counts[todo] = reached
-            todo, u, mean, p, cumulative = todo[open_], u[open_], mean[open_], p[open_], cumulative[open_]
+            keep = _which(open_)  # (indices: cheaper than five gathers by the mask)
+            todo, u, mean, p, cumulative = todo[keep], u[keep], mean[keep], p[keep], cumulative[keep]
             open_ = np.ones(n_open, dtype=bool)
             reached, still = np.full(n_open, k, dtype=np.int64), np.empty(n_open, dtype=bool)
     for i, u_i, mean_i, p_i, cumulative_i in zip(todo.tolist(), u.tolist(), mean.tolist(), p.tolist(),
@@ -701,10 +703,11 @@ def _edges(start, end, origin, width: float, first, last, n_bins: int) -> tuple:
     f = np.minimum(first, n_bins - 1)
     if _all(same):
         return width, f, None, end - start, None, None, None
-    cross = ~same
+    cross = _which(~same)  # the spells that cross an edge (indices: cheaper than gathers by a mask)
     span = np.where(same, end - start, origin + (first + 1) * width - start)  # whole spell, or its head
-    tail = (end - (origin + last * width))[cross]
-    return width, f, np.minimum(last, n_bins - 1)[cross], span, cross, tail, first[cross] + 1
+    last = last[cross]
+    tail = end[cross] - ((origin if np.ndim(origin) == 0 else origin[cross]) + last * width)
+    return width, f, np.minimum(last, n_bins - 1), span, cross, tail, first[cross] + 1
 
 
 def _spread(edges: tuple, column, weights, n_bins: int, n_columns: int):
@@ -797,13 +800,15 @@ class _Spells:
         top = len(table) - 1
         f, l = np.minimum(self.first_year, top), np.minimum(self.last_year, top)
         out = rate * (self.end - self.start) * table[f]
-        cross = self.first_year != self.last_year
-        if _any(cross):
+        cross = _which(self.first_year != self.last_year)  # spells across an anniversary: year by year
+        if cross.size:
             before = np.concatenate([[0.0], table.cumsum()])  # before[j]: sum of table[:j]
-            head = self.entry + self.first_year + 1 - self.start
-            tail = self.end - (self.entry + self.last_year)
+            entry, f, l = self.entry[cross], f[cross], l[cross]
+            head = entry + self.first_year[cross] + 1 - self.start[cross]
+            tail = self.end[cross] - (entry + self.last_year[cross])
             middle = before[l] - before[np.minimum(f + 1, top + 1)]
-            out = np.where(cross, rate * (head * table[f] + tail * table[l] + np.maximum(middle, 0.0)), out)
+            out[cross] = ((rate if np.ndim(rate) == 0 else rate[cross])
+                          * (head * table[f] + tail * table[l] + np.maximum(middle, 0.0)))
         return out
 
 
@@ -1295,7 +1300,7 @@ class _Batch:
         keep = self.events is not None  # the log shows every purchase: its time, spend and owner
         if split:
             if whole.size:  # the purchases of the spells that cross an edge
-                items = (~spells.whole).repeat(counts)
+                items = _which((~spells.whole).repeat(counts))  # (indices: cheaper than gathers by a mask)
                 mine, when = owner[items], u[items]
                 value = mean[mine] if values is None else values[items]
                 del items
