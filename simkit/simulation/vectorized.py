@@ -1661,29 +1661,33 @@ def _layout(generation: _Entrants) -> _Entrants:
     return _Entrants(**columns)
 
 
-def _renumbering(entry_time: np.ndarray) -> np.ndarray:
-    """Each person's id in order of entry (ties: in order of creation), as in the SimPy engine."""
-    order = np.argsort(entry_time, kind="stable")
+def _renumbering(entry_time: np.ndarray, order: np.ndarray | None = None) -> np.ndarray:
+    """Each person's id in order of entry (ties: in order of creation), as in the SimPy engine (``order``: the
+    persons in that order, when known)."""
+    if order is None:
+        order = _entry_order(entry_time)
     new_id = np.empty(len(order), dtype=np.int64)
     new_id[order] = np.arange(len(order))
     return new_id
+
+
+def _entry_order(entry_time: np.ndarray) -> np.ndarray:
+    """The persons in order of entry (ties: in order of creation)."""
+    return np.argsort(entry_time, kind="stable")
 
 
 def _ledger(parts: list) -> Ledger:
     """The batches' ledger rows as one ledger, in order of entry (ids 0, 1, 2, ...)."""
     entry = np.concatenate([p["entry_time"] for p in parts]) if len(parts) > 1 else parts[0]["entry_time"]
     if len(entry) > 1 and not _all(entry[1:] >= entry[:-1]):  # not yet in order of entry: renumber
-        new_id = _renumbering(entry)
-        data = {}
-        for name, kind in Ledger.columns:  # each batch's rows straight to their places (no joined copy)
-            column = data[name] = np.empty(len(entry), dtype=kind)
-            start = 0
-            for part in parts:
-                values = part[name]
-                column[new_id[start:start + len(values)]] = values
-                start += len(values)
+        order = _entry_order(entry)
+        # each column joined, then read in order of entry (a gather: cheaper than scattering each batch's
+        # rows to their places); the ids are numbered afresh below
+        data = {name: None if name == "customer_id" else
+                np.concatenate([part[name] for part in parts], dtype=kind, casting="unsafe").take(order)
+                for name, kind in Ledger.columns}
         referred = data["referred_by"] >= 0
-        data["referred_by"][referred] = new_id[data["referred_by"][referred]]
+        data["referred_by"][referred] = _renumbering(entry, order)[data["referred_by"][referred]]
     elif len(parts) == 1:  # one batch in order: its columns as they are (no copy unless the type differs)
         data = {name: np.ascontiguousarray(parts[0][name], dtype=kind) for name, kind in Ledger.columns}
     else:
