@@ -106,8 +106,9 @@ def _kernels(scenario, starts: tuple, ages: np.ndarray) -> dict:
     states = np.zeros((1, 4, len(starts)))
     for j, start in enumerate(starts):
         states[0, index[start], j] = 1.0
-    states = _expm(generator * ages[0]).T @ states  # at the first age on the grid
-    move = _expm(generator * step).T                # ... and from one age to the next, exactly
+    half = _expm(generator * ages[0]).T  # the first age on the grid is half a step
+    states = half @ states               # at the first age on the grid
+    move = half @ half                   # ... and from one age to the next, exactly
     while len(states) < n:  # by doubling: the ages k + len(states) from the ages k
         states = np.concatenate([states, move @ states])
         move = move @ move
@@ -147,9 +148,11 @@ def _expm(matrix: np.ndarray) -> np.ndarray:
     squarings = max(0, int(math.ceil(math.log2(norm / 0.25)))) if norm > 0.25 else 0
     scaled = matrix / 2 ** squarings
     result, term = np.eye(len(matrix)), np.eye(len(matrix))
-    for k in range(1, 18):
+    for k in range(1, 18):  # (the norm is at most 1/4: the terms fall below the last bit by the 13th)
         term = term @ scaled / k
         result = result + term
+        if np.abs(term).max() < 1e-17:
+            break
     for _ in range(squarings):
         result = result @ result
     return result
@@ -218,11 +221,10 @@ def _renewal(arrivals: dict, kernel: dict, step: float, replace: bool) -> dict:
     one = np.zeros(n)
     one[0] = 1.0
     m_pp, m_pn = one - lagged(kernel[prospect][0]), -lagged(kernel[new][0])   # prospects born of each kind
-    if replace:
-        m_np, m_nn = -lagged(kernel[prospect][1]), one - lagged(kernel[new][1])  # replacements of the lost
-    else:
-        m_np, m_nn = np.zeros(n), one
     a_p, a_n = arrivals[prospect], arrivals[new]
+    if not replace:  # no new customer is born of anyone (K's second row is 0): the new are the arrivals
+        return {prospect: times(_series_inverse(m_pp), a_p - times(m_pn, a_n)), new: a_n}
+    m_np, m_nn = -lagged(kernel[prospect][1]), one - lagged(kernel[new][1])  # replacements of the lost
     inverse = _series_inverse(times(m_pp, m_nn) - times(m_pn, m_np))
     return {prospect: times(inverse, times(m_nn, a_p) - times(m_pn, a_n)),
             new: times(inverse, times(m_pp, a_n) - times(m_np, a_p))}
