@@ -365,7 +365,7 @@ class _Draws:
         table = np.zeros(rows * GROUPS, dtype=np.int64)
         where = slots - base
         table[where] = counts
-        running = _running_down(table.reshape(rows, GROUPS))
+        running = _running_counts_down(table.reshape(rows, GROUPS))
         # first_i - (items before i) = (first_i + counts_i) - (items up to i): both running sums
         start = running.ravel()[where]
         start -= counts.cumsum()
@@ -688,11 +688,12 @@ def _smallest_of_each(values: np.ndarray, owner: np.ndarray, n: int, chosen: np.
     return smallest[chosen]
 
 
-def _running_down(table: np.ndarray) -> np.ndarray:
-    """Running sums down the columns of a 2-d table (``table.cumsum(axis=0)``, the same numbers).  numpy's
-    running sum along the first axis of a row-major table strides across memory; a column-major copy,
-    summed and copied back, takes half the time once there are many rows."""
-    if len(table) < 32:
+def _running_counts_down(table: np.ndarray) -> np.ndarray:
+    """Running sums down the columns of a 2-d table of counts (``table.cumsum(axis=0)``, the same numbers).
+    numpy's running sum of integers along the first axis of a row-major table strides across memory; a
+    column-major copy, summed and copied back, takes ~40 % less time once there are many rows (not so
+    for floats)."""
+    if len(table) < 128:
         return table.cumsum(axis=0)
     return np.ascontiguousarray(np.asfortranarray(table).cumsum(axis=0))
 
@@ -750,7 +751,7 @@ def _spread(edges: tuple, column, weights, n_bins: int, n_columns: int):
         total += np.bincount(last_index, weights=w_tail, minlength=size)
         steps = np.bincount(after_head, weights=w_full, minlength=size)
         steps -= np.bincount(last_index, weights=w_full, minlength=size)
-        total += _running_down(steps.reshape(n_bins + 1, n_columns)).ravel()
+        total += steps.reshape(n_bins + 1, n_columns).cumsum(axis=0).ravel()
         out.append(total.reshape(n_bins + 1, n_columns)[:n_bins])
     return out
 
