@@ -360,6 +360,12 @@ class _Draws:
         n = int(counts.sum())
         if not n:
             return np.zeros(0, dtype=np.int64), 0
+        holders = np.count_nonzero(counts)
+        if holders * 2 < len(counts):  # few have items (referrals, damage): the others change no rank
+            keep = counts.nonzero()[0]
+            slots, counts = slots[keep], counts[keep]
+            if groups is not None:
+                groups = groups[keep]
         base = int(slots[0]) // GROUPS * GROUPS
         rows = (int(slots[-1]) - base) // GROUPS + 1
         table = np.zeros(rows * GROUPS, dtype=np.int64)
