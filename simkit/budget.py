@@ -73,7 +73,6 @@ def _kernels(scenario, starts: tuple, ages: np.ndarray) -> dict:
     the probability of each stage at each age follows from its generator by small steps.  A tenure
     table: survival by whole years, referrals at the start of each year.
     """
-    step = ages[1] - ages[0]
     n = len(ages)
     if scenario.tenure is not None:
         return {start: _tenure_kernels(scenario.tenure, start, ages) for start in starts}

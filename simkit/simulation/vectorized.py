@@ -548,13 +548,13 @@ class _Plan:
             self.retention = np.array(t.retention_rate, dtype=float)
             self.referral_rate = np.array(t.referral_rate, dtype=float)
             self.referral_incentive = np.array(t.referral_incentive, dtype=float)
-            self.tenure_refers = bool(_any(self.referral_rate > 0))
+            self.tenure_refers = _any(self.referral_rate > 0)
             self.reference_service = t.yearly_cost_per_customer(1)
         else:
             self.tenure_refers = False
             self.reference_service = scenario.stages.new.service_cost_per_year
         self.terms = np.array(terms, dtype=float)
-        self.adopts = bool(np.any(self.terms[:, ADOPTION] > 0))  # the second product is adopted in some stage
+        self.adopts = _any(self.terms[:, ADOPTION] > 0)  # the second product is adopted in some stage
         value, sd = self.terms[:, VALUE], self.terms[:, LOG_VARIANCE]  # the column holds the sd until here
         spread = (sd > value * 1e-6) & (value > 0)  # log-normal spend, or each order the average
         self.terms[:, LOG_VARIANCE] = np.log1p((sd / np.where(spread, value, 1.0)) ** 2) * spread
