@@ -360,8 +360,7 @@ class _Draws:
         n = int(counts.sum())
         if not n:
             return np.zeros(0, dtype=np.int64), 0
-        holders = np.count_nonzero(counts)
-        if holders * 2 < len(counts):  # few have items (referrals, damage): the others change no rank
+        if np.count_nonzero(counts) * 2 < len(counts):  # few have items (referrals, damage): the others change no rank
             keep = counts.nonzero()[0]
             slots, counts = slots[keep], counts[keep]
             if groups is not None:
@@ -1677,11 +1676,9 @@ def _layout(generation: _Entrants) -> _Entrants:
     return _Entrants(**columns)
 
 
-def _renumbering(entry_time: np.ndarray, order: np.ndarray | None = None) -> np.ndarray:
-    """Each person's id in order of entry (ties: in order of creation), as in the SimPy engine (``order``: the
-    persons in that order, when known)."""
-    if order is None:
-        order = _entry_order(entry_time)
+def _renumbering(order: np.ndarray) -> np.ndarray:
+    """Each person's id in order of entry, as in the SimPy engine, from the persons in that order
+    (:func:`_entry_order`)."""
     new_id = np.empty(len(order), dtype=np.int64)
     new_id[order] = np.arange(len(order))
     return new_id
@@ -1703,7 +1700,7 @@ def _ledger(parts: list) -> Ledger:
                 np.concatenate([part[name] for part in parts], dtype=kind, casting="unsafe").take(order)
                 for name, kind in Ledger.columns}
         referred = data["referred_by"] >= 0
-        data["referred_by"][referred] = _renumbering(entry, order)[data["referred_by"][referred]]
+        data["referred_by"][referred] = _renumbering(order)[data["referred_by"][referred]]
     elif len(parts) == 1:  # one batch in order: its columns as they are (no copy unless the type differs)
         data = {name: np.ascontiguousarray(parts[0][name], dtype=kind) for name, kind in Ledger.columns}
     else:
@@ -1716,7 +1713,7 @@ def _event_log(chunks: list, entry_time: np.ndarray) -> EventLog:
     if not chunks:
         return EventLog.from_rows([])
     ids, times, codes, stages, amounts = (np.concatenate(c) for c in zip(*chunks))
-    ids = _renumbering(entry_time)[ids]
+    ids = _renumbering(_entry_order(entry_time))[ids]
     order = np.lexsort((ids, times))
     labels = np.array([s.label for s in Stage], dtype=object)
     names = np.array(EVENT_NAMES, dtype=object)
