@@ -52,26 +52,40 @@ def cpu_time(function) -> float:
     return time.process_time() - start
 
 
+def minor_faults() -> int:
+    """Minor page faults of this process so far (fresh pages from the system; 0 where not counted)."""
+    try:
+        import resource
+    except ImportError:  # (Windows)
+        return 0
+    return resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+
+
 def fresh():
     """Forget the streams' seeded states, as a run with a new seed would (a rerun with the same seed reuses them)."""
     vectorized._state.cache_clear()
 
 
 def compare(repeat: int):
-    print(f"{'scenario':<20} {'ledger':<7} {'SimPy min s':>12} {'NumPy min s':>12} {'ratio':>7}")
+    # (faults: minor page faults per NumPy run, each a fresh page from the system at ~2 us: a share of the
+    # NumPy engine's time that moves with the C library's allocator, see bench/README.md)
+    print(f"{'scenario':<20} {'ledger':<7} {'SimPy min s':>12} {'NumPy min s':>12} {'ratio':>7} {'faults':>7}")
     for name, _, text in CASES:
         scenario = case_scenario(name)
         for ledger in (True, False):
             simkit.run_simulation(scenario, ledger=ledger, engine="numpy")  # warm up
-            simpy_times, numpy_times = [], []
+            simpy_times, numpy_times, faults = [], [], 0
             for _ in range(repeat):
                 simpy_times.append(cpu_time(lambda: simkit.run_simulation(scenario, ledger=ledger)))
                 for _ in range(5):  # the fast engine's times are short: take several
                     fresh()
+                    before = minor_faults()
                     numpy_times.append(cpu_time(lambda: simkit.run_simulation(scenario, ledger=ledger,
                                                                              engine="numpy")))
+                    faults += minor_faults() - before
             a, b = min(simpy_times), min(numpy_times)
-            print(f"{name:<20} {str(ledger):<7} {a:>12.3f} {b:>12.4f} {a / b:>7.0f}   ({text})")
+            print(f"{name:<20} {str(ledger):<7} {a:>12.3f} {b:>12.4f} {a / b:>7.0f} {faults / len(numpy_times):>7.0f}"
+                  f"   ({text})")
 
 
 _SCALE = """
