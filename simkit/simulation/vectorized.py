@@ -1548,15 +1548,15 @@ class _Joined(_Batch):
         return {id(batch): lo for batch, lo in zip(self.batches, self.bounds)}
 
     def hand_back(self):
-        """Each batch's part of what was booked, into the batch's own columns."""
+        """Each batch's part of what was booked becomes the batch's columns (views of the joined: no copy)."""
         for batch, lo, hi in zip(self.batches, self.bounds[:-1], self.bounds[1:]):
-            batch.value[:] = self.value[lo:hi]
+            batch.value = self.value[lo:hi]
             if self.keep_ledger:
                 for name in _BOOKED_FLOATS:
-                    batch.f[name][:] = self.f[name][lo:hi]
+                    batch.f[name] = self.f[name][lo:hi]
                 for name in _BOOKED_INTS:
-                    batch.i[name][:] = self.i[name][lo:hi]
-                batch.years_in[:] = self.years_in[lo:hi]
+                    batch.i[name] = self.i[name][lo:hi]
+                batch.years_in = self.years_in[lo:hi]
         if self.events is not None:
             self.batches[-1].events.extend(self.events)
 
