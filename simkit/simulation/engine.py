@@ -498,8 +498,9 @@ def run_simulation(scenario: Scenario, *, seed: int | None = None, n_customers: 
 
     ``engine="simpy"`` (the default, the reference) makes every customer a
     SimPy process, event by event; ``engine="numpy"`` draws whole populations
-    at once with array operations (:mod:`simkit.simulation.vectorized`), 40
-    to 200 times faster (bench/README.md), with common random numbers: a changed copy
+    at once with array operations (:mod:`simkit.simulation.vectorized`), about
+    40 to 60 times faster on the textbook's lifecycle model and 140 to 210 on its
+    10,000-customer cohort (bench/README.md), with common random numbers: a changed copy
     of a scenario run with the same seed gives the same customers the same
     draws.  The two agree in law (tests compare them on every built-in
     scenario), not draw for draw.
