@@ -26,7 +26,7 @@ import simkit  # noqa: E402
 
 
 def main(repeat: int):
-    from simkit.widgets.dashboard import lifecycle_dashboard
+    from simkit.views.widgets.dashboard import lifecycle_dashboard
 
     scenario = simkit.load_scenario("lifecycle_textbook").updated(
         {"arrivals.cohort_size": 10_000, "arrivals.prospects_per_year": 0, "horizon": 60})
@@ -40,7 +40,7 @@ def main(repeat: int):
         changes.append(time.perf_counter() - start)
         start = time.perf_counter()
         scenario = board.current_scenario()
-        simkit.compare(scenario, simkit.widgets.COMPARISONS[board.comparison.value](scenario), ledger=True)
+        simkit.compare(scenario, simkit.views.widgets.COMPARISONS[board.comparison.value](scenario), ledger=True)
         runs.append(time.perf_counter() - start)
     print(f"10,000 customers x 5 years (monthly), with the comparison and its interval, median of {repeat}:")
     print(f"  control change -> figure rendered: {statistics.median(changes):6.3f} s")
@@ -49,7 +49,7 @@ def main(repeat: int):
 
 
 def extremes():
-    from simkit.widgets.dashboard import lifecycle_dashboard
+    from simkit.views.widgets.dashboard import lifecycle_dashboard
 
     board = lifecycle_dashboard("lifecycle_textbook", comparison="loyal customers stay 10 % longer", background=False)
     times = []

@@ -37,8 +37,8 @@ import time
 import numpy as np
 
 import simkit
-from simkit.simulation import vectorized
-from simkit.simulation.assemble import GROUPS  # groups of families: the engine's layout of random numbers
+from simkit.engines.run import vectorized
+from simkit.engines.assemble import GROUPS  # groups of families: the engine's layout of random numbers
 
 CASES = (
     ("lifecycle_textbook", {"arrivals.cohort_size": 10_000}, "10,000 customers x 5 years, monthly"),

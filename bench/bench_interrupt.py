@@ -17,7 +17,7 @@ import sys
 import time
 
 import simkit
-from simkit.budget import DEFAULT_BUDGET, estimate_run
+from simkit.model.budget import DEFAULT_BUDGET, estimate_run
 
 
 def command_line():
@@ -40,7 +40,7 @@ def in_process():
         fired["at"] = time.perf_counter()
         raise KeyboardInterrupt
 
-    for engine in simkit.simulation.ENGINES:
+    for engine in simkit.engines.run.ENGINES:
         n = 1000
         while estimate_run(scenario.updated({"arrivals.cohort_size": n * 2})).events < DEFAULT_BUDGET[engine][1] \
                 and estimate_run(scenario.updated({"arrivals.cohort_size": n * 2})).people < DEFAULT_BUDGET[engine][0]:

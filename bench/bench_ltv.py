@@ -40,7 +40,7 @@ def main():
     print(f"exact table, 3 years : {exact * 1e3:7.3f} ms (median of 200)")
     print(f"exact table, 20 years: {exact_long * 1e3:7.3f} ms (median of 200)")
 
-    from simkit.widgets import ltv_table_panel
+    from simkit.views.widgets import ltv_table_panel
 
     panel = ltv_table_panel(scenario)
     slider = panel.controls[("retention_rate", 1)]

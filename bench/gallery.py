@@ -17,11 +17,11 @@ import matplotlib
 matplotlib.use("Agg")
 
 import simkit  # noqa: E402
-from simkit import plots  # noqa: E402
+from simkit.views import plots  # noqa: E402
 
 
 def figures():
-    """(name, function drawing on a fresh axes) for every plot of simkit.plots."""
+    """(name, function drawing on a fresh axes) for every plot of simkit.views.plots."""
     lifecycle = simkit.run_simulation(simkit.load_scenario("lifecycle_textbook"), seed=1, engine="numpy")
     firm = simkit.load_scenario("firm_a")
     churned = simkit.run_simulation(firm, seed=1)
@@ -33,12 +33,12 @@ def figures():
     comparison = simkit.compare(lifecycle.scenario, longer, seed=1)
     sweep = simkit.sweep(lifecycle.scenario, {"stages.loyal.orders_per_year": [5, 6, 7],
                                               "discounting.interest_rate": [0.05, 0.1]}, replications=3)
-    from simkit.cohort import ltv_sensitivity
-    from simkit.pyramid import TEXTBOOK_TIERS
+    from simkit.exact.cohort import ltv_sensitivity
+    from simkit.exact.pyramid import TEXTBOOK_TIERS
 
     retention = firm.tenure.retention_rate[0]
-    from simkit.clv import clv_data, load_clv_scenario
-    from simkit.clv_models import alive_calibration
+    from simkit.experiments.clv import clv_data, load_clv_scenario
+    from simkit.experiments.clv_models import alive_calibration
 
     clv = clv_data(load_clv_scenario("clv_pareto_nbd"), 39, 39)
     calibration = clv.transactions[clv.transactions.date < clv.split["holdout_start"]]

@@ -1,8 +1,25 @@
 """simkit: simulate and teach customer-relationship economics (客户关系管理).
 
-One scenario, several views: a validated :class:`Scenario` is run by the
-SimPy engine (:func:`run_simulation`), drawn by :mod:`simkit.plots`, driven
-by :mod:`simkit.widgets` and the command line (``python -m simkit``).
+One scenario, several views.  The package is laid out as the flow it implements, one room a
+floor; a room imports only from the floors below it (``tests/test_layout.py`` holds this):
+
+=====  ===============  ======================================================================
+floor  room             what it holds
+=====  ===============  ======================================================================
+0      ``core``         the error for bad input, the language, money, tables, safe writes
+1      ``model``        the scenario: stages, rules, safe reading, presets, the run budget
+2      ``engines``      the SimPy reference and the NumPy engine of one law; their results
+3      ``exact``        closed forms and exact tables: formulas, cohort LTV, churn, pyramid, value
+4      ``experiments``  compare with common random numbers, intervals, sweeps, CLV worlds
+5      ``views``        figures, live redraws, classroom panels (matplotlib, ipywidgets)
+6      ``teaching``     exercises, checks, each student's own numbers, grading
+7      ``cli``          the command line, ``python -m simkit``
+=====  ===============  ======================================================================
+
+The names below are the public API, imported from ``simkit`` itself; everything else is
+imported from its room's module (``from simkit.views import plots``, ``from simkit.exact
+import formulas``).  Rooms load when first used, so ``import simkit`` brings neither
+matplotlib nor ipywidgets.
 
 >>> import simkit
 >>> result = simkit.run_simulation(simkit.load_scenario("lifecycle_basic"), n_customers=50)
@@ -10,32 +27,23 @@ by :mod:`simkit.widgets` and the command line (``python -m simkit``).
 True
 """
 
-from . import formulas
-from .churn import Firm, churn_table
-from .compare import Comparison, compare
-from .cohort import CohortTable, cohort_table, hughes_table, ltv_sensitivity, simulated_cohort_table
-from .errors import ScenarioError
-from .language import LANGUAGES, get_language, set_language
-from .presets import list_scenarios, load_scenario
-from .results import EventLog, Ledger, LifetimeValueSummary, SimulationResult
-from .scenario import Arrivals, Discounting, Scenario, StageParams, Stages, TenureSchedule
-from .simulation import replicate, run_simulation
-from .stages import Stage
-from .sweep import SweepResult, sweep
+from .exact.churn import Firm, churn_table
+from .experiments.compare import Comparison, compare
+from .exact.cohort import CohortTable, cohort_table, hughes_table, ltv_sensitivity, simulated_cohort_table
+from .core.errors import ScenarioError
+from .core.lazy import submodule_loader
+from .core.language import LANGUAGES, get_language, set_language
+from .model.presets import list_scenarios, load_scenario
+from .engines.results import EventLog, Ledger, LifetimeValueSummary, SimulationResult
+from .model.parts import Arrivals, Discounting, StageParams, Stages, TenureSchedule
+from .model.scenario import Scenario
+from .engines.run import replicate, run_simulation
+from .model.stages import Stage
+from .experiments.sweep import SweepResult, sweep
 
 __version__ = "0.1.0"
 
-_LAZY_SUBMODULES = ("plots", "widgets", "live", "cli", "value", "pyramid", "intervals")
-
-
-def __getattr__(name):
-    """Submodules load when first used: ``simkit.plots`` and ``simkit.widgets`` bring matplotlib and ipywidgets."""
-    if name in _LAZY_SUBMODULES:
-        import importlib
-
-        return importlib.import_module(f"{__name__}.{name}")
-    raise AttributeError(f"module 'simkit' has no attribute {name!r}")
-
+__getattr__ = submodule_loader(__name__, __path__)
 
 __all__ = [
     "Arrivals",
@@ -57,7 +65,6 @@ __all__ = [
     "churn_table",
     "cohort_table",
     "compare",
-    "formulas",
     "get_language",
     "hughes_table",
     "list_scenarios",

@@ -27,18 +27,18 @@ import sys
 from pathlib import Path
 
 from . import __version__
-from .churn import TEXTBOOK_FIRMS, Firm, churn_table
-from .cohort import cohort_table
-from .errors import ScenarioError
-from .exports import check_targets, write_all
-from .presets import list_scenarios, load_scenario
-from .simulation import run_simulation
+from .exact.churn import TEXTBOOK_FIRMS, Firm, churn_table
+from .exact.cohort import cohort_table
+from .core.errors import ScenarioError
+from .core.files import check_targets, write_all
+from .model.presets import list_scenarios, load_scenario
+from .engines.run import run_simulation
 
 EXIT_BAD_INPUT = 2
 
 
 def _cmd_list(args) -> int:
-    from .clv import list_clv_scenarios, load_clv_scenario
+    from .experiments.clv import list_clv_scenarios, load_clv_scenario
 
     for name in list_scenarios():
         scenario = load_scenario(name)
@@ -142,8 +142,8 @@ def _parse_set(text: str):
 
 
 def _cmd_sweep(args) -> int:
-    from .results import format_table
-    from .sweep import sweep
+    from .core.formatting import format_table
+    from .experiments.sweep import sweep
 
     scenario = load_scenario(args.scenario)
     try:
@@ -190,7 +190,7 @@ def _cmd_churn(args) -> int:
 
 
 def _cmd_pyramid(args) -> int:
-    from .pyramid import TEXTBOOK_MOVE_UP, TEXTBOOK_TIERS, compare_text, move_up, move_up_share, pyramid_table
+    from .exact.pyramid import TEXTBOOK_MOVE_UP, TEXTBOOK_TIERS, compare_text, move_up, move_up_share, pyramid_table
 
     try:
         moves = TEXTBOOK_MOVE_UP if args.share is None else move_up_share(TEXTBOOK_TIERS, args.share)
@@ -205,7 +205,7 @@ def _cmd_pyramid(args) -> int:
 
 
 def _cmd_clv_data(args) -> int:
-    from .clv import check_split, clv_data, is_clv_scenario, load_clv_scenario
+    from .experiments.clv import check_split, clv_data, is_clv_scenario, load_clv_scenario
 
     given = [(args.calibration_weeks, args.holdout_weeks), (args.calibration_years, args.holdout_years)]
     if sum(c is not None or h is not None for c, h in given) != 1 or any((c is None) != (h is None) for c, h in given):
@@ -235,21 +235,21 @@ def _cmd_clv_data(args) -> int:
 
 
 def _cmd_exercises(args) -> int:
-    from .checks import key_entry
-    from .exercises import build_exercises
+    from .teaching.checks import key_entry
+    from .teaching.exercises import build_exercises
 
     if args.action == "build":
         for path in build_exercises(args.solutions, args.exercises, force=args.force):
             print(f"wrote {path}")
         return 0
     if args.action == "pack":
-        from .exercises import pack_for_students
+        from .teaching.exercises import pack_for_students
 
         written = pack_for_students(args.folder, args.solutions, args.notebooks, force=args.force)
         print(f"wrote {len(written)} notebooks for students into {args.folder} (exercises/, notebooks/; no solutions)")
         return 0
     if args.action == "export":
-        from .grading import export_nbgrader
+        from .teaching.grading import export_nbgrader
 
         written = export_nbgrader(args.nbgrader, args.solutions, force=args.force)
         print(f"wrote an nbgrader course of {len(written) - 1} assignments into {args.nbgrader}; next: cd there and run "
@@ -412,7 +412,7 @@ def entry() -> None:
     An interrupted run may hold millions of customers; freeing them one by one before the
     prompt comes back can take many seconds, so the process ends without tearing them down
     (exit status 130, the shell's convention for Ctrl-C).  Files are written under temporary
-    names and renamed at the end (:mod:`simkit.exports`), so an interrupt never leaves half a set.
+    names and renamed at the end (:mod:`simkit.core.files`), so an interrupt never leaves half a set.
     """
     import os
     import signal

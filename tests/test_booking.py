@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 import simkit
-from simkit.simulation import vectorized
+from simkit.engines.run import vectorized
 
 from test_tenure_step import result_arrays
 

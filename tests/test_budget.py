@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import simkit
-from simkit.budget import DEFAULT_BUDGET, estimate_run
+from simkit.model.budget import DEFAULT_BUDGET, estimate_run
 
 BIG = {"max_people": 10 ** 9, "max_events": 10 ** 12}
 
@@ -52,7 +52,7 @@ def test_a_run_that_would_explode_is_refused_before_it_starts():
 
 def test_tenure_referrals_of_ten_a_year_are_refused():
     scenario = simkit.load_scenario("cohort_10000").updated({"tenure.referral_rate": [10.0, 10.0, 10.0]})
-    for engine in simkit.simulation.ENGINES:
+    for engine in simkit.engines.run.ENGINES:
         with pytest.raises(simkit.ScenarioError, match="run budget"):
             simkit.run_simulation(scenario, engine=engine)
 
@@ -64,7 +64,7 @@ def test_stays_too_short_for_the_clock_are_refused_by_validation():
 
 def test_panels_sweeps_and_the_command_line_show_the_budget(tmp_path):
     pytest.importorskip("ipywidgets")
-    from simkit.widgets.dashboard import LifecycleDashboard
+    from simkit.views.widgets.dashboard import LifecycleDashboard
 
     explosive = simkit.load_scenario("lifecycle_textbook").updated({"stages.prospect.referrals_per_year": 5.0,
                                                                     "arrivals.cohort_size": 20_000})
@@ -82,7 +82,7 @@ def test_panels_sweeps_and_the_command_line_show_the_budget(tmp_path):
 
 def _renewal_step_by_step(births, kernel, step, replace):
     """The renewal equation solved one grid step at a time (what the power series must equal)."""
-    from simkit.stages import Stage
+    from simkit.model.stages import Stage
     births = {kind: values.copy() for kind, values in births.items()}
     for t in range(1, len(births[Stage.PROSPECT])):
         for parent in (Stage.PROSPECT, Stage.NEW):
@@ -100,8 +100,8 @@ def _renewal_step_by_step(births, kernel, step, replace):
     ("cohort_10000", {"tenure.referral_rate": [0.3, 0.3, 0.3], "arrivals.replace_lost": True}),
 ])
 def test_the_renewal_equation_as_power_series_equals_it_step_by_step(name, change):
-    from simkit import budget
-    from simkit.stages import Stage
+    from simkit.model import budget
+    from simkit.model.stages import Stage
     scenario = simkit.load_scenario(name).updated(change)
     step = scenario.horizon_years / budget.GRID
     ages = (np.arange(budget.GRID) + 0.5) * step

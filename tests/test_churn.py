@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import simkit
-from simkit.churn import TEXTBOOK_FIRMS, Firm, churn_table, firm_scenario
+from simkit.exact.churn import TEXTBOOK_FIRMS, Firm, churn_table, firm_scenario
 
 Z = 4.0
 

@@ -134,7 +134,7 @@ def test_submodules_the_readme_uses_load_after_a_plain_import():
     import subprocess
     import sys
 
-    code = "import simkit; simkit.value.share_of_top; simkit.pyramid.pyramid_table; simkit.intervals.t_quantile"
+    code = "import simkit; simkit.exact.value.share_of_top; simkit.exact.pyramid.pyramid_table; simkit.experiments.intervals.t_quantile"
     assert subprocess.run([sys.executable, "-c", code], timeout=120).returncode == 0
 
 
@@ -158,7 +158,7 @@ def test_exports_refuse_to_overwrite_unasked_and_never_leave_a_mix(tmp_path, cap
 def test_an_export_that_fails_halfway_leaves_the_previous_set(tmp_path, monkeypatch, capsys):
     import errno
 
-    from simkit.results import Ledger
+    from simkit.engines.results import Ledger
 
     out = tmp_path / "out"
     assert main(["run", "firm_a", "--csv", str(out)]) == 0

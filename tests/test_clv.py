@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from scipy import optimize, special, stats
 
-from simkit.clv import (ClvScenario, ClvScenarioError, clv_data, expected_holdout_purchases, load_clv_scenario,
+from simkit.experiments.clv import (ClvScenario, ClvScenarioError, clv_data, expected_holdout_purchases, load_clv_scenario,
                         probability_alive, simulate_clv)
 
 FALSE_ALARM = 0.01
@@ -26,7 +26,7 @@ def _skip_without_pymc_marketing():
 
 def _pymc_marketing():
     """pymc-marketing's clv module through simkit (which sets PyTensor's flags before it is first imported)."""
-    from simkit.clv_models import import_pymc_marketing
+    from simkit.experiments.clv_models import import_pymc_marketing
 
     _skip_without_pymc_marketing()
 
@@ -285,7 +285,7 @@ def test_without_a_compiler_pytensor_is_switched_to_numba_quietly(tmp_path):
     _skip_without_pymc_marketing()
     env = {k: v for k, v in os.environ.items() if k != "PYTENSOR_FLAGS"}
     env["PATH"] = str(tmp_path)                   # no g++ on it
-    code = ("import os; from simkit.clv_models import import_pymc_marketing; import_pymc_marketing(); "
+    code = ("import os; from simkit.experiments.clv_models import import_pymc_marketing; import_pymc_marketing(); "
             "print(os.environ['PYTENSOR_FLAGS'])")
     done = subprocess.run([sys.executable, "-W", "error", "-c", code], env=env, capture_output=True, text=True,
                           timeout=300)
@@ -296,7 +296,7 @@ def test_without_a_compiler_pytensor_is_switched_to_numba_quietly(tmp_path):
 def test_parameter_table_matches_a_likelihood_written_out_here():
     """pymc-marketing's BG/NBD fitted by MAP (its own parametrisation: a and b are derived) and read by
     parameter_table, against the maximum of the likelihood written out above and its curvature."""
-    from simkit.clv_models import calibration_summary, parameter_table
+    from simkit.experiments.clv_models import calibration_summary, parameter_table
 
     clv = _pymc_marketing()
     data = clv_data(load_clv_scenario("clv_bg_nbd").updated({"customers": 10_000}), 39, 39)

@@ -8,7 +8,7 @@ import pytest
 
 import simkit
 from simkit import ScenarioError, cohort_table, hughes_table, ltv_sensitivity
-from simkit.cohort import simulated_cohort_table
+from simkit.exact.cohort import simulated_cohort_table
 
 Z = 4.0
 

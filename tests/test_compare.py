@@ -7,7 +7,7 @@ import pytest
 from scipy import stats
 
 import simkit
-from simkit.intervals import mean_interval, sum_interval, t_quantile
+from simkit.experiments.intervals import mean_interval, sum_interval, t_quantile
 
 
 @pytest.fixture
@@ -88,8 +88,8 @@ def test_compare_refuses_what_it_cannot_pair(lifecycle):
 
 
 def test_money_prints_with_a_true_minus_sign():
-    assert simkit.compare.__module__ == "simkit.compare"
-    from simkit.compare import format_money
+    assert simkit.compare.__module__ == "simkit.experiments.compare"  # the function, not a module
+    from simkit.core.formatting import format_money
 
     assert format_money(-12.0, 2) == "−¥12.00"
     assert format_money(1234567) == "¥1,234,567"

@@ -1,28 +1,30 @@
 """Documentation that code generates must match the code."""
 
+import re
 from pathlib import Path
 
 import pytest
 
-from simkit.scenario import scenario_reference
+from simkit.model.scenario import scenario_reference
 
 ROOT = Path(__file__).resolve().parents[1]
+GUIDE = ROOT / "docs" / "guide.md"
 
 
-def test_readme_scenario_reference_is_current():
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    start = readme.index("<!-- scenario-reference")
-    start = readme.index("\n", start) + 1
-    end = readme.index("<!-- end scenario-reference -->")
-    assert readme[start:end].strip() == scenario_reference().strip(), (
-        "README's scenario reference is stale: paste simkit.scenario.scenario_reference() into it")
+def test_guide_scenario_reference_is_current():
+    guide = GUIDE.read_text(encoding="utf-8")
+    start = guide.index("<!-- scenario-reference")
+    start = guide.index("\n", start) + 1
+    end = guide.index("<!-- end scenario-reference -->")
+    assert guide[start:end].strip() == scenario_reference().strip(), (
+        "docs/guide.md's scenario reference is stale: paste simkit.model.scenario.scenario_reference() into it")
 
 
-def test_readme_example_scenarios_are_valid():
+def test_guide_example_scenarios_are_valid():
     import simkit
 
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    blocks = [part.split("```", 1)[0] for part in readme.split("```toml\n")[1:]]
+    guide = GUIDE.read_text(encoding="utf-8")
+    blocks = [part.split("```", 1)[0] for part in guide.split("```toml\n")[1:]]
     names = [simkit.Scenario.from_text(block).name for block in blocks]
     assert names == ["my_cohort", "my_shop"]
     cohort = simkit.Scenario.from_text(blocks[0])
@@ -37,19 +39,33 @@ def _money(value: float, places: int) -> str:
     return f"¥{round(value, places):,.0f}"
 
 
-def test_readme_comparison_line_is_what_the_code_prints():
+def test_comparison_line_is_what_the_code_prints():
+    """The guide's comparison and the README's tour quote the same line: both must be what the code prints."""
     import simkit
 
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
     longer = simkit.compare(simkit.load_scenario("lifecycle_textbook"), {"stages.loyal.mean_duration_years": 3.3})
-    assert f"print(longer.summary())   # {longer.summary()}" in readme
+    for page in (GUIDE, ROOT / "README.md"):
+        assert f"print(longer.summary())   # {longer.summary()}" in page.read_text(encoding="utf-8"), page.name
+
+
+def test_readme_tour_runs():
+    """The README's tour is about ten lines of Python, and it runs as printed."""
+    import matplotlib.pyplot as plt
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    (tour,) = re.findall(r"```python\n(.*?)```", readme, re.S)
+    assert len([line for line in tour.splitlines() if line.strip()]) <= 12
+    try:
+        exec(compile(tour, "README.md (tour)", "exec"), {"__name__": "readme_tour"})
+    finally:
+        plt.close("all")
 
 
 def test_instructors_guide_comparison_readings_are_what_the_code_gives():
     """INSTRUCTORS.md reads the dashboard's comparison at the notebook's settings, at 2,000 customers, and
     paired against independent runs at 100 customers: each figure the guide quotes, recomputed."""
     import simkit
-    from simkit.widgets.dashboard import COMPARISONS
+    from simkit.views.widgets.dashboard import COMPARISONS
 
     guide = " ".join((ROOT / "INSTRUCTORS.md").read_text(encoding="utf-8").split())
     lever = COMPARISONS["loyal customers stay 10 % longer"]

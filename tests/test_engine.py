@@ -21,7 +21,7 @@ from simkit import Scenario, Stage, run_simulation
 Z = 4.0  # tolerance in standard errors
 
 
-@pytest.fixture(autouse=True, scope="module", params=simkit.simulation.ENGINES)
+@pytest.fixture(autouse=True, scope="module", params=simkit.engines.run.ENGINES)
 def engine(request):
     """Run the module's tests on each engine: ``run_simulation`` here means that engine's."""
     global run_simulation
@@ -145,7 +145,7 @@ def test_survivors_of_a_closed_cohort_follow_retention_to_the_power_t():
     result = run_simulation(simkit.load_scenario("firm_a"), n_customers=n, seed=11, ledger=False)
     for t, active in enumerate(result.active_customers, start=1):
         p = 0.8 ** t
-        expected = simkit.formulas.survivors(n, 0.8, t)
+        expected = simkit.exact.formulas.survivors(n, 0.8, t)
         assert expected == n * p
         assert abs(active - expected) < Z * math.sqrt(n * p * (1 - p)), (t, active, expected)
 
@@ -201,12 +201,12 @@ def test_mean_time_in_a_stage_matches_its_mean_duration(measured):
 
 def test_conversion_share_matches_the_probability(measured):
     scenario = measured.scenario
-    p = simkit.formulas.conversion_probability(scenario)
+    p = simkit.exact.formulas.conversion_probability(scenario)
     assert p == 0.5
     converted = measured.periods["n_acquired"].sum()
     n = measured.ltv.count
     assert abs(converted / n - p) < Z * math.sqrt(p * (1 - p) / n)
-    visits = simkit.formulas.expected_stage_years(scenario)
+    visits = simkit.exact.formulas.expected_stage_years(scenario)
     assert visits[Stage.LOYAL] == 0.5 * 2.0
 
 
@@ -467,7 +467,7 @@ def test_waterfall_plot_of_the_parts(with_parts):
     import matplotlib
 
     matplotlib.use("Agg")
-    from simkit import plots
+    from simkit.views import plots
 
     ax = plots.plot_profit_parts(with_parts.ledger, per_customer=False)
     heights = [bar.get_height() for bar in ax.patches]
@@ -487,13 +487,13 @@ def test_the_funnel_moves_prospects_as_the_win_probabilities_say():
     # by hand: half the leads qualify; then 10 % of prospects win, 20 % of opportunities, ...
     expected = [n, n * 0.5, n * 0.5 * 0.10 / 0.20, n * 0.5 * 0.10 / 0.50, n * 0.5 * 0.10 / 0.60,
                 n * 0.5 * 0.10 / 0.70]
-    assert list(simkit.formulas.funnel_expected(scenario.funnel, n).values())[:6] == pytest.approx(expected)
+    assert list(simkit.exact.formulas.funnel_expected(scenario.funnel, n).values())[:6] == pytest.approx(expected)
     for stage, (count, mean) in enumerate(zip(at_least, expected)):
         p = mean / n
         assert abs(count - mean) <= Z * math.sqrt(n * p * (1 - p)) + 1e-9, stage
     won = result.periods["n_acquired"].sum()
     assert abs(won - n * 0.05) < Z * math.sqrt(n * 0.05 * 0.95)
-    assert simkit.formulas.leads_needed(scenario.funnel, 100) == 100 / (0.5 * 0.10)
+    assert simkit.exact.formulas.leads_needed(scenario.funnel, 100) == 100 / (0.5 * 0.10)
 
 
 def test_prospects_by_time_to_first_order():
@@ -502,7 +502,7 @@ def test_prospects_by_time_to_first_order():
     converted = ~np.isnan(ledger["entered_new"])
     waited = ledger["first_purchase"][converted] - ledger["entry_time"][converted]
     assert np.all((waited >= ledger["entered_new"][converted] - ledger["entry_time"][converted]) | np.isnan(waited))
-    classes = simkit.formulas.prospect_temperature(waited)
+    classes = simkit.exact.formulas.prospect_temperature(waited)
     expected = ["hot" if w <= 1 / 12 else "warm" if w <= 3 / 12 else "cold" for w in np.nan_to_num(waited, nan=9)]
     assert classes == expected and set(classes) >= {"hot", "warm", "cold"}
 

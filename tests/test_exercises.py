@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 import simkit
-from simkit import checks
-from simkit.exercises import build_exercises, exercise_from_solution, strip_solution
+from simkit.teaching import checks
+from simkit.teaching.exercises import build_exercises, exercise_from_solution, strip_solution
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -84,7 +84,7 @@ PERSONAL = sorted(q for q, entry in checks.load_key().items() if entry["kind"] =
 def _simulated(question):
     """Answers read off a simulation: what a student running the solution's code gets."""
     if question == "clvfit.alive_share":
-        from simkit.clv import clv_data, load_clv_scenario
+        from simkit.experiments.clv import clv_data, load_clv_scenario
 
         return clv_data(load_clv_scenario("clv_bg_nbd"), 39, 39).truth["alive_at_cutoff"].mean()
     scenario = simkit.load_scenario("lifecycle_basic")
@@ -145,7 +145,7 @@ def test_check_explains_missing_or_mistyped_answers(capsys):
 
 
 def test_the_key_holds_no_answers():
-    text = (ROOT / "simkit" / "exercise_key.toml").read_text(encoding="utf-8")
+    text = (ROOT / "simkit" / "teaching" / "exercise_key.toml").read_text(encoding="utf-8")
     for answer in ("48000", "48,000", "66.08", "423724", "1747200", "0.859", "15.38"):
         assert answer not in text
 

@@ -1,6 +1,6 @@
 """What a figure shows: the chosen language, Chinese that renders (or clean English), nothing clipped.
 
-Every plot of simkit.plots is drawn by bench/gallery.py; these tests draw the same set and check
+Every plot of simkit.views.plots is drawn by bench/gallery.py; these tests draw the same set and check
 what a student would see: no missing-glyph warning, no text outside the figure or over the
 title, money printed as money.
 """
@@ -15,8 +15,9 @@ import pytest
 from matplotlib.text import Text
 
 import simkit
-from simkit import language, plots
-from simkit.compare import format_money
+from simkit.views import fonts
+from simkit.views import plots
+from simkit.core.formatting import format_money
 
 matplotlib.use("Agg")
 
@@ -52,21 +53,21 @@ def _visible_texts(figure):
 
 
 def test_set_language_chooses_every_label(restore_language, monkeypatch):
-    monkeypatch.setattr(language, "chinese_font", lambda: "Noto Sans CJK SC")  # as on a machine with one
+    monkeypatch.setattr(fonts, "chinese_font", lambda: "Noto Sans CJK SC")  # as on a machine with one
     simkit.set_language("zh")
-    assert language.label("Sales funnel", "销售漏斗") == "销售漏斗"
+    assert fonts.label("Sales funnel", "销售漏斗") == "销售漏斗"
     simkit.set_language("en")
-    assert language.label("Sales funnel", "销售漏斗") == "Sales funnel"
+    assert fonts.label("Sales funnel", "销售漏斗") == "Sales funnel"
     simkit.set_language("both")
-    assert language.label("Sales funnel", "销售漏斗") == "Sales funnel 销售漏斗"
-    assert language.label("VIP", "VIP客户") == "VIP客户"          # never "VIP VIP客户"
-    assert language.label("loyal", "老客户", separator="\n") == "loyal\n老客户"
+    assert fonts.label("Sales funnel", "销售漏斗") == "Sales funnel 销售漏斗"
+    assert fonts.label("VIP", "VIP客户") == "VIP客户"          # never "VIP VIP客户"
+    assert fonts.label("loyal", "老客户", separator="\n") == "loyal\n老客户"
     with pytest.raises(ValueError, match="language: got 'fr', expected one of 'both', 'zh', 'en'"):
         simkit.set_language("fr")
 
 
 def test_titles_follow_the_language(restore_language, monkeypatch):
-    monkeypatch.setattr(language, "chinese_font", lambda: "Noto Sans CJK SC")
+    monkeypatch.setattr(fonts, "chinese_font", lambda: "Noto Sans CJK SC")
     result = simkit.run_simulation(simkit.load_scenario("firm_a"), seed=1)
     titles = {}
     for choice in simkit.LANGUAGES:
@@ -76,7 +77,7 @@ def test_titles_follow_the_language(restore_language, monkeypatch):
 
 
 def test_without_a_chinese_font_every_label_is_english_and_nothing_warns(figures, monkeypatch):
-    monkeypatch.setattr(language, "chinese_font", lambda: None)   # a bare Linux or Binder image
+    monkeypatch.setattr(fonts, "chinese_font", lambda: None)   # a bare Linux or Binder image
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         for name, draw in figures:
@@ -86,7 +87,7 @@ def test_without_a_chinese_font_every_label_is_english_and_nothing_warns(figures
             assert not chinese, f"{name}: Chinese without a font to draw it: {chinese}"
 
 
-@pytest.mark.skipif(language.chinese_font() is None, reason="no Chinese font on this machine (apt-get install "
+@pytest.mark.skipif(fonts.chinese_font() is None, reason="no Chinese font on this machine (apt-get install "
                     "fonts-noto-cjk); the English fallback is tested without one")
 def test_with_a_chinese_font_chinese_renders_without_a_warning(figures):
     with warnings.catch_warnings():
@@ -103,15 +104,15 @@ def test_a_font_installed_after_matplotlib_listed_the_fonts_is_found(monkeypatch
 
     from matplotlib import font_manager
 
-    if not any(language._CJK_FILES.search(os.path.basename(path)) for path in font_manager.findSystemFonts()):
+    if not any(fonts._CJK_FILES.search(os.path.basename(path)) for path in font_manager.findSystemFonts()):
         pytest.skip("no Chinese font file on this machine (apt-get install fonts-noto-cjk)")
-    stale = [font for font in font_manager.fontManager.ttflist if font.name not in language._CJK_FONTS]
+    stale = [font for font in font_manager.fontManager.ttflist if font.name not in fonts._CJK_FONTS]
     monkeypatch.setattr(font_manager.fontManager, "ttflist", stale)   # the list as it was before the install
-    language.chinese_font.cache_clear()
+    fonts.chinese_font.cache_clear()
     try:
-        assert language.chinese_font() in language._CJK_FONTS
+        assert fonts.chinese_font() in fonts._CJK_FONTS
     finally:
-        language.chinese_font.cache_clear()
+        fonts.chinese_font.cache_clear()
 
 
 def test_no_text_is_clipped_or_over_the_title(figures):

@@ -5,7 +5,8 @@ import math
 import pytest
 
 import simkit
-from simkit import Stage, formulas
+from simkit import Stage
+from simkit.exact import formulas
 
 
 def test_group_lifetime_is_one_over_churn():

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from simkit import checks
-from simkit.exercises import BEGIN, END
-from simkit.personal import expected_answer
+from simkit.teaching import checks
+from simkit.teaching.exercises import BEGIN, END
+from simkit.teaching.personal import expected_answer
 
 pytest.importorskip("nbgrader", reason="nbgrader is not installed: pip install -e '.[grading]'")
 

@@ -94,7 +94,7 @@ def test_the_command_line_prints_a_hostile_name_safely(tmp_path):
     assert simkit.ScenarioError.SHOWN == 20
 
 
-@pytest.mark.parametrize("engine", simkit.simulation.ENGINES)
+@pytest.mark.parametrize("engine", simkit.engines.run.ENGINES)
 def test_the_order_a_file_lists_next_stages_in_never_changes_results(engine):
     written = 'name = "o"\nhorizon = 3\nseed = 4\n[arrivals]\ncohort_size = 300\ncohort_stage = "new"\n' \
               '[stages.new]\nmean_duration_years = 1\norders_per_year = 2\naverage_order_value = 50\n'

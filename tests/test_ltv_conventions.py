@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 
 import simkit
-from simkit import formulas, hughes_table
-from simkit.cohort import round_half_away
+from simkit import hughes_table
+from simkit.exact import formulas
+from simkit.exact.cohort import round_half_away
 
 TEXTBOOK = dict(customers=10_000, retention_rate=[0.6, 0.7, 0.8], orders_per_year=[1.6, 2.6, 3.2],
                 average_order_value=[100, 112, 120], cost_of_sales_share=[0.7, 0.65, 0.65], acquisition_cost=60,
@@ -36,7 +37,7 @@ def test_a_firm_that_replaces_its_lost_customers_serves_the_same_number_every_ye
     """1,000 customers, 20 % lost at each year end and replaced at once: 1,000 customers in every year."""
     firm = simkit.load_scenario("firm_a").updated({"arrivals.cohort_size": 1000, "arrivals.replace_lost": True,
                                                    "horizon": 3, "arrivals.acquisition_cost": 60.0})
-    for engine in simkit.simulation.ENGINES:
+    for engine in simkit.engines.run.ENGINES:
         result = simkit.run_simulation(firm, engine=engine)
         table = simkit.simulated_cohort_table(result)
         assert table["customers"].tolist() == [1000, 1000, 1000]
@@ -148,7 +149,7 @@ def test_gupta_and_lehmanns_margin_multiples():
         formulas.ltv_closed_form(100, 0.8, 0.1, timing="start") - 100)
 
 
-@pytest.mark.parametrize("engine", simkit.simulation.ENGINES)
+@pytest.mark.parametrize("engine", simkit.engines.run.ENGINES)
 def test_both_engines_value_customers_in_the_end_of_year_convention(engine):
     """The simulated customers' mean lifetime value covers the exact table's LTV (4 standard errors)."""
     scenario = simkit.load_scenario("cohort_10000").updated({"discounting.timing": "end",

@@ -59,7 +59,7 @@ def test_binder_installs_a_chinese_font():
 def test_builtin_scenarios_ship_inside_the_package():
     import simkit
 
-    folder = Path(simkit.__file__).parent / "scenarios"
+    folder = Path(simkit.__file__).parent / "model" / "scenarios"
     assert sorted(p.stem for p in folder.glob("*.toml")) == simkit.list_scenarios()
     package_data = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]
-    assert "scenarios/*.toml" in package_data["simkit"]
+    assert "model/scenarios/*.toml" in package_data["simkit"]

@@ -2,8 +2,9 @@
 
 import pytest
 
-from simkit import Stage, checks
-from simkit.personal import (EXERCISE_SETS, SAMPLE_STUDENT, expected_answer, personal_questions, student_key,
+from simkit import Stage
+from simkit.teaching import checks
+from simkit.teaching.personal import (EXERCISE_SETS, SAMPLE_STUDENT, expected_answer, personal_questions, student_key,
                              your_numbers)
 from test_exercises import PERSONAL, _by_hand
 

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from simkit.cli import main
-from simkit.pyramid import (HEADLINES, TEXTBOOK_MOVE_UP, TEXTBOOK_TIERS, Tier, move_up, move_up_share,
+from simkit.exact.pyramid import (HEADLINES, TEXTBOOK_MOVE_UP, TEXTBOOK_TIERS, Tier, move_up, move_up_share,
                             pyramid_table)
 
 
@@ -64,7 +64,7 @@ def test_cli_pyramid(capsys):
 
 
 # ---------------------------------------------------------------- migration
-from simkit.pyramid import expected_counts, migration_matrix, simulate_migration  # noqa: E402
+from simkit.exact.pyramid import expected_counts, migration_matrix, simulate_migration  # noqa: E402
 
 
 def test_migration_matrix_rows_and_rules():

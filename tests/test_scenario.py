@@ -78,7 +78,7 @@ def test_updated_changes_fields_by_dotted_path_and_checks_them(valid_dict):
 
 
 def test_field_info_gives_units_terms_and_slider_ranges():
-    info = simkit.scenario.field_info(simkit.TenureSchedule, "retention_rate")
+    info = simkit.model.parts.field_info(simkit.TenureSchedule, "retention_rate")
     assert info["unit"] and "保持率" in info["term"] and info["slider"] == (0, 1)
     assert info["rule"] == "a fraction in [0, 1]"
 
@@ -292,4 +292,4 @@ def test_a_funnel_replaces_the_prospect_stage_rules(valid_dict):
     del data["stages"]["prospect"]
     scenario = Scenario.from_dict(data)
     assert scenario.funnel.step_probabilities() == pytest.approx((0.5, 0.5, 0.4, 0.5 / 0.6, 0.6 / 0.7, 0.7))
-    assert simkit.formulas.conversion_probability(scenario) == pytest.approx(0.5 * 0.10)
+    assert simkit.exact.formulas.conversion_probability(scenario) == pytest.approx(0.5 * 0.10)

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import simkit
-from simkit.simulation import vectorized
+from simkit.engines.run import vectorized
 
 
 def result_arrays(result) -> dict:

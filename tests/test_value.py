@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import simkit
-from simkit.value import RFM_TYPES, pareto_curve, rfm_measures, rfm_types, share_of_top
+from simkit.exact.value import RFM_TYPES, pareto_curve, rfm_measures, rfm_types, share_of_top
 
 
 def test_eighty_twenty_on_a_hand_made_population():

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import simkit
-from simkit import plots
+from simkit.views import plots
 
 matplotlib.use("Agg")
 
@@ -40,7 +40,7 @@ def test_money_plot_draws_one_bar_per_period(result):
 @pytest.fixture
 def panel():
     widgets = pytest.importorskip("ipywidgets")
-    from simkit.widgets import simulation_panel
+    from simkit.views.widgets import simulation_panel
 
     scenario = simkit.load_scenario("lifecycle_basic").updated({"arrivals.cohort_size": 200,
                                                                 "arrivals.prospects_per_year": 50})
@@ -80,7 +80,7 @@ def test_panel_shows_a_message_instead_of_raising_on_a_refused_value(panel):
 
 def test_panel_rejects_an_unknown_parameter_path():
     pytest.importorskip("ipywidgets")
-    from simkit.widgets import simulation_panel
+    from simkit.views.widgets import simulation_panel
 
     with pytest.raises(ValueError, match="parameter: got 'stages.vip.orders'"):
         simulation_panel("firm_a", parameters=("stages.vip.orders",))
@@ -97,7 +97,7 @@ def test_ltv_plots_carry_the_table_figures():
 
 
 def test_churn_and_tenure_plots(cohort):
-    from simkit.churn import TEXTBOOK_FIRMS, firm_scenario
+    from simkit.exact.churn import TEXTBOOK_FIRMS, firm_scenario
 
     closed = simkit.run_simulation(firm_scenario(TEXTBOOK_FIRMS[0], steady_state=False), n_customers=500)
     ax = plots.plot_churn(closed, retention=0.8)
@@ -112,7 +112,7 @@ def test_churn_and_tenure_plots(cohort):
 
 def test_ltv_panel_recomputes_resets_and_refuses_without_raising():
     pytest.importorskip("ipywidgets")
-    from simkit.widgets import ltv_table_panel
+    from simkit.views.widgets import ltv_table_panel
 
     panel = ltv_table_panel()
     assert f"{panel.table.ltv[-1]:.2f}" == "66.08"
@@ -133,7 +133,7 @@ def test_ltv_panel_recomputes_resets_and_refuses_without_raising():
 
 def test_churn_panel_tables_and_simulates_both_readings():
     pytest.importorskip("ipywidgets")
-    from simkit.widgets import churn_panel
+    from simkit.views.widgets import churn_panel
 
     panel = churn_panel()
     assert "group lifetime 5.0 years" in panel.message.value and "¥600 a year more" in panel.message.value
@@ -155,7 +155,7 @@ def test_profit_by_stage_plot_shows_the_simulated_inverted_u(result):
 
 def test_lifecycle_dashboard_runs_compares_refuses_and_exports(tmp_path, monkeypatch):
     pytest.importorskip("ipywidgets")
-    from simkit.widgets import COMPARISONS, lifecycle_dashboard
+    from simkit.views.widgets import COMPARISONS, lifecycle_dashboard
 
     monkeypatch.chdir(tmp_path)
     small = simkit.load_scenario("lifecycle_textbook").updated({"arrivals.cohort_size": 150,
@@ -198,7 +198,7 @@ def test_funnel_plot():
 
 
 def test_pyramid_plot_panel_and_pareto():
-    from simkit.pyramid import TEXTBOOK_TIERS
+    from simkit.exact.pyramid import TEXTBOOK_TIERS
 
     ax = plots.plot_pyramid(TEXTBOOK_TIERS)
     widths = [bar.get_width() for bar in ax.patches]
@@ -206,7 +206,7 @@ def test_pyramid_plot_panel_and_pareto():
     ax = plots.plot_pareto([50, 30, 10, 5, 5])
     assert ax.lines[0].get_ydata()[1] == pytest.approx(50.0)
     pytest.importorskip("ipywidgets")
-    from simkit.widgets import pyramid_panel
+    from simkit.views.widgets import pyramid_panel
 
     panel = pyramid_panel()
     assert [t.customers for t in panel.after][3] == 1701 - round(0.02 * 1701)   # 2 % of small move up
@@ -220,7 +220,7 @@ def test_dashboard_computes_only_the_latest_values_while_a_run_is_going(monkeypa
     pytest.importorskip("ipywidgets")
     import time
 
-    from simkit.widgets.dashboard import LifecycleDashboard
+    from simkit.views.widgets.dashboard import LifecycleDashboard
 
     small = simkit.load_scenario("lifecycle_textbook").updated({"arrivals.cohort_size": 100,
                                                                 "arrivals.prospects_per_year": 20, "horizon": 12})
@@ -250,7 +250,7 @@ def test_no_dashboard_control_at_its_maximum_makes_the_population_explode():
     (Time is measured in bench/bench_dashboard.py --extremes; here the deterministic proxy: people simulated.)
     """
     pytest.importorskip("ipywidgets")
-    from simkit.widgets.dashboard import LifecycleDashboard
+    from simkit.views.widgets.dashboard import LifecycleDashboard
 
     board = LifecycleDashboard("lifecycle_textbook", comparison="loyal customers stay 10 % longer", background=False)
     usual = board.result.ltv.count
@@ -275,7 +275,7 @@ def test_no_dashboard_control_at_its_maximum_makes_the_population_explode():
 def test_simulation_panels_redraw_in_place_and_hide_refused_values(build, control, values):
     """A change repaints the data over the kept background; only a moved axis range draws everything again."""
     pytest.importorskip("ipywidgets")
-    import simkit.widgets as panels
+    import simkit.views.widgets as panels
 
     panel = getattr(panels, build)()
     assert "up to date" in panel.status.value
@@ -292,7 +292,7 @@ def test_simulation_panels_redraw_in_place_and_hide_refused_values(build, contro
 
 def test_an_interrupted_run_leaves_a_word_not_an_old_figure(monkeypatch):
     pytest.importorskip("ipywidgets")
-    import simkit.widgets.simulation as module
+    import simkit.views.widgets.simulation as module
 
     panel = module.simulation_panel()
 
@@ -307,7 +307,7 @@ def test_an_interrupted_run_leaves_a_word_not_an_old_figure(monkeypatch):
 
 def test_every_dashboard_control_at_its_maximum_together_runs_or_shows_the_budget():
     pytest.importorskip("ipywidgets")
-    from simkit.widgets.dashboard import LifecycleDashboard
+    from simkit.views.widgets.dashboard import LifecycleDashboard
 
     board = LifecycleDashboard("lifecycle_textbook", comparison="loyal customers stay 10 % longer", background=False)
     for path, control in board.controls.items():
@@ -323,8 +323,9 @@ def test_sliders_stop_on_round_values_and_read_as_words():
     pytest.importorskip("ipywidgets")
     import math
 
-    from simkit.widgets.dashboard import LifecycleDashboard
-    from simkit.widgets import readable, simulation_panel
+    from simkit.views.widgets.dashboard import LifecycleDashboard
+    from simkit.core.language import readable
+    from simkit.views.widgets import simulation_panel
 
     board = LifecycleDashboard("lifecycle_textbook", background=False)
     for path, control in board.controls.items():

@@ -21,7 +21,7 @@ NOTEBOOKS = sorted(str(p.relative_to(ROOT)) for folder in FOLDERS if folder != "
                    for p in (ROOT / folder).glob("*.ipynb"))
 #: Notebooks with a panel, and the panel's builder (each panel is one output holding an image).
 PANELS = {p: re.search(r"simkit\.widgets\.(\w+)\(", (ROOT / p).read_text(encoding="utf-8")).group(1)
-          for p in NOTEBOOKS if "simkit.widgets." in (ROOT / p).read_text(encoding="utf-8")}
+          for p in NOTEBOOKS if "simkit.views.widgets." in (ROOT / p).read_text(encoding="utf-8")}
 STDERR = ".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']"
 
 

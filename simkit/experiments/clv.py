@@ -1,0 +1,408 @@
+"""Buy-till-you-die worlds with the truth attached: data sets for CLV models.
+
+The CLV models people fit to transactions -- Pareto/NBD, BG/NBD and the
+Gamma-Gamma spend model (pymc-marketing's ``clv`` module, lifetimes, R's
+CLVTools) -- assume a population of customers who each buy at their own rate
+while "alive" and then drop out for good.  Real data never says who was
+alive, so no one can tell a student how wrong a fitted model is.  Here the
+customers are drawn from exactly those models, with known parameters, and
+every customer's truth is kept: purchase rate, dropout, mean spend, whether
+alive at the calibration cutoff, and what they bought in the holdout.
+
+A :class:`ClvScenario` states the population (time in weeks, as the published
+CDNOW fits are):
+
+* each customer's **purchase rate** λ (purchases a week while alive) ~ Gamma(shape ``r``, rate ``alpha``);
+* **dropout**: ``model = "pareto_nbd"``: a lifetime ~ Exponential(μ) with μ ~ Gamma(shape ``s``, rate ``beta``);
+  ``model = "bg_nbd"``: after each repeat purchase the customer drops out with probability p ~ Beta(``a``, ``b``);
+* **spend** (Gamma-Gamma): each purchase's amount ~ Gamma(shape ``p``, rate ν), ν ~ Gamma(shape ``q``, rate ``gamma``),
+  so a customer's mean spend is p / ν;
+* **staggered acquisition**: first purchases spread uniformly over the first ``acquisition_weeks``.
+
+>>> world = load_clv_scenario("clv_pareto_nbd")
+>>> data = clv_data(world, calibration_weeks=39, holdout_weeks=39)
+>>> sorted(data.truth.columns)[:3], data.split["time_unit"]
+(['alive_at_cutoff', 'customer_id', 'dropout'], 'W')
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import tomllib
+from dataclasses import asdict, dataclass, fields
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+
+from ..core.errors import ScenarioError
+
+__all__ = ["ClvData", "ClvScenario", "check_split", "clv_data", "expected_holdout_purchases", "lifecycle_clv_data",
+           "list_clv_scenarios", "load_clv_scenario", "probability_alive", "simulate_clv"]
+
+MODELS = ("pareto_nbd", "bg_nbd")
+_DAYS_PER_WEEK = 7
+_MAX_CUSTOMERS = 2_000_000
+_MAX_FILE_BYTES = 100_000
+
+
+class ClvScenarioError(ScenarioError):
+    """A CLV scenario field has a value outside what is allowed."""
+
+
+@dataclass(frozen=True)
+class ClvScenario:
+    """A population of buy-till-you-die customers (time in weeks; money in the data's currency).
+
+    Parameters are named as in Fader & Hardie's papers and pymc-marketing's models, so a
+    fitted model's parameters can be read against them.
+    """
+
+    name: str = "clv"
+    description: str = ""
+    model: str = "pareto_nbd"
+    customers: int = 2000
+    acquisition_weeks: float = 12.0   # first purchases spread uniformly over these weeks (staggered acquisition)
+    start_date: str = "2026-01-05"    # the first day of the data (a Monday)
+    seed: int = 1
+    r: float = 0.55        # purchase rate λ ~ Gamma(shape r, rate alpha), purchases a week
+    alpha: float = 10.58
+    s: float = 0.61        # Pareto/NBD dropout rate μ ~ Gamma(shape s, rate beta), a week
+    beta: float = 11.67
+    a: float = 0.79        # BG/NBD dropout probability after a purchase ~ Beta(a, b)
+    b: float = 2.43
+    p: float = 6.25        # Gamma-Gamma: amount ~ Gamma(shape p, rate ν), ν ~ Gamma(shape q, rate gamma)
+    q: float = 3.74
+    gamma: float = 15.44
+
+    def __post_init__(self):
+        _check(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "ClvScenario":
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise ClvScenarioError(f"{unknown[0]}: not a field of a CLV scenario; fields: {', '.join(sorted(known))}")
+        return cls(**data)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    def updated(self, changes: dict) -> "ClvScenario":
+        """A copy with some fields changed, checked again."""
+        return ClvScenario.from_dict({**self.to_dict(), **changes})
+
+
+def _check(s: ClvScenario) -> None:
+    def fail(name, value, allowed):
+        raise ClvScenarioError(f"{name}: got {value!r}, expected {allowed}")
+
+    if not isinstance(s.name, str) or not s.name:
+        fail("name", s.name, "a non-empty text")
+    if s.model not in MODELS:
+        fail("model", s.model, f"one of {', '.join(map(repr, MODELS))}")
+    if isinstance(s.customers, bool) or not isinstance(s.customers, int) or not 1 <= s.customers <= _MAX_CUSTOMERS:
+        fail("customers", s.customers, f"a whole number from 1 to {_MAX_CUSTOMERS:,}")
+    if isinstance(s.seed, bool) or not isinstance(s.seed, int) or s.seed < 0:
+        fail("seed", s.seed, "a whole number ≥ 0")
+    for name in ("acquisition_weeks", "r", "alpha", "s", "beta", "a", "b", "p", "q", "gamma"):
+        value = getattr(s, name)
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
+            fail(name, value, "a positive number")
+    try:
+        dt.date.fromisoformat(s.start_date)
+    except (TypeError, ValueError):
+        fail("start_date", s.start_date, "a date as YYYY-MM-DD")
+
+
+def list_clv_scenarios() -> list[str]:
+    """Names of the built-in buy-till-you-die worlds."""
+    return sorted(p.name[:-5] for p in (resources.files("simkit.model") / "scenarios" / "clv").iterdir()
+                  if p.name.endswith(".toml"))
+
+
+def load_clv_scenario(name_or_path) -> ClvScenario:
+    """A built-in CLV scenario by name (``clv_pareto_nbd``, ``clv_bg_nbd``) or a TOML file of the same fields."""
+    text = None
+    if isinstance(name_or_path, str) and "/" not in name_or_path and not name_or_path.endswith(".toml"):
+        source = resources.files("simkit.model") / "scenarios" / "clv" / f"{name_or_path}.toml"
+        if not source.is_file():
+            raise ClvScenarioError(f"scenario: got {name_or_path!r}, expected one of {', '.join(list_clv_scenarios())} "
+                                   "or a .toml file")
+        text = source.read_text(encoding="utf-8")
+    else:
+        path = Path(name_or_path)
+        if not path.is_file():
+            raise ClvScenarioError(f"scenario: {str(path)!r} is not a file")
+        if path.stat().st_size > _MAX_FILE_BYTES:
+            raise ClvScenarioError(f"scenario: {str(path)!r} is larger than {_MAX_FILE_BYTES:,} bytes")
+        text = path.read_text(encoding="utf-8")
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise ClvScenarioError(f"scenario: not valid TOML: {error}") from None
+    return ClvScenario.from_dict(data)
+
+
+def is_clv_scenario(name_or_path) -> bool:
+    """Whether ``name_or_path`` names a built-in CLV scenario or a TOML file with ``model = ...`` of one."""
+    if isinstance(name_or_path, ClvScenario):
+        return True
+    if isinstance(name_or_path, str) and "/" not in name_or_path and not name_or_path.endswith(".toml"):
+        return (resources.files("simkit.model") / "scenarios" / "clv" / f"{name_or_path}.toml").is_file()
+    path = Path(name_or_path)
+    try:
+        return path.is_file() and path.stat().st_size <= _MAX_FILE_BYTES and \
+            tomllib.loads(path.read_text(encoding="utf-8")).get("model") in MODELS
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return False
+
+
+# ------------------------------------------------------------------ simulation
+@dataclass(frozen=True)
+class _World:
+    """Customers and purchases, times in weeks from the start."""
+
+    first_purchase: np.ndarray    # per customer
+    purchase_rate: np.ndarray     # λ, per week
+    dropout: np.ndarray           # μ per week (Pareto/NBD) or p per purchase (BG/NBD)
+    spend_rate: np.ndarray        # ν: mean spend p / ν
+    death: np.ndarray             # week of dropping out (inf: not within the horizon)
+    customer: np.ndarray          # per purchase, sorted by customer then time
+    time: np.ndarray
+    amount: np.ndarray
+
+
+def simulate_clv(scenario: ClvScenario, end_weeks: float, seed: int | None = None) -> _World:
+    """Every customer and purchase of ``scenario`` up to ``end_weeks`` (vectorized; one Generator)."""
+    rng = np.random.default_rng(scenario.seed if seed is None else seed)
+    n = scenario.customers
+    first = rng.uniform(0.0, scenario.acquisition_weeks, n)
+    rate = rng.gamma(scenario.r, 1.0 / scenario.alpha, n)
+    if scenario.model == "pareto_nbd":
+        dropout = rng.gamma(scenario.s, 1.0 / scenario.beta, n)
+        with np.errstate(divide="ignore"):
+            death = first + rng.exponential(1.0, n) / dropout
+    else:
+        dropout = rng.beta(scenario.a, scenario.b, n)
+        # the repeat purchase after which each leaves (p below 1e-12, about once in 3e9 customers at the CDNOW
+        # fit, is taken as 1e-12: a trillion purchases on average, never reached, and no integer overflow)
+        last_purchase_number = rng.geometric(np.clip(dropout, 1e-12, 1.0))
+    spend_rate = rng.gamma(scenario.q, 1.0 / scenario.gamma, n)
+    # repeat purchases: a Poisson process of rate λ from the first purchase to the end, then cut at dropout
+    window = end_weeks - first
+    counts = rng.poisson(rate * window)
+    owner = np.repeat(np.arange(n), counts)
+    times = first[owner] + rng.uniform(0.0, 1.0, owner.size) * window[owner]
+    order = np.lexsort((times, owner))
+    owner, times = owner[order], times[order]
+    if scenario.model == "pareto_nbd":
+        keep = times < death[owner]
+    else:
+        starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
+        number = np.arange(owner.size) - starts[owner] + 1        # 1 for a customer's first repeat purchase
+        keep = number <= last_purchase_number[owner]
+        death = np.full(n, np.inf)
+        leaves = keep & (number == last_purchase_number[owner])
+        death[owner[leaves]] = times[leaves]
+    owner, times = owner[keep], times[keep]
+    # the first purchase at acquisition, then the repeat purchases, each customer's in time order
+    customer = np.concatenate((np.arange(n), owner))
+    time = np.concatenate((first, times))
+    order = np.lexsort((time, customer))
+    customer, time = customer[order], time[order]
+    amount = rng.gamma(scenario.p, 1.0, customer.size) / spend_rate[customer]
+    amount = np.maximum(np.round(amount, 2), 0.01)          # money to the cent, never a zero row
+    return _World(first, rate, dropout, spend_rate, death, customer, time, amount)
+
+
+# ------------------------------------------------------------------ exact expectations
+def probability_alive(model: str, purchase_rate, dropout, frequency, recency, age):
+    """P(alive at the cutoff | the customer's true λ and dropout, and their calibration history).
+
+    ``frequency``: repeat purchases in calibration; ``recency``: weeks from the first purchase to the
+    last; ``age``: weeks from the first purchase to the cutoff (the libraries' x, t_x, T).
+    """
+    lam, drop = np.asarray(purchase_rate, float), np.asarray(dropout, float)
+    x, t_x, age = np.asarray(frequency, float), np.asarray(recency, float), np.asarray(age, float)
+    if model == "pareto_nbd":
+        # alive: λ^x e^{-(λ+μ)T}; left at τ in (t_x, T): λ^x μ ∫ e^{-(λ+μ)τ} dτ
+        return 1.0 / (1.0 + drop / (lam + drop) * np.expm1((lam + drop) * (age - t_x)))
+    if model == "bg_nbd":
+        # alive: (1-p)^x λ^x e^{-λT}; left after the x-th: p (1-p)^{x-1} λ^x e^{-λ t_x}
+        stay = (1.0 - drop) * np.exp(-lam * (age - t_x))
+        return np.where(x > 0, stay / np.where(x > 0, stay + drop, 1.0), 1.0)
+    raise ClvScenarioError(f"model: got {model!r}, expected one of {', '.join(map(repr, MODELS))}")
+
+
+def expected_holdout_purchases(model: str, purchase_rate, dropout, alive, weeks):
+    """E[purchases in the next ``weeks`` | λ, dropout, P(alive now) = ``alive``]: the best possible prediction.
+
+    Pareto/NBD: λ/μ (1 − e^{−μt}); BG/NBD: (1 − e^{−λpt}) / p (dropping out after a purchase at rate λp).
+    """
+    lam, drop = np.asarray(purchase_rate, float), np.asarray(dropout, float)
+    if model == "pareto_nbd":
+        return np.asarray(alive) * np.where(drop > 0, -lam * np.expm1(-drop * weeks) / np.where(drop > 0, drop, 1),
+                                            lam * weeks)
+    if model == "bg_nbd":
+        return np.asarray(alive) * -np.expm1(-lam * drop * weeks) / drop
+    raise ClvScenarioError(f"model: got {model!r}, expected one of {', '.join(map(repr, MODELS))}")
+
+
+# ------------------------------------------------------------------ the data set
+@dataclass(frozen=True)
+class ClvData:
+    """A calibration/holdout data set: every purchase, each customer's truth, and the split.
+
+    ``transactions``: one row per purchase (``customer_id``, ``date``, ``amount``), both periods;
+    ``truth``: one row per customer; ``split``: start, cutoff and end dates and the time unit.
+    """
+
+    transactions: object    # pandas DataFrame
+    truth: object           # pandas DataFrame
+    split: dict
+
+    def write(self, folder, force: bool = False) -> list[Path]:
+        """Write ``transactions.csv``, ``truth.csv`` and ``split.json`` into ``folder``, all or none.
+
+        ``force=False`` refuses to replace files already there.
+        """
+        import json
+
+        from ..core.files import check_targets, write_all
+
+        folder = Path(folder)
+        paths = [folder / "transactions.csv", folder / "truth.csv", folder / "split.json"]
+        check_targets(paths, force)
+        written, _ = write_all({
+            paths[0]: lambda path: self.transactions.to_csv(path, index=False, date_format="%Y-%m-%d"),
+            paths[1]: lambda path: self.truth.to_csv(path, index=False, date_format="%Y-%m-%d"),
+            paths[2]: lambda path: path.write_text(json.dumps(self.split, indent=1, ensure_ascii=False) + "\n",
+                                                   encoding="utf-8")})
+        return written
+
+
+def _check_weeks(calibration_weeks, holdout_weeks) -> None:
+    for name, value in (("calibration_weeks", calibration_weeks), ("holdout_weeks", holdout_weeks)):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= 520 \
+                or abs(value * _DAYS_PER_WEEK - round(value * _DAYS_PER_WEEK)) > 1e-9:
+            raise ClvScenarioError(f"{name}: got {value!r}, expected weeks in (0, 520], a whole number of days")
+
+
+def check_split(scenario, calibration_weeks, holdout_weeks) -> None:
+    """Refuse, before anything runs, a split that does not fit the scenario."""
+    from ..model.scenario import Scenario
+
+    if not isinstance(scenario, (ClvScenario, Scenario)):
+        raise TypeError(f"scenario: got {type(scenario).__name__}, expected a ClvScenario or a simkit.Scenario")
+    _check_weeks(calibration_weeks, holdout_weeks)
+    if isinstance(scenario, ClvScenario) and scenario.acquisition_weeks >= calibration_weeks:
+        raise ClvScenarioError(f"calibration_weeks: got {calibration_weeks!r}, expected more than the scenario's "
+                               f"acquisition_weeks ({scenario.acquisition_weeks}) so that every customer is seen")
+
+
+def _split(name, model, start, cutoff_day: int, end_day: int, parameters: dict) -> dict:
+    day = lambda n: str(start + np.timedelta64(int(n), "D"))  # noqa: E731
+    return {"scenario": name, "model": model, "start": str(start),
+            "calibration_end": day(cutoff_day - 1),       # the last day of calibration
+            "holdout_start": day(cutoff_day), "observation_end": day(end_day - 1),
+            "time_unit": "W", "days_per_time_unit": _DAYS_PER_WEEK, "parameters": parameters}
+
+
+def clv_data(scenario: ClvScenario, calibration_weeks: float, holdout_weeks: float, seed: int | None = None) -> ClvData:
+    """Simulate ``scenario`` over calibration + holdout weeks; return transactions, truth and split.
+
+    Weeks are whole numbers of days (the cutoff falls between two days), and every customer's first
+    purchase falls in the calibration period.  A lifecycle :class:`~simkit.Scenario` is passed on
+    to :func:`lifecycle_clv_data`.
+    """
+    import pandas as pd
+
+    from ..model.scenario import Scenario
+
+    if isinstance(scenario, Scenario):
+        return lifecycle_clv_data(scenario, calibration_weeks, holdout_weeks, seed)
+    check_split(scenario, calibration_weeks, holdout_weeks)
+    cutoff, end = float(calibration_weeks), float(calibration_weeks + holdout_weeks)
+    world = simulate_clv(scenario, end, seed)
+    start = np.datetime64(scenario.start_date, "D")
+    day = np.floor(world.time * _DAYS_PER_WEEK).astype(np.int64)
+    transactions = pd.DataFrame({"customer_id": world.customer, "date": start + day.astype("timedelta64[D]"),
+                                 "amount": world.amount})
+    in_holdout = world.time >= cutoff
+    n = scenario.customers
+    holdout_purchases = np.bincount(world.customer[in_holdout], minlength=n)
+    holdout_revenue = np.round(np.bincount(world.customer[in_holdout], weights=world.amount[in_holdout],
+                                           minlength=n), 2)
+    # the libraries' calibration summary, in weeks: repeat purchases x, recency t_x, age T
+    calibration = ~in_holdout
+    frequency = np.bincount(world.customer[calibration], minlength=n) - 1
+    last = np.full(n, -np.inf)
+    np.maximum.at(last, world.customer[calibration], world.time[calibration])
+    alive_p = probability_alive(scenario.model, world.purchase_rate, world.dropout, frequency,
+                                last - world.first_purchase, cutoff - world.first_purchase)
+    truth = pd.DataFrame({
+        "customer_id": np.arange(n),
+        "first_purchase": start + np.floor(world.first_purchase * _DAYS_PER_WEEK).astype("timedelta64[D]"),
+        "purchase_rate": world.purchase_rate,
+        "dropout": world.dropout,
+        "mean_spend": scenario.p / world.spend_rate,
+        "alive_at_cutoff": world.death > cutoff,
+        "probability_alive": alive_p,
+        "expected_holdout_purchases": expected_holdout_purchases(scenario.model, world.purchase_rate,
+                                                                 world.dropout, alive_p, end - cutoff),
+        "holdout_purchases": holdout_purchases,
+        "holdout_revenue": holdout_revenue,
+    })
+    names = ("r", "alpha", "s", "beta") if scenario.model == "pareto_nbd" else ("r", "alpha", "a", "b")
+    split = _split(scenario.name, scenario.model, start, round(cutoff * _DAYS_PER_WEEK), round(end * _DAYS_PER_WEEK),
+                   {k: getattr(scenario, k) for k in names + ("p", "q", "gamma")})
+    split["dropout"] = "μ, dropouts a week" if scenario.model == "pareto_nbd" else "p, dropout after a purchase"
+    transactions.attrs["observation_end"] = split["observation_end"]
+    return ClvData(transactions, truth, split)
+
+
+def lifecycle_clv_data(scenario, calibration_weeks: float, holdout_weeks: float, seed: int | None = None,
+                       start_date: str = "2026-01-05") -> ClvData:
+    """The same data set from a lifecycle-stage world (a :class:`~simkit.Scenario`, NumPy engine).
+
+    Its customers buy at rates that change with their stage, so no buy-till-you-die model is
+    the true one: the models are misspecified, and the truth shows by how much.  The run lasts
+    calibration + holdout weeks; the data follow the customers whose first purchase falls in the
+    calibration period.  The truth's purchase rate, dropout and mean spend are not single numbers
+    here (they change with the stage) and are left empty; ``alive_at_cutoff`` means not yet lost.
+    """
+    import pandas as pd
+
+    from ..engines.run import run_simulation
+
+    check_split(scenario, calibration_weeks, holdout_weeks)
+    cutoff_day = round(calibration_weeks * _DAYS_PER_WEEK)
+    end_day = round((calibration_weeks + holdout_weeks) * _DAYS_PER_WEEK)
+    periods = math.ceil(end_day / 365.25 * scenario.periods_per_year - 1e-9)
+    run = scenario.updated({"horizon": periods})
+    result = run_simulation(run, seed=seed, ledger=True, event_log=True, engine="numpy")
+    start = np.datetime64(start_date, "D")
+    every = result.events.to_transactions(start_date)
+    every = every[every.date < start + np.timedelta64(end_day, "D")]
+    first = every.groupby("customer_id").date.min()
+    seen = first.index[first < start + np.timedelta64(cutoff_day, "D")]
+    transactions = every[every.customer_id.isin(seen)].reset_index(drop=True)
+    holdout = transactions[transactions.date >= start + np.timedelta64(cutoff_day, "D")]
+    ledger = result.ledger
+    exit_years = pd.Series(ledger["exit_time"], index=ledger["customer_id"]).reindex(seen)
+    cutoff_years = cutoff_day / 365.25
+    empty = np.full(len(seen), np.nan)
+    truth = pd.DataFrame({
+        "customer_id": seen.to_numpy(), "first_purchase": first.reindex(seen).to_numpy(),
+        "purchase_rate": empty, "dropout": empty, "mean_spend": empty,
+        "alive_at_cutoff": ~(exit_years.to_numpy() <= cutoff_years),       # NaN exit: never left
+        "probability_alive": empty, "expected_holdout_purchases": empty,
+        "holdout_purchases": holdout.groupby("customer_id").size().reindex(seen, fill_value=0).to_numpy(),
+        "holdout_revenue": holdout.groupby("customer_id").amount.sum().reindex(seen, fill_value=0.0).round(2).to_numpy(),
+    })
+    split = _split(scenario.name, "lifecycle stages", start, cutoff_day, end_day, {})
+    transactions.attrs["observation_end"] = split["observation_end"]
+    return ClvData(transactions, truth, split)

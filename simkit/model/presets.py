@@ -1,0 +1,52 @@
+"""Built-in scenarios: TOML files shipped inside the package (``simkit/model/scenarios/``).
+
+>>> "cohort_10000" in list_scenarios()
+True
+>>> load_scenario("cohort_10000").arrivals.cohort_size
+10000
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+from ..core.errors import ScenarioError
+from .scenario import Scenario
+
+__all__ = ["list_scenarios", "load_scenario", "scenario_path"]
+
+
+def _folder():
+    return resources.files("simkit.model") / "scenarios"
+
+
+def list_scenarios() -> list[str]:
+    """Names of the built-in scenarios."""
+    return sorted(p.name[:-5] for p in _folder().iterdir() if p.name.endswith(".toml"))
+
+
+def scenario_path(name: str):
+    """The file of a built-in scenario."""
+    names = list_scenarios()
+    if name not in names and (_folder() / "clv" / f"{name}.toml").is_file():
+        raise ScenarioError(f"scenario name: {name!r} is a buy-till-you-die world, not a lifecycle scenario: "
+                            f"load it with simkit.experiments.clv.load_clv_scenario({name!r}), or write its data with "
+                            f"python -m simkit clv-data {name}")
+    if name not in names:
+        raise ScenarioError(f"scenario name: got {name!r}, expected a built-in scenario "
+                            f"({', '.join(names)}) or a .toml/.json file")
+    return _folder() / f"{name}.toml"
+
+
+def load_scenario(name_or_path) -> Scenario:
+    """A built-in scenario by name, or a scenario read from a ``.toml``/``.json`` file."""
+    if isinstance(name_or_path, Scenario):
+        return name_or_path
+    if not isinstance(name_or_path, (str, Path)):
+        raise ScenarioError(f"scenario: got {name_or_path!r}, expected a built-in name or a file path")
+    text = str(name_or_path)
+    if isinstance(name_or_path, Path) or text.endswith((".toml", ".json")) or "/" in text:
+        return Scenario.from_file(name_or_path)
+    path = scenario_path(text)
+    return Scenario.from_text(path.read_text(encoding="utf-8"), "toml", source=f"built-in {text}")

@@ -1,0 +1,82 @@
+"""Chinese in figures: the font every label is drawn with, and a label in the chosen language.
+
+>>> import simkit
+>>> simkit.set_language("en")
+>>> label("Sales funnel", "销售漏斗")
+'Sales funnel'
+>>> simkit.set_language("both")
+
+The Chinese terms are the textbook's (客户生命周期, 客户终身价值, ...).  Chinese is
+drawn with the first Chinese font the system has (Microsoft YaHei or SimHei on
+Windows, PingFang SC on macOS, Noto Sans CJK or WenQuanYi on Linux).  Where there
+is none -- a bare Linux image -- every label falls back to English, silently: a
+figure never shows empty boxes and never prints a missing-glyph warning.
+Install one with ``apt-get install fonts-noto-cjk`` (Debian, Ubuntu; Binder reads
+the repository's ``apt.txt``).
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import re
+
+from ..core.language import get_language
+
+__all__ = ["chinese_font", "font_families", "label"]
+
+_CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "Microsoft YaHei", "SimHei",
+              "PingFang SC", "Heiti SC", "Hiragino Sans GB", "WenQuanYi Zen Hei", "WenQuanYi Micro Hei",
+              "Arial Unicode MS")
+
+#: file names of those fonts (Noto and Source Han Sans CJK, YaHei msyh, SimHei, PingFang, Hiragino, WenQuanYi,
+#: Heiti, Arial Unicode)
+_CJK_FILES = re.compile(r"(NotoSansCJK|NotoSansSC|SourceHanSans|msyh|simhei|PingFang|Hiragino|wqy|STHeiti|"
+                        r"Arial Unicode)", re.IGNORECASE)
+
+
+@functools.lru_cache(maxsize=1)
+def chinese_font() -> str | None:
+    """The name of the first installed font with Chinese glyphs simkit knows, or None.
+
+    matplotlib lists the system's fonts once and keeps the list in a cache (``~/.cache/matplotlib``); a
+    font installed after that is not in it.  So when the list has none, the system's font files that look
+    like one (by file name) are added to it: a student who installs a font needs no cache to clear.
+    """
+    from matplotlib import font_manager
+
+    def first() -> str | None:
+        installed = {f.name for f in font_manager.fontManager.ttflist}
+        return next((name for name in _CJK_FONTS if name in installed), None)
+
+    found = first()
+    if found is None:
+        for path in font_manager.findSystemFonts():
+            if _CJK_FILES.search(os.path.basename(path)):
+                try:
+                    font_manager.fontManager.addfont(path)
+                except (OSError, RuntimeError, ValueError):  # a file matplotlib cannot read: not a font for us
+                    pass
+        found = first()
+    return found
+
+
+def font_families() -> list[str]:
+    """The font list every simkit text is drawn with: Latin from DejaVu Sans, Chinese from a CJK font if any."""
+    font = chinese_font()
+    return ["DejaVu Sans", font] if font else ["DejaVu Sans"]
+
+
+def label(english: str, chinese: str = "", separator: str = " ") -> str:
+    """A label in the chosen language: ``english``, ``chinese`` or both ("Sales funnel 销售漏斗").
+
+    ``separator`` goes between the two ("\\n": on two lines, for a bar's tick label).
+
+    English whenever there is no Chinese term or no Chinese font.  In "both", a Chinese
+    term that already holds the English word ("VIP客户") is shown alone, never "VIP VIP客户".
+    """
+    if not chinese or get_language() == "en" or chinese_font() is None:
+        return english
+    if get_language() == "zh" or english.lower() in chinese.lower():
+        return chinese
+    return f"{english}{separator}{chinese}"

@@ -1,0 +1,638 @@
+"""Plots of results: each takes a result and an optional axes, returns the axes.
+
+Labels are in the language chosen with :func:`simkit.set_language` ("both" by
+default: English and the textbook's Chinese term), English where no font with
+Chinese glyphs is installed.
+
+>>> import matplotlib
+>>> matplotlib.use("Agg")
+>>> from simkit import load_scenario, run_simulation, set_language
+>>> set_language("en")
+>>> ax = plot_stage_counts(run_simulation(load_scenario("firm_a")))
+>>> ax.get_ylabel(), ax.get_title()
+('customers', 'Customers by stage')
+>>> set_language("both")
+"""
+
+from __future__ import annotations
+
+import contextlib
+
+import numpy as np
+
+from ..core.formatting import format_money
+from ..core.language import readable
+from .fonts import font_families, label
+from ..model.stages import ACTIVE_STAGES, Stage
+
+__all__ = ["STAGE_COLORS", "font_families", "holdout_by_frequency", "label", "money_axis", "new_figure",
+           "plot_alive_calibration", "plot_churn", "plot_comparison", "plot_cumulative_npv", "plot_funnel",
+           "plot_holdout_by_frequency", "plot_ltv_histogram", "plot_pareto", "plot_period_money",
+           "plot_profit_by_stage", "plot_profit_parts", "plot_pyramid", "plot_sensitivity", "plot_stage_counts",
+           "plot_sweep_effects", "plot_sweep_grid", "plot_tenure", "use_fonts"]
+
+#: One colour per stage, used by every plot.
+STAGE_COLORS = {
+    Stage.PROSPECT: "#9ecae1",
+    Stage.NEW: "#fdae6b",
+    Stage.LOYAL: "#31a354",
+    Stage.DECLINE: "#e6550d",
+    Stage.LOST: "#bdbdbd",
+    Stage.UNCONVERTED: "#e0e0e0",
+}
+
+
+#: Text sizes (points) of every simkit figure: readable on a projector at 1280 x 720.
+STYLE = {"font.size": 11, "axes.titlesize": 13, "axes.labelsize": 11, "xtick.labelsize": 10.5,
+         "ytick.labelsize": 10.5, "legend.fontsize": 10}
+
+YEARS = ("years", "年")
+CUSTOMERS = ("customers", "客户数")
+
+
+@contextlib.contextmanager
+def _fonts(ax=None):
+    """Give every text made inside (and the tick labels of ``ax``, made later) the explicit font list.
+
+    matplotlib resolves a text's font when it is drawn, from the family stored on the text; a
+    generic family ("sans-serif") would be looked up in the settings in force *then*, after this
+    context has gone.  An explicit list stored on each text works whenever and wherever it is drawn,
+    and falls back glyph by glyph to the Chinese font.
+    """
+    import matplotlib
+
+    with matplotlib.rc_context({"font.family": font_families(), **STYLE}):
+        yield
+    if ax is not None:  # texts the axes made before (title, axis labels) or makes later (tick labels)
+        use_fonts(ax.figure)
+
+
+def use_fonts(figure, scale: float = 1.0):
+    """Give every text of ``figure`` -- and the tick labels its axes make when drawn -- simkit's fonts and sizes.
+
+    Call it on a figure after adding texts of your own (a legend, a note) that may hold Chinese.
+    ``scale`` shrinks or enlarges titles, axis labels and tick labels together (a dashboard's
+    four plots are drawn at 0.85).
+    """
+    from matplotlib.text import Text
+
+    families = font_families()
+    for ax in figure.axes:
+        ax.tick_params(labelfontfamily=families, labelsize=STYLE["xtick.labelsize"] * scale)
+        for axis_label in (ax.xaxis.label, ax.yaxis.label):
+            axis_label.set_fontsize(STYLE["axes.labelsize"] * scale)
+        ax.title.set_fontsize(STYLE["axes.titlesize"] * scale)
+    for text in figure.findobj(Text):
+        text.set_fontfamily(families)
+
+
+def stage_tick(stage) -> str:
+    """A stage's name under its bar: English, then the Chinese term on lines of its own (narrow bars)."""
+    return label(stage.label, stage.chinese.replace("·", "\n"), separator="\n")
+
+
+def money_axis(axis, decimals: int = 0):
+    """Tick labels in yuan with thousands separators and a true minus sign (never ``1e6``, never ``¥-12``)."""
+    from matplotlib.ticker import FuncFormatter
+
+    axis.set_major_formatter(FuncFormatter(lambda value, _: format_money(value, decimals)))
+
+
+def _pad_limits(ax, values, pad: float = 0.12):
+    """Set the y range to ``values``' range plus ``pad`` of it each side: room for the value labels.
+
+    Bars drawn from a ``bottom`` pin the automatic range to that bottom (matplotlib's sticky
+    edges), so labels above a floating bar would be cut; an explicit range never is.
+    """
+    low, high = float(np.min(values)), float(np.max(values))
+    span = (high - low) or max(abs(high), 1.0)
+    ax.set_ylim(low - pad * span if low < 0 else low, high + pad * span)
+
+
+def new_figure(ncols: int = 1, nrows: int = 1, width: float = 9.0, height: float = 3.6):
+    """A figure not tracked by pyplot (so widgets that redraw never leak figures)."""
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=(width, height), layout="constrained")
+    axes = figure.subplots(nrows, ncols, squeeze=False)
+    return figure, axes.ravel().tolist()
+
+
+def _axes(ax):
+    if ax is not None:
+        return ax
+    import matplotlib.pyplot as plt
+
+    return plt.figure(figsize=(8, 3.6), layout="constrained").add_subplot()
+
+
+def plot_stage_counts(result, ax=None, include_ended: bool = False, **kwargs):
+    """Customers in each stage at every period end, as stacked areas.
+
+    Parameters
+    ----------
+    result : SimulationResult
+    ax : matplotlib Axes, optional
+    include_ended : bool
+        Also stack the lost and unconverted (by default only the active stages).
+    **kwargs
+        Passed to ``Axes.stackplot``.
+    """
+    ax = _axes(ax)
+    stages = list(ACTIVE_STAGES) + ([Stage.LOST, Stage.UNCONVERTED] if include_ended else [])
+    x = np.concatenate([[0.0], result.period_end_years])
+    start = np.zeros(len(Stage), dtype=int)
+    start[result.scenario.arrivals.cohort_stage] = result.scenario.arrivals.cohort_size
+    counts = np.vstack([start, result.stage_counts])
+    with _fonts(ax):
+        ax.stackplot(x, *(counts[:, s] for s in stages),
+                     labels=[label(s.label, s.chinese) for s in stages],
+                     colors=[STAGE_COLORS[s] for s in stages], **kwargs)
+        ax.set_xlabel(label(*YEARS))
+        ax.set_ylabel(label(*CUSTOMERS))
+        ax.set_xlim(0, x[-1])
+        ax.set_title(label("Customers by stage", "各阶段客户数"))
+        ax.legend(loc="upper left", fontsize="small", frameon=False)
+    return ax
+
+
+def plot_period_money(result, ax=None, **kwargs):
+    """Profit per period as bars (green above zero, red below), revenue as a line."""
+    ax = _axes(ax)
+    periods = result.periods
+    x = result.period_end_years - result.scenario.period_years / 2
+    profit = periods["profit"]
+    width = result.scenario.period_years * 0.8
+    with _fonts(ax):
+        ax.bar(x, profit, width=width, color=np.where(profit >= 0, "#31a354", "#de2d26"),
+               label=label("profit", "利润"), **kwargs)
+        ax.plot(x, periods["revenue"], color="#3182bd", marker="o", markersize=3,
+                label=label("revenue", "收入"))
+        ax.axhline(0, color="black", linewidth=0.8)
+        ax.set_xlabel(label(*YEARS))
+        ax.set_ylabel(f"per {result.scenario.time_unit}")
+        ax.set_title(label(f"Revenue and profit per {result.scenario.time_unit}", "收入与利润"))
+        ax.legend(loc="upper left", fontsize="small", frameon=False)
+        money_axis(ax.yaxis)
+    return ax
+
+
+def plot_cumulative_npv(table, ax=None, **kwargs):
+    """Cumulative NPV of a cohort by year (bars), each labelled with the average LTV (§4)."""
+    ax = _axes(ax)
+    years = np.arange(1, table.years + 1)
+    values = table.cumulative_npv
+    with _fonts(ax):
+        bars = ax.bar(years, values, color=np.where(values >= 0, "#31a354", "#de2d26"), **kwargs)
+        for bar, ltv in zip(bars, table.ltv):
+            ax.annotate(f"LTV {format_money(ltv, 2)}", (bar.get_x() + bar.get_width() / 2, bar.get_height()),
+                        xytext=(0, 3 if ltv >= 0 else -3), textcoords="offset points", ha="center",
+                        va="bottom" if ltv >= 0 else "top", fontsize="small")
+        ax.axhline(0, color="black", linewidth=0.8)
+        ax.set_xticks(years, [label(f"year {n}", f"第{n}年") for n in years])
+        _pad_limits(ax, np.concatenate([[0.0], values]))
+        ax.set_title(label("Cumulative NPV of the cohort", "累计净现值"))
+        money_axis(ax.yaxis)
+    return ax
+
+
+def plot_sensitivity(effects, ax=None, **kwargs):
+    """What each lever does to the final-year LTV: horizontal bars, largest on top (a tornado chart)."""
+    ax = _axes(ax)
+    effects = list(effects)[::-1]
+    changes = [e.change for e in effects]
+    with _fonts(ax):
+        ax.barh([e.lever for e in effects], changes, color=["#31a354" if c >= 0 else "#de2d26" for c in changes],
+                **kwargs)
+        for y, change in enumerate(changes):
+            ax.annotate(format_money(change, 2, sign=True), (change, y), xytext=(3 if change >= 0 else -3, 0),
+                        textcoords="offset points", va="center", ha="left" if change >= 0 else "right",
+                        fontsize="small")
+        ax.axvline(0, color="black", linewidth=0.8)
+        ax.set_xlabel(label("change in average LTV", "客户终身价值的变化"))
+        money_axis(ax.xaxis)
+        ax.set_title(label("Levers on lifetime value", "提升客户终身价值的杠杆"))
+        ax.margins(x=0.2)
+    return ax
+
+
+def plot_ltv_histogram(result, ax=None, exact: float | None = None, bins: int = 60, **kwargs):
+    """Individual customers' discounted lifetime values, with their mean (and an exact value if given)."""
+    if result.ledger is None:
+        raise ValueError("result: has no ledger; run_simulation(..., ledger=True) keeps one row per customer")
+    ax = _axes(ax)
+    from ..experiments.intervals import mean_interval
+
+    values = result.ledger["lifetime_value"]
+    low, high = mean_interval(values)
+    with _fonts(ax):
+        ax.hist(values, bins=bins, color="#9ecae1", edgecolor="white", **kwargs)
+        ax.axvspan(low, high, color="#3182bd", alpha=0.25, linewidth=0)
+        ax.axvline(values.mean(), color="#3182bd", linewidth=2,
+                   label=f"simulated mean {format_money(values.mean(), 2)} ± {format_money((high - low) / 2, 2)} "
+                         "(95 %)")
+        if exact is not None:
+            ax.axvline(exact, color="black", linestyle="--", label=f"exact {format_money(exact, 2)}")
+        ax.set_xlabel(label("lifetime value of one customer", "个体客户终身价值"))
+        ax.set_ylabel(label(*CUSTOMERS))
+        money_axis(ax.xaxis)
+        ax.set_title(label("Lifetime value, customer by customer", "个体客户终身价值"))
+        ax.legend(fontsize="small", frameon=False)
+    return ax
+
+
+def plot_churn(result, ax=None, retention: float | None = None, **kwargs):
+    """Customers over time, and customers lost so far; with the closed-cohort law n r^t if given."""
+    ax = _axes(ax)
+    scenario = result.scenario
+    start = scenario.arrivals.cohort_size
+    x = np.concatenate([[0.0], result.period_end_years])
+    # customers at the start of each period: those served in it (a replacement for a loss at a period
+    # end joins for the next period), so a firm that replaces whom it loses stays at n
+    served = result.customers_served()
+    lost = np.concatenate([[0], np.cumsum(result.periods["n_lost"])])
+    with _fonts(ax):
+        ax.plot(x[:-1], served, marker="o", markersize=3, color="#31a354",
+                label=label("customers at the start of the year", "客户数"), **kwargs)
+        ax.plot(x, lost, marker="o", markersize=3, color="#de2d26", label=label("lost so far", "累计流失"))
+        if retention is not None:  # the law, and the range a single run falls in 95 % of the time
+            from ..exact.churn import closed_cohort_law
+
+            t = np.linspace(0, x[-1], 200)
+            expected, half = closed_cohort_law(start, retention, t)
+            ax.fill_between(t, expected - half, expected + half, color="black", alpha=0.12, linewidth=0,
+                            label=label("95 % range of one run", "单次模拟的95%范围"))
+            ax.plot(t, expected, color="black", linestyle="--", linewidth=1, label=f"n × {retention:g}^t")
+        ax.axhline(start, color="grey", linewidth=0.6)
+        ax.set_xlabel(label(*YEARS))
+        ax.set_ylabel(label(*CUSTOMERS))
+        replaced = "replaced" if scenario.arrivals.replace_lost else "not replaced"
+        churn = f", {1 - scenario.tenure.retention_rate[0]:.0%} lost a year" if scenario.tenure else ""
+        ax.set_title(f"{scenario.name}: {start:,} customers{churn}, {replaced}")
+        ax.legend(fontsize="small", frameon=False)
+    return ax
+
+
+def plot_tenure(result, retention: float, ax=None, **kwargs):
+    """Whole years the lost customers stayed, against the geometric law P(T = k) = r^(k-1)(1 - r)."""
+    from ..exact.churn import tenure_distribution
+
+    tenure = tenure_distribution(result, retention)
+    ax = _axes(ax)
+    with _fonts(ax):
+        ax.bar(tenure["years"], tenure["simulated"], color="#9ecae1", label=label("simulated", "模拟"), **kwargs)
+        ax.errorbar(tenure["years"], tenure["expected"], yerr=tenure["half"], fmt="o--", color="black", capsize=3,
+                    label=f"n × {retention:g}^(k-1) × {1 - retention:g}, 95 % range of one run")
+        ax.set_xlabel("years as a customer (k)")
+        ax.set_ylabel("customers lost after k years")
+        ax.set_title(label("Tenure of the starting customers", "客户关系持续年数"))
+        ax.legend(fontsize="small", frameon=False)
+    return ax
+
+
+def plot_comparison(comparison, ax=None, **kwargs):
+    """The profit difference a change makes over time, with its 95 % band (:func:`simkit.compare`).
+
+    Where the band covers zero, the run cannot tell the change from chance.
+    """
+    ax = _axes(ax)
+    x = np.concatenate([[0.0], comparison.base.period_end_years])
+    difference = np.concatenate([[0.0], comparison.difference])
+    half = np.concatenate([[0.0], comparison.half_width])
+    percent = f"{comparison.confidence * 100:.0f} %"
+    with _fonts(ax):
+        ax.fill_between(x, difference - half, difference + half, color="#9ecae1", alpha=0.8, linewidth=0,
+                        label=f"{percent} interval")
+        ax.plot(x, difference, color="black", linewidth=1.5,
+                label="difference" + (" (same customers)" if comparison.paired else " (independent runs)"), **kwargs)
+        ax.axhline(0, color="black", linewidth=0.8)
+        ax.set_xlim(0, x[-1])
+        ax.set_xlabel(label(*YEARS))
+        ax.set_ylabel(label("cumulative profit difference", "累计利润差异"))
+        ax.set_title(label(f"Difference the change makes ({percent} band)", "利润差异"))
+        ax.text(0.98, 0.04, f"after {x[-1]:g} years: {format_money(comparison.total)} ± "
+                f"{format_money(comparison.half_width[-1])}", transform=ax.transAxes, ha="right", va="bottom",
+                fontweight="bold", bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.85})
+        ax.legend(loc="upper left", fontsize="small", frameon=False)
+        money_axis(ax.yaxis)
+    return ax
+
+
+def plot_sweep_effects(sweep_result, metric: str = "profit", ax=None, **kwargs):
+    """What each variant of a sweep changes, against the base, with its paired 95 % interval (a tornado).
+
+    Bars: the mean difference over the replications (same seeds, same customers); whiskers:
+    its interval.  A whisker across zero: that lever cannot be told from chance at this size.
+    """
+    ax = _axes(ax)
+    table = sweep_result.summary(metric)
+    table = table[table["variant"] != "base"].sort_values("difference", key=abs)
+    y = np.arange(len(table))
+    lows = table["difference"] - table["difference_low"]
+    highs = table["difference_high"] - table["difference"]
+    from matplotlib.colors import to_rgba
+
+    colors = [to_rgba("#31a354" if d > 0 else "#de2d26", 1.0 if sure else 0.35)  # faint: not beyond chance
+              for d, sure in zip(table["difference"], table["distinguishable"])]
+    with _fonts(ax):
+        ax.barh(y, table["difference"], color=colors, **kwargs)
+        ax.errorbar(table["difference"], y, xerr=[lows, highs], fmt="none", color="black", capsize=4)
+        for yy, (_, row) in zip(y, table.iterrows()):  # on the empty side of zero: never over a bar or a label
+            half = (row["difference_high"] - row["difference_low"]) / 2
+            gain = row["difference"] >= 0
+            ax.annotate(f"{format_money(row['difference'], sign=True)} ± {format_money(half)}", (0, yy),
+                        xytext=(-6 if gain else 6, 0), textcoords="offset points",
+                        ha="right" if gain else "left", va="center", fontsize="small")
+        ax.axvline(0, color="black", linewidth=0.8)
+        ax.set_yticks(y, [_variant_label(sweep_result.variants[name]) for name in table["variant"]])
+        reach = max(float(np.abs(table["difference_low"]).max()), float(np.abs(table["difference_high"]).max()))
+        ax.set_xlim(-1.9 * reach or -1, 1.9 * reach or 1)
+        ax.set_xlabel(f"difference in {metric} from the base ({sweep_result.replications} paired replications)")
+        ax.set_title(label("Which lever pays: difference with its 95 % interval", "杠杆效果"))
+        money_axis(ax.xaxis)
+        ax.margins(y=0.15)
+    return ax
+
+
+def _variant_label(changes: dict) -> str:
+    """A sweep variant's changes, one per line: "loyal: orders per year = 5"."""
+    return "\n".join(f"{readable(path)} = {value:g}" if isinstance(value, (int, float)) else
+                     f"{readable(path)} = {value}" for path, value in changes.items()) or "base"
+
+
+def plot_sweep_grid(sweep_result, x: str, y: str, metric: str = "profit", ax=None, **kwargs):
+    """A two-way grid of a sweep as a heat map of the difference from the base, interval in each cell.
+
+    ``x`` and ``y`` are the two dotted paths of the grid.  A cell whose interval covers zero is
+    marked "≈ 0": at this size that combination cannot be told from the base.
+    """
+
+    ax = _axes(ax)
+    table = sweep_result.summary(metric).set_index("variant")
+    cells = {}
+    for name, changes in sweep_result.variants.items():
+        if set(changes) == {x, y}:
+            cells[(changes[x], changes[y])] = table.loc[name]
+    xs = sorted({k[0] for k in cells})
+    ys = sorted({k[1] for k in cells})
+    grid = np.array([[cells[(a, b)]["difference"] for a in xs] for b in ys])
+    limit = np.abs(grid).max() or 1.0
+    with _fonts(ax):
+        image = ax.imshow(grid, cmap="RdYlGn", vmin=-limit, vmax=limit, origin="lower", aspect="auto", **kwargs)
+        for i, b in enumerate(ys):
+            for j, a in enumerate(xs):
+                row = cells[(a, b)]
+                half = (row["difference_high"] - row["difference_low"]) / 2
+                if row["difference"] == 0 and half == 0:
+                    text = "base"  # the same values as the base scenario: the same customers, no difference
+                elif row["distinguishable"]:
+                    text = f"{format_money(row['difference'])}\n± {format_money(half)}"
+                else:
+                    text = f"≈ 0\n({format_money(row['difference'])} ± {format_money(half)})"
+                dark = abs(row["difference"]) > 0.6 * limit
+                ax.text(j, i, text, ha="center", va="center", fontsize="small", color="white" if dark else "black")
+        ax.set_xticks(range(len(xs)), [f"{v:g}" for v in xs])
+        ax.set_yticks(range(len(ys)), [f"{v:g}" for v in ys])
+        ax.set_xlabel(readable(x))
+        ax.set_ylabel(readable(y))
+        ax.set_title(label(f"Difference in {metric} from the base, 95 % interval", "利润差异"))
+        bar = ax.figure.colorbar(image, ax=ax, label=f"difference in {metric}")
+        money_axis(bar.ax.yaxis)
+    return ax
+
+
+def plot_profit_by_stage(result, ax=None, **kwargs):
+    """Profit per customer-year in each stage, from simulated customers: the inverted U of §1 (倒U型)."""
+    ax = _axes(ax)
+    per_year = result.profit_per_customer_year()
+    stages = list(per_year)
+    values = [per_year[s] for s in stages]
+    with _fonts(ax):
+        ax.bar([stage_tick(s) for s in stages], values,
+               color=[STAGE_COLORS[s] for s in stages], **kwargs)
+        ax.plot(range(len(stages)), values, color="black", marker="o", linewidth=1)
+        ax.axhline(0, color="black", linewidth=0.8)
+        ax.set_ylabel(label("profit per customer-year", "每客户每年利润"))
+        money_axis(ax.yaxis)
+        ax.set_title(label("Profit along the lifecycle", "客户生命周期利润"))
+    return ax
+
+
+_PART_LABELS = {
+    "base_profit": ("base profit", "基本利润"),
+    "associated_profit": ("associated (cross-sell)", "关联利润"),
+    "cost_savings": ("cost savings", "成本节约"),
+    "referral_value": ("referrals' profit", "推荐价值"),
+    "acquisition_cost": ("acquisition cost", "获得成本"),
+    "price_discounts": ("price discounts", "价格优惠"),
+    "referral_damage": ("referral damage", "推荐破坏成本"),
+    "lifetime_profit": ("lifetime profit", "客户生命周期利润"),
+}
+
+
+def part_names(separator: str = "\n") -> list[str]:
+    """The waterfall's bar labels in the chosen language (English and Chinese on two lines by default)."""
+    return [label(*names, separator=separator) for names in _PART_LABELS.values()]
+
+
+def waterfall(ledger, per_customer: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """Bottoms and heights of the lifetime-profit waterfall's bars (yuan), in the order of :func:`part_names`.
+
+    Each part starts where the one before ended; the last bar, lifetime profit, starts at zero.
+    ``per_customer`` divides by the number of customers who converted.
+    """
+    parts = ledger.profit_parts()
+    divisor = max(int(np.sum(~np.isnan(ledger["entered_new"]))), 1) if per_customer else 1
+    heights = np.array([float(parts[key].sum()) / divisor for key in _PART_LABELS])
+    bottoms = np.concatenate([[0.0], np.cumsum(heights[:-2]), [0.0]])
+    return bottoms, heights
+
+
+def _label_bar_ends(ax, bottoms, heights):
+    """Each bar's signed value just beyond its end, and a y range with room for them."""
+    texts = [ax.annotate(format_money(height, sign=True), (x, bottom + height), xytext=(0, 3 if height >= 0 else -3),
+                         textcoords="offset points", ha="center", va="bottom" if height >= 0 else "top",
+                         fontsize="small")
+             for x, (bottom, height) in enumerate(zip(bottoms, heights))]
+    _pad_limits(ax, np.concatenate([[0.0], bottoms, bottoms + heights]), pad=0.15)
+    return texts
+
+
+def plot_profit_parts(ledger, ax=None, per_customer: bool = True, **kwargs):
+    """Lifetime profit = total profit - total investment (§1), as a waterfall of the ledger's parts.
+
+    Each bar starts where the one before ended; the last bar is the lifetime profit.
+    ``per_customer`` divides by the number of customers who converted.
+    """
+    if ledger is None:
+        raise ValueError("ledger: got None; run_simulation(..., ledger=True) keeps one row per customer")
+    ax = _axes(ax)
+    bottoms, heights = waterfall(ledger, per_customer)
+    colors = ["#31a354" if h >= 0 else "#de2d26" for h in heights[:-1]] + ["#3182bd"]
+    with _fonts(ax):
+        ax.bar(part_names(), heights, bottom=bottoms, color=colors, **kwargs)
+        _label_bar_ends(ax, bottoms, heights)
+        ax.axhline(0, color="black", linewidth=0.8)
+        ax.set_ylabel(label("per customer", "每位客户") if per_customer else label("all customers", "全体客户"))
+        money_axis(ax.yaxis)
+        ax.set_title(label("Lifetime profit = total profit - total investment", "客户生命周期利润"))
+        _slant(ax)
+    return ax
+
+
+def _slant(ax):
+    """Tick labels of a bar chart slanted, so long part names never overlap."""
+    for tick in ax.get_xticklabels():
+        tick.set_rotation(30)
+        tick.set_horizontalalignment("right")
+        tick.set_rotation_mode("anchor")
+
+
+def plot_funnel(result, ax=None, **kwargs):
+    """The sales funnel (销售漏斗, §7): prospects that reached each stage, simulated against expected."""
+    from ..exact.formulas import funnel_expected
+    from ..model.parts import FUNNEL_STAGES
+
+    funnel = result.scenario.funnel
+    if funnel is None or result.ledger is None:
+        raise ValueError("result: needs a scenario with a funnel and a ledger (run_simulation(..., ledger=True))")
+    ax = _axes(ax)
+    ledger = result.ledger
+    leads = ledger["funnel_reached"] >= 0
+    reached = np.bincount(ledger["funnel_reached"][leads], minlength=6)[::-1].cumsum()[::-1]
+    won = int(np.sum(leads & ~np.isnan(ledger["entered_new"])))
+    expected = list(funnel_expected(funnel, int(leads.sum())).values())
+    names = [*FUNNEL_STAGES, "customers"]
+    y = np.arange(len(names))[::-1]
+    simulated = [*reached.tolist(), won]
+    n = int(leads.sum())
+    share = np.array(expected) / max(n, 1)
+    half = 1.96 * np.sqrt(n * share * (1 - share))  # each count is binomial(leads, chance of reaching the stage)
+    with _fonts(ax):
+        ax.barh(y, simulated, color="#9ecae1", label=label("simulated", "模拟"), **kwargs)
+        ax.errorbar(expected, y, xerr=half, fmt="o", color="black", capsize=3,
+                    label="expected, with the 95 % range of one run")
+        for yy, value, right in zip(y, simulated, np.array(expected) + half):
+            ax.annotate(f"{value:,}", (max(value, right), yy), xytext=(6, 0), textcoords="offset points",
+                        va="center", fontsize="small")
+        ax.set_yticks(y, names)
+        ax.set_xlabel(label("prospects who reached the stage", "到达该阶段的潜在客户"))
+        ax.set_title(label("Sales funnel", "销售漏斗"))
+        ax.legend(fontsize="small", frameon=False, loc="lower right")
+        ax.margins(x=0.15)
+    return ax
+
+
+def plot_pyramid(tiers, ax=None, value: str = "customers", **kwargs):
+    """The customer pyramid drawn as a pyramid: one centred bar per tier, the top tier on top (§5).
+
+    ``value``: "customers", "sales" or "profit" sets each bar's width; labels give all three.
+    """
+    if value not in ("customers", "sales", "profit"):
+        raise ValueError(f"value: got {value!r}, expected 'customers', 'sales' or 'profit'")
+    ax = _axes(ax)
+    tiers = list(tiers)
+    widths = np.array([abs(getattr(t, value)) for t in tiers], dtype=float)
+    widths = widths / widths.max() if widths.max() > 0 else widths
+    y = np.arange(len(tiers))[::-1]
+    colors = ["#31a354" if t.profit >= 0 else "#de2d26" for t in tiers]
+    with _fonts(ax):
+        ax.barh(y, widths, left=-widths / 2, color=colors, edgecolor="white", height=0.9, alpha=0.85, **kwargs)
+        for yy, t in zip(y, tiers):
+            ax.annotate(f"{label(t.name, t.chinese)}: {t.customers:,} customers\nsales {format_money(t.sales)}, "
+                        f"profit {format_money(t.profit)}", (0, yy), ha="center", va="center",
+                        bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.8, "pad": 2})
+        ax.set_yticks([])
+        ax.set_xticks([])
+        ax.set_xlim(-0.75, 0.75)
+        ax.set_title(label(f"Customer pyramid (bar width: {value})", "客户金字塔"))
+        for side in ("top", "right", "left", "bottom"):
+            ax.spines[side].set_visible(False)
+    return ax
+
+
+def plot_pareto(values, ax=None, what: str = "profit", **kwargs):
+    """Cumulative share of ``what`` against the share of customers, most valuable first (80/20, 80/20/30, §6).
+
+    With unprofitable customers the curve climbs above 100 % and falls back at the end.
+    """
+    from ..exact.value import pareto_curve
+
+    ax = _axes(ax)
+    customers, cumulative = pareto_curve(values)
+    with _fonts(ax):
+        ax.plot(customers * 100, cumulative * 100, color="#3182bd", **kwargs)
+        ax.axhline(100, color="grey", linewidth=0.8)
+        ax.axvline(20, color="grey", linewidth=0.8, linestyle=":")
+        top = np.interp(0.2, customers, cumulative) * 100
+        ax.annotate(f"top 20 %: {top:.0f} % of {what}", (20, top), xytext=(8, -8), textcoords="offset points",
+                    va="top")
+        ax.set_xlabel(label("customers, most valuable first (%)", "客户（按价值排序，%）"))
+        ax.set_ylabel(f"cumulative share of {what} (%)")
+        ax.set_title(label(f"Who brings the {what}", "二八定律"))
+    return ax
+
+
+def holdout_by_frequency(summary, predicted, truth, top: int = 7):
+    """Mean holdout purchases by calibration repeat purchases (0, 1, ..., ``top``+): what happened, with a
+    95 % interval, what the model predicted and (if the world has one) the best possible prediction.
+
+    Returns a dict of arrays: ``repeat_purchases``, ``customers``, ``actual``, ``actual_half``, ``predicted``,
+    ``oracle``.
+    """
+    frequency = np.minimum(np.asarray(summary["frequency"], int), top)
+    actual = truth["holdout_purchases"].to_numpy(float)
+    oracle = truth["expected_holdout_purchases"].to_numpy(float)
+    predicted = np.asarray(predicted, float)
+    groups = np.arange(top + 1)
+    rows = {key: [] for key in ("customers", "actual", "actual_half", "predicted", "oracle")}
+    for group in groups:
+        inside = frequency == group
+        n = max(int(inside.sum()), 1)
+        rows["customers"].append(int(inside.sum()))
+        rows["actual"].append(actual[inside].mean() if inside.any() else np.nan)
+        rows["actual_half"].append(1.96 * actual[inside].std(ddof=1) / np.sqrt(n) if inside.sum() > 1 else np.nan)
+        rows["predicted"].append(predicted[inside].mean() if inside.any() else np.nan)
+        rows["oracle"].append(oracle[inside].mean() if inside.any() else np.nan)
+    return {"repeat_purchases": groups, **{key: np.array(value) for key, value in rows.items()}}
+
+
+def plot_holdout_by_frequency(summary, predicted, truth, ax=None, model: str = "model", top: int = 7, **kwargs):
+    """Fader and Hardie's check of a CLV model: mean holdout purchases against calibration repeat purchases."""
+    table = holdout_by_frequency(summary, predicted, truth, top)
+    ax = _axes(ax)
+    x = table["repeat_purchases"]
+    with _fonts(ax):
+        ax.bar(x, table["actual"], color="#c6dbef", label=label("what happened (95 % interval)", "实际（95%区间）"),
+               **kwargs)
+        ax.errorbar(x, table["actual"], yerr=table["actual_half"], fmt="none", ecolor="#3182bd", capsize=3)
+        ax.plot(x, table["predicted"], "o-", color="#de2d26", label=label(f"{model}: predicted", "模型预测"))
+        if np.isfinite(table["oracle"]).all():
+            ax.plot(x, table["oracle"], "s--", color="black", markersize=4,
+                    label=label("best possible (the truth's expectation)", "真实期望"))
+        ax.set_xticks(x, [str(v) for v in x[:-1]] + [f"{x[-1]}+"])
+        ax.set_xlabel(label("repeat purchases in the calibration period", "校准期重复购买次数"))
+        ax.set_ylabel(label("mean holdout purchases", "验证期平均购买"))
+        ax.set_title(label("Holdout purchases by past frequency", "按历史频率的验证期购买"))
+        ax.legend(fontsize="small", frameon=False, loc="upper left")
+    return ax
+
+
+def plot_alive_calibration(tables: dict, ax=None, **kwargs):
+    """Predicted P(alive) against the share truly alive (``tables``: name -> :func:`simkit.experiments.clv_models.alive_calibration`)."""
+    ax = _axes(ax)
+    colours = ["#de2d26", "black", "#3182bd", "#31a354"]
+    with _fonts(ax):
+        ax.plot([0, 1], [0, 1], color="grey", linewidth=0.8, linestyle=":")
+        for (name, table), colour in zip(tables.items(), colours):
+            ax.errorbar(table["predicted"], table["share_alive"],
+                        yerr=[table["share_alive"] - table["low_95"], table["high_95"] - table["share_alive"]],
+                        fmt="o-", color=colour, capsize=3, markersize=4, label=name, **kwargs)
+        ax.set_xlim(0, 1)
+        ax.set_ylim(0, 1.02)
+        ax.set_xlabel(label("predicted P(alive) at the cutoff", "预测的存活概率"))
+        ax.set_ylabel(label("share truly alive", "实际存活比例"))
+        ax.set_title(label("Is P(alive) calibrated?", "存活概率是否校准"))
+        ax.legend(fontsize="small", frameon=False, loc="upper left", title=label("95 % intervals", "95%区间"),
+                  title_fontsize="small")
+    return ax

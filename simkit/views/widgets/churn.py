@@ -1,0 +1,87 @@
+"""The churn panel (textbook §2): two firms, their exact table, and both simulated, steady state or closed."""
+
+from __future__ import annotations
+
+from ...core.formatting import format_money
+from ...engines.run import run_simulation
+from .base import LatestOnly, TablePanel
+from .controls import compact, refuse
+
+__all__ = ["ChurnPanel", "churn_panel"]
+
+
+class ChurnPanel(LatestOnly, TablePanel):
+    """Two firms with their churn rates: the exact table and both simulated readings (textbook §2)."""
+
+    def __init__(self, churn_a: float = 0.20, churn_b: float = 0.10, customers: int = 100,
+                 acquisition_cost: float = 60.0, horizon_years: int = 10, seed: int = 2,
+                 background: bool | None = None):
+        import ipywidgets as widgets
+
+        style = {"description_width": "12em"}
+        layout = widgets.Layout(width="32em")
+
+        def slider(cls, value, low, high, step, text):
+            return cls(value=value, min=low, max=max(high, value), step=step, description=text,
+                       continuous_update=False, style=style, layout=layout)
+
+        self.controls = {
+            "churn_a": slider(widgets.FloatSlider, churn_a, 0.01, 0.6, 0.01, "Firm A churn"),
+            "churn_b": slider(widgets.FloatSlider, churn_b, 0.01, 0.6, 0.01, "Firm B churn"),
+            "customers": slider(widgets.IntSlider, customers, 1, 5000, 1, "customers at start"),
+            "acquisition_cost": slider(widgets.FloatSlider, acquisition_cost, 0, 300, 1, "acquisition cost ¥"),
+            "horizon_years": slider(widgets.IntSlider, horizon_years, 1, 30, 1, "horizon (years)"),
+            "steady_state": widgets.ToggleButtons(options=[("steady state (replace lost)", True),
+                                                           ("closed cohort", False)], value=True,
+                                                  style={"button_width": "16em"}),
+            "seed": widgets.IntText(value=seed, description="seed", style=style),
+        }
+        self.results = None
+        self._start_requests(background)
+        self._pictures = None
+        self._assemble(list(self.controls.values()), ncols=3, width=13, height=3.3)
+
+    def _refresh(self):
+        """Recompute the table, simulate both firms, redraw; a message instead of an error."""
+        from ...exact.churn import Firm, churn_table, firm_scenario
+        from ..live import LiveChurn, LiveFigure, LiveTenure
+
+        values = {name: control.value for name, control in self.controls.items()}
+        try:
+            firms = [Firm(name, values["customers"], values["customers"] * values[key])
+                     for name, key in (("Firm A", "churn_a"), ("Firm B", "churn_b"))]
+            table = churn_table(firms, acquisition_cost=values["acquisition_cost"])
+            scenarios = [firm_scenario(f, steady_state=values["steady_state"], horizon_years=values["horizon_years"],
+                                       acquisition_cost=values["acquisition_cost"], seed=values["seed"])
+                         for f in firms]
+        except ValueError as error:  # ScenarioError is a ValueError
+            refuse(self.message, "Not run", error)
+            self.view.layout.visibility = "hidden"
+            return
+        self.table_view.value = compact(table._repr_html_())
+        self.results = [run_simulation(s, engine="numpy") for s in scenarios]
+        closed = run_simulation(firm_scenario(firms[0], steady_state=False, horizon_years=values["horizon_years"],
+                                              seed=values["seed"]), engine="numpy")
+        replaced = "all replaced" if values["steady_state"] else "closed cohort"
+        titles = [f"{f.name}: {f.customers:,}, {f.churn_rate:.0%} lost a year, {replaced}" for f in firms]
+        if self._pictures is None or self._titles != titles:  # titles are drawn once: new ones, a new picture
+            if getattr(self, "live", None) is None:
+                self.live = LiveFigure(self.figure, text_scale=0.85)
+            self.live.reset()
+            self._pictures = [LiveChurn(self.live, ax, title) for ax, title in zip(self.axes[:2], titles)]
+            self._pictures.append(LiveTenure(self.live, self.axes[2]))
+            self._titles = titles
+        for picture, result, firm in zip(self._pictures, self.results, firms):
+            picture.update(result, None if values["steady_state"] else 1 - firm.churn_rate)
+        self._pictures[2].update(closed, 1 - firms[0].churn_rate)
+        lost = [round(f.customers * f.churn_rate) for f in firms]
+        self.message.value = (f"Firm A: group lifetime {firms[0].group_lifetime:.1f} years ({lost[0]:,} customers lost "
+                              f"a year); Firm B: {firms[1].group_lifetime:.1f} years ({lost[1]:,} a year). Firm A spends "
+                              f"{format_money(table.extra_spending())} a year more on replacing lost customers.")
+        self.view.layout.visibility = "visible"
+        self.view.value = self.live.render()
+
+
+def churn_panel(**kwargs):
+    """A panel for the churn example (textbook §2): two firms, steady state or closed cohort."""
+    return ChurnPanel(**kwargs)

@@ -1,0 +1,159 @@
+"""Controls and figure views every panel shares: sliders from a scenario's field rules, refusals, PNG views.
+
+A slider takes its range, unit and label from the scenario's field metadata
+(:func:`simkit.model.parts.field_info`), stops on round values (:func:`slider_step`)
+and redraws only when released (``continuous_update=False``); its readout is a
+box the value can be typed into exactly.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+
+from ...core.language import readable
+from ...model.parts import Arrivals, Discounting, StageParams, field_info
+from ...model.scenario import Scenario
+
+_PART_CLASSES = {"arrivals": Arrivals, "discounting": Discounting}
+
+
+def lookup(scenario: Scenario, path: str):
+    """Current value and field class of a dotted scalar path such as ``stages.loyal.orders_per_year``."""
+    parts = path.split(".")
+    node = scenario
+    for part in parts:
+        node = getattr(node, part, None)
+        if node is None and part != parts[-1]:
+            raise ValueError(f"parameter: got {path!r}, expected a dotted path to a scenario field")
+    if parts[0] == "stages" and len(parts) == 3:
+        cls = StageParams
+    elif len(parts) == 2 and parts[0] in _PART_CLASSES:
+        cls = _PART_CLASSES[parts[0]]
+    elif len(parts) == 1:
+        cls = Scenario
+    else:
+        raise ValueError(f"parameter: got {path!r}, expected a path like 'stages.loyal.orders_per_year', "
+                         "'arrivals.prospects_per_year' or 'discounting.interest_rate'")
+    return node, field_info(cls, parts[-1])
+
+
+def slider_step(low: float, high: float, positions: int = 200) -> float:
+    """A round step -- 1, 2 or 5 times a power of ten -- giving about ``positions`` stops from low to high.
+
+    So round values stay reachable (6.6 orders, 10,000 customers), not 10,792 or 6.62.
+
+    >>> slider_step(0, 24), slider_step(1, 20_000), slider_step(0.05, 10)
+    (0.2, 100, 0.05)
+    """
+    raw = (high - low) / positions
+    if raw <= 0:
+        return 1
+    magnitude = 10 ** math.floor(math.log10(raw))
+    step = next(f * magnitude for f in (1, 2, 5, 10) if f * magnitude >= raw * 0.999)
+    return int(round(step)) if step >= 1 else float(f"{step:.12g}")
+
+
+def field_control(path: str, value, info: dict, description: str | None = None, width: str = "34em",
+                  label_width: str = "14em"):
+    """A slider for the scenario field at ``path``: its range from the field's rules, a round step, its label.
+
+    ``width`` is the whole control's, ``label_width`` the description's; the readout beside the
+    slider takes a typed value exactly.
+    """
+    import ipywidgets as widgets
+
+    low, high = info.get("slider") or (0, 1)
+    label = description or readable(path)
+    style = {"description_width": label_width}
+    layout = widgets.Layout(width=width)
+    unit = info.get("unit", "")
+    tooltip = f"{info.get('doc', '')} ({unit})" if unit else info.get("doc", "")
+    if isinstance(low, int) and isinstance(high, int) and isinstance(value, int):
+        high = max(high, value)
+        step = max(int(slider_step(low, high)), 1)
+        return widgets.IntSlider(value=value, min=low // step * step, max=high, step=step,
+                                 description=label, tooltip=tooltip, continuous_update=False,
+                                 style=style, layout=layout)
+    value = 0.0 if value is None else float(value)
+    high = max(float(high), value)
+    step = slider_step(float(low), high)
+    decimals = max(0, -math.floor(math.log10(step))) if step < 1 else 0
+    return widgets.FloatSlider(value=value, min=round(math.floor(low / step) * step, 12), max=high, step=step,
+                               description=label, tooltip=tooltip, continuous_update=False,
+                               readout_format=f".{decimals}f", style=style, layout=layout)
+
+
+def people(count: int) -> str:
+    return "1 person" if count == 1 else f"{count:,} people"
+
+
+def refuse(message, verb: str, error: ValueError):
+    """Say in the panel, in red, why the controls' values were not run -- instead of raising."""
+    problems = getattr(error, "problems", None) or (str(error),)
+    message.value = f"<span style='color:#b00020'>{verb}: {html.escape('; '.join(problems))}</span>"
+
+
+def figure_view(max_width: str = "1100px"):
+    """The widget a panel's figure is shown in: an image whose bytes are replaced on each redraw."""
+    import ipywidgets as widgets
+
+    return widgets.Image(format="png", layout=widgets.Layout(width="100%", max_width=max_width))
+
+
+def columns(controls, count: int = 2, width: str = "34em"):
+    """Controls in ``count`` columns, filled row by row: a panel's controls in few rows, so it fits a screen."""
+    import ipywidgets as widgets
+
+    return widgets.GridBox(list(controls), layout=widgets.Layout(
+        grid_template_columns=f"repeat({count}, {width})", grid_gap="0 1em"))
+
+
+def compact(table_html: str) -> str:
+    """A table's HTML with tight rows (JupyterLab pads table cells for reading, not for a panel)."""
+    return ("<style>.simkit-compact td, .simkit-compact th {padding: 1px 8px !important; line-height: 1.3 !important;"
+            " font-size: 12px !important}</style>" f"<div class='simkit-compact'>{table_html}</div>")
+
+
+def status_line(status: list, message):
+    """The status ("simulating…", "up to date"; none for a panel that computes at once) and the message, in a row."""
+    import ipywidgets as widgets
+
+    for widget in status:
+        widget.layout.flex = "0 0 auto"   # never squeezed onto two lines by a long message
+        widget.layout.min_width = "7.5em"
+    return widgets.HBox([*status, message], layout=widgets.Layout(grid_gap="1em"))
+
+
+def side_by_side(left, right):
+    """Two widgets beside each other, tops aligned (controls and a table, controls and a figure)."""
+    import ipywidgets as widgets
+
+    right.layout.flex = "1 1 0%"   # the right one takes the room left, and shrinks (a figure scales down)
+    right.layout.min_width = "0"
+    return widgets.HBox([left, right], layout=widgets.Layout(align_items="flex-start", grid_gap="1.5em"))
+
+
+def show(figure, view):
+    """Render ``figure`` to PNG into the image widget ``view`` (no flicker, nothing left behind).
+
+    The first drawing lays the figure out (constrained layout); the layout is
+    then kept, because laying out again on every redraw costs more than the
+    drawing itself.
+    """
+    import io
+
+    from ..plots import use_fonts
+
+    use_fonts(figure)
+    if figure.get_layout_engine() is not None and not getattr(figure, "_simkit_laid_out", False):
+        figure.draw_without_rendering()
+        figure.set_layout_engine(None)  # None, not "none": a placeholder engine would draw twice
+        figure._simkit_laid_out = True
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=FIGURE_DPI)
+    view.value = buffer.getvalue()
+
+
+#: Resolution of panel figures (dots per inch): sharp enough on a classroom projector, quick to draw.
+FIGURE_DPI = 90

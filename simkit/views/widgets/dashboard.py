@@ -1,0 +1,244 @@
+"""The instructor's lifecycle dashboard (textbook §1): stage parameters, presets, an honest comparison.
+
+Four pictures of one simulated population -- customers by stage, profit
+per customer-year along the lifecycle (the inverted U), the parts of
+lifetime profit, and profit per period -- and, when a lever is chosen, the
+difference it makes with its 95 % interval, from a paired run (the same
+customers with and without the change, :func:`simkit.compare`).
+
+It runs on the vectorized engine and redraws only what changed
+(:class:`simkit.views.live.LiveFigure`); while a run is in progress the panel says
+so, and only the latest control values are computed: values set while a
+run was going are not queued one by one.
+"""
+
+from __future__ import annotations
+
+import html
+
+from ...core.formatting import format_money
+from ...experiments.compare import compare
+from ...core.errors import ScenarioError
+from ..live import LiveComparison, LiveFigure, LiveLifecycle, LiveMoney, LiveParts, LiveStages
+from ..plots import new_figure
+from ...model.presets import load_scenario
+from ...model.parts import Arrivals, StageParams, field_info
+from ...model.scenario import Scenario
+from ...engines.run import run_simulation
+from .base import Base, LatestOnly, ScenarioPanel
+from .controls import field_control, figure_view, lookup, people, side_by_side, status_line
+
+__all__ = ["COMPARISONS", "LifecycleDashboard", "lifecycle_dashboard"]
+
+_STAGE_SLIDERS = ("mean_duration_years", "orders_per_year", "average_order_value", "cost_of_sales_share",
+                  "service_cost_per_year", "referrals_per_year", "referral_damage_per_year", "price_discount",
+                  "cross_sell_adoption_per_year")
+
+#: Controls beside the figure: narrow, so that controls and figure fit one 1280 x 720 screen.
+_NARROW = {"width": "25em", "label_width": "11em"}
+
+#: Levers the dashboard can compare against the scenario on the sliders: name -> changes of a scenario.
+COMPARISONS = {
+    "loyal customers stay 10 % longer": lambda s: {
+        "stages.loyal.mean_duration_years": (s.stages.loyal.mean_duration_years or 1.0) * 1.1},
+    "10 % more acquisition budget (prospects)": lambda s: {
+        "arrivals.prospects_per_year": s.arrivals.prospects_per_year * 1.1,
+        "arrivals.cohort_size": round(s.arrivals.cohort_size * 1.1)},
+    "loyal customers buy 10 % more often": lambda s: {
+        "stages.loyal.orders_per_year": s.stages.loyal.orders_per_year * 1.1},
+}
+
+#: The dashboard's slider ranges: classroom-sized, so that no single control reaches a redraw of more than
+#: about half a second from a built-in scenario (measured by tests/test_views.py; values outside them can
+#: still be run through a scenario file or :func:`simkit.run_simulation`).
+CLASSROOM_MAXIMA = {"cohort_size": 10_000, "prospects_per_year": 2_000, "horizon_years": 10, "orders_per_year": 12,
+                    "referrals_per_year": 1.0, "referral_damage_per_year": 2.0}
+
+
+class LifecycleDashboard(LatestOnly, ScenarioPanel):
+    """One panel for the lifecycle lesson: stage parameters, presets, a comparison with its interval, exports.
+
+    Parameters
+    ----------
+    scenario : str, Path or Scenario
+        Starting scenario (a stage model); presets switch between the built-in ones.
+    comparison : str, optional
+        One of :data:`COMPARISONS`.
+    background : bool, optional
+        Run changes in a background thread, so that the kernel keeps taking control
+        values while a run is going and only the latest is computed (default: when
+        running in a Jupyter kernel).  Call :meth:`wait` to wait for the last change.
+    """
+
+    def __init__(self, scenario="lifecycle_textbook", comparison: str | None = None, background: bool | None = None):
+        import ipywidgets as widgets
+
+        from ...model.presets import list_scenarios
+
+        self.base = load_scenario(scenario)
+        self.result = self.comparison_result = None
+        self._start_requests(background)
+        # drawn at the size it is shown beside the controls (text at its true size on a projector)
+        figure, self.axes = new_figure(ncols=2, nrows=2, width=8.2, height=5.6)
+        self.live = LiveFigure(figure, text_scale=0.8)
+        self.figure = figure
+        self._layout_key = None
+        stage_models = [n for n in list_scenarios() if load_scenario(n).tenure is None]
+        self.preset = widgets.Dropdown(options=stage_models, description="preset",
+                                       value=self.base.name if self.base.name in stage_models else None)
+        self.comparison = widgets.Dropdown(options=[("no comparison", None)] + [(k, k) for k in COMPARISONS],
+                                           value=comparison, description="compare with",
+                                           style={"description_width": "initial"})
+        self.controls = {}
+        self._build_controls()
+        self.reset_button = widgets.Button(description="reset", icon="undo")
+        self.png_button = widgets.Button(description="export PNG", icon="image")
+        self.csv_button = widgets.Button(description="export CSV", icon="table")
+        self.reset_button.on_click(lambda _: self.load(self.base))
+        self.png_button.on_click(lambda _: self.export_png())
+        self.csv_button.on_click(lambda _: self.export_csv())
+        self.preset.observe(lambda change: change["new"] and self.load(load_scenario(change["new"])), names="value")
+        self.comparison.observe(self._request, names="value")
+        self.message = widgets.HTML()
+        self.view = figure_view()
+        Base.__init__(self)
+        self._layout()
+        self.refresh()
+
+    # -- controls ------------------------------------------------------------
+    def _build_controls(self):
+        import ipywidgets as widgets
+
+        base = self.base
+        general = {"arrivals.cohort_size": ("customers at start", Arrivals, "cohort_size"),
+                   "arrivals.prospects_per_year": ("prospects per year", Arrivals, "prospects_per_year"),
+                   "arrivals.acquisition_cost": ("acquisition cost ¥", Arrivals, "acquisition_cost"),
+                   "horizon": (f"horizon ({base.time_unit}s)", Scenario, "horizon")}
+        self.controls = {}
+        for path, (text, cls, name) in general.items():
+            info = field_info(cls, name)
+            if path == "horizon":
+                info["slider"] = (1, CLASSROOM_MAXIMA["horizon_years"] * base.periods_per_year)
+            elif name in CLASSROOM_MAXIMA:
+                info["slider"] = (info["slider"][0], CLASSROOM_MAXIMA[name])
+            self.controls[path] = field_control(path, lookup(base, path)[0], info, text, **_NARROW)
+        self.controls["seed"] = widgets.IntText(value=base.seed, description="seed", layout={"width": "20em"},
+                                                style={"description_width": _NARROW["label_width"]})
+        for stage in ("prospect", "new", "loyal", "decline"):
+            for name in _STAGE_SLIDERS:
+                path = f"stages.{stage}.{name}"
+                value = getattr(getattr(base.stages, stage), name)
+                if name == "mean_duration_years" and value is None:
+                    continue  # a stage without an end keeps none
+                info = field_info(StageParams, name)
+                if name in CLASSROOM_MAXIMA:
+                    info["slider"] = (info["slider"][0], CLASSROOM_MAXIMA[name])
+                self.controls[path] = field_control(path, value, info, name.replace("_", " "), **_NARROW)
+        for control in self.controls.values():
+            control.observe(self._request, names="value")
+
+    def _layout(self):
+        import ipywidgets as widgets
+
+        general = [c for p, c in self.controls.items() if not p.startswith("stages.")]
+        tabs = [widgets.VBox(general)]
+        titles = ["people"]
+        for stage in ("prospect", "new", "loyal", "decline"):
+            tabs.append(widgets.VBox([c for p, c in self.controls.items() if p.startswith(f"stages.{stage}.")]))
+            titles.append(stage)
+        tab = widgets.Tab(children=tabs, layout=widgets.Layout(width="26.5em", flex="0 0 auto"))
+        for index, title in enumerate(titles):
+            tab.set_title(index, title)
+        buttons = widgets.HBox([self.preset, self.comparison, self.reset_button, self.png_button, self.csv_button])
+        # one 1280 x 720 screen: the choices on top, the stage controls beside the figure, the verdict under it
+        self.children = [buttons, side_by_side(tab, self.view), status_line([self.status], self.message)]
+
+    def load(self, scenario: Scenario):
+        """Show ``scenario`` on the controls (a preset, or the starting one)."""
+        self.base = scenario
+        self._build_controls()
+        self._layout()
+        self.refresh()
+
+    # -- running and drawing -------------------------------------------------
+    def _refresh(self):
+        scenario = self._scenario_or_refuse()
+        if scenario is None:
+            return
+        other, note = None, ""
+        if self.comparison.value:
+            try:
+                other = scenario.updated(COMPARISONS[self.comparison.value](scenario))
+            except ScenarioError as error:
+                note = (f" The comparison <i>{html.escape(self.comparison.value)}</i> does not apply to this "
+                        f"scenario ({html.escape('; '.join(error.problems))}).")
+        if other is not None:
+            self.comparison_result = comparison = compare(scenario, other, ledger=True)
+            self.result = result = comparison.base
+        else:
+            self.comparison_result = comparison = None
+            self.result = result = run_simulation(scenario, engine="numpy")
+        self._draw(result, comparison)
+        profit = result.ledger["profit"].sum()
+        text = (f"{people(result.ltv.count)} entered; profit of the whole population {format_money(profit)} "
+                f"(every customer's own profit, undiscounted).")
+        if comparison is not None:
+            text += (f" With <i>{html.escape(self.comparison.value)}</i>: <b>{html.escape(comparison.summary())}</b>")
+        self.message.value = text + note
+        self.view.layout.visibility = "visible"
+        self.view.value = self.live.render()
+
+    def _draw(self, result, comparison):
+        scenario = result.scenario
+        key = (scenario.n_periods, scenario.time_unit, None if comparison is None else self.comparison.value)
+        if key != self._layout_key:  # a new set of pictures: the texts change, so everything is drawn again
+            self.live.reset()
+            self.pictures = [LiveStages(self.live, self.axes[0], scenario), LiveLifecycle(self.live, self.axes[1]),
+                             LiveParts(self.live, self.axes[2]),
+                             LiveMoney(self.live, self.axes[3], scenario) if comparison is None
+                             else LiveComparison(self.live, self.axes[3], scenario)]
+            self._layout_key = key
+        for picture in self.pictures[:3]:
+            picture.update(result)
+        self.pictures[3].update(result if comparison is None else comparison)
+
+    # -- exports ---------------------------------------------------------------
+    def export_png(self, path="exports/simkit_dashboard.png") -> str:
+        """Save the current figure as PNG (by default in ``exports/``, which git ignores); returns the path."""
+        from pathlib import Path
+
+        from ...core.files import write_all
+
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        png = self.live.render()
+        write_all({Path(path): lambda target: target.write_bytes(png)})
+        self.message.value += f" Saved {html.escape(str(path))}."
+        return str(path)
+
+    def export_csv(self, folder="exports/simkit_dashboard_csv") -> list:
+        """Save the current run's periods and ledger as CSV (by default in ``exports/``, which git ignores)."""
+        from pathlib import Path
+
+        if self.result is None:
+            return []
+        folder = Path(folder)
+        written = [str(p) for p in self.result.to_csv(folder)]
+        self.message.value += f" Saved {html.escape(', '.join(written))}."
+        return written
+
+
+def lifecycle_dashboard(scenario="lifecycle_textbook", comparison: str | None = None,
+                        background: bool | None = None) -> LifecycleDashboard:
+    """The instructor's dashboard for the lifecycle lesson (textbook §1).
+
+    Parameters
+    ----------
+    scenario : str, Path or Scenario
+        Starting scenario (a stage model); presets switch between the built-in ones.
+    comparison : str, optional
+        One of :data:`COMPARISONS`, run beside the scenario with the same customers; the
+        difference in profit is shown with its 95 % interval.
+    background : bool, optional
+        See :class:`LifecycleDashboard`.
+    """
+    return LifecycleDashboard(scenario, comparison, background)

@@ -1,0 +1,115 @@
+"""The exact LTV table panel (textbook §4): sliders by row and year, reset, the table and its chart."""
+
+from __future__ import annotations
+
+from ...core.formatting import format_money
+from ...core.errors import ScenarioError
+from ...model.presets import load_scenario
+from ...model.scenario import Scenario
+from .base import TablePanel
+from .controls import compact, lookup, refuse, show
+
+__all__ = ["LtvTablePanel", "ltv_table_panel"]
+
+_TABLE_ROWS = (  # tenure row, label, slider range, step
+    ("retention_rate", "retention rate", (0.0, 1.0), 0.01),
+    ("orders_per_year", "orders per year", (0.0, 10.0), 0.1),
+    ("average_order_value", "order value ¥", (0.0, 400.0), 1.0),
+    ("cost_of_sales_share", "cost of sales share", (0.0, 1.0), 0.01),
+    ("service_cost_per_year", "marketing ¥ per customer", (0.0, 100.0), 1.0),
+)
+
+
+class LtvTablePanel(TablePanel):
+    """The exact LTV table and its cumulative NPV, recomputed as the inputs change (textbook §4).
+
+    One typed number per row and year of the tenure table, sliders for acquisition cost,
+    interest rate and risk factor; "reset" brings back the starting scenario.
+    """
+
+    def __init__(self, scenario="cohort_10000"):
+        import ipywidgets as widgets
+
+        from ...exact.cohort import cohort_table
+
+        self.base = load_scenario(scenario)
+        cohort_table(self.base)  # refuse, at once, a scenario that has no LTV table
+        self.table = None
+        tenure = self.base.tenure
+        # the textbook's table of inputs, typed exactly (arrows and the mouse wheel move by one step):
+        # a slider a table cell wide would be too coarse to reach 0.60 rather than 0.58
+        cell = widgets.Layout(width="7em")
+        self.controls = {}
+        grid = [widgets.Label("")] + [widgets.Label(f"year {n}") for n in range(1, tenure.n_years + 1)]
+        for key, text, (low, high), step in _TABLE_ROWS:
+            grid.append(widgets.Label(text))
+            for year, value in enumerate(getattr(tenure, key)):
+                control = widgets.BoundedFloatText(value=value, min=low, max=max(high, value), step=step,
+                                                   continuous_update=False, layout=cell)
+                self.controls[(key, year)] = control
+                grid.append(control)
+        style = {"description_width": "11em"}
+        for path, text, (low, high), step in (("arrivals.acquisition_cost", "acquisition cost ¥", (0, 300), 1),
+                                              ("discounting.interest_rate", "interest rate", (0, 0.3), 0.005),
+                                              ("discounting.risk_factor", "risk factor", (0, 4), 0.1)):
+            value, _ = lookup(self.base, path)
+            self.controls[path] = widgets.FloatSlider(value=value, min=low, max=max(high, value), step=step,
+                                                      description=text, continuous_update=False, style=style,
+                                                      layout=widgets.Layout(width="30em"))
+        self.reset_button = widgets.Button(description="reset to textbook", icon="undo",
+                                           layout=widgets.Layout(width="14em"))
+        self.reset_button.on_click(lambda _: self.reset())
+        self.grid = widgets.GridBox(grid, layout=widgets.Layout(
+            grid_template_columns=f"13em repeat({tenure.n_years}, 7.5em)"))
+        scalars = [c for k, c in self.controls.items() if isinstance(k, str)]
+        self._assemble([self.grid, *scalars, self.reset_button], ncols=2, width=11, height=2.5)
+
+    def current_scenario(self) -> Scenario:
+        """The scenario the controls describe (raises ScenarioError if they break a rule)."""
+        changes = {path: c.value for path, c in self.controls.items() if isinstance(path, str)}
+        for key, *_ in _TABLE_ROWS:
+            years = sorted(year for (k, year) in (p for p in self.controls if isinstance(p, tuple)) if k == key)
+            changes[f"tenure.{key}"] = [self.controls[(key, year)].value for year in years]
+        return self.base.updated(changes)
+
+    def reset(self):
+        """Put every control back to the starting scenario's value (one recomputation)."""
+        self._resetting = True
+        try:
+            for key, *_ in _TABLE_ROWS:
+                for year, value in enumerate(getattr(self.base.tenure, key)):
+                    self.controls[(key, year)].value = value
+            for path in ("arrivals.acquisition_cost", "discounting.interest_rate", "discounting.risk_factor"):
+                self.controls[path].value = lookup(self.base, path)[0]
+        finally:
+            self._resetting = False
+        self.refresh()
+
+    def refresh(self):
+        """Recompute the exact table and redraw; show a message if the inputs break a rule."""
+        if getattr(self, "_resetting", False):
+            return
+        from ...exact.cohort import cohort_table, ltv_sensitivity
+        from ..plots import plot_cumulative_npv, plot_sensitivity
+
+        try:
+            scenario = self.current_scenario()
+        except ScenarioError as error:
+            refuse(self.message, "Not computed", error)
+            return
+        self.table = table = cohort_table(scenario)
+        self.table_view.value = compact(table._repr_html_())
+        for ax in self.axes:
+            ax.clear()
+        plot_cumulative_npv(table, ax=self.axes[0])
+        plot_sensitivity(ltv_sensitivity(scenario), ax=self.axes[1])
+        even = table.break_even_year
+        self.message.value = (f"average LTV after year {table.years}: <b>{format_money(table.ltv[-1], 2)}</b>; "
+                              + (f"the cohort breaks even in year {even}." if even else
+                                 "the cohort does not break even within the table."))
+        show(self.figure, self.view)
+
+
+def ltv_table_panel(scenario="cohort_10000"):
+    """A panel over the exact LTV table (textbook §4): sliders by row and year, reset, table and chart."""
+    return LtvTablePanel(scenario)

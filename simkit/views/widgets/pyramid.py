@@ -1,0 +1,76 @@
+"""The customer pyramid panel (textbook §5): move-up and move-down shares per tier, table and pyramids."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ...core.formatting import format_money
+from ..fonts import label
+from .base import TablePanel
+from .controls import compact, refuse, show
+
+__all__ = ["PyramidPanel", "pyramid_panel"]
+
+
+class PyramidPanel(TablePanel):
+    """Move-up and move-down shares per tier: sales, profit and ROI per tier and in total, and the pyramid."""
+
+    def __init__(self):
+        import ipywidgets as widgets
+
+        from ...exact.pyramid import TEXTBOOK_TIERS
+
+        self.tiers = TEXTBOOK_TIERS
+        style = {"description_width": "14em"}
+        layout = widgets.Layout(width="32em")
+        self.controls = {}
+        for index, tier in enumerate(self.tiers):
+            if index > 0:
+                self.controls[("up", index)] = widgets.FloatSlider(
+                    value=0.02 if tier.name == "small" else 0.0, min=0, max=0.3, step=0.005, readout_format=".1%",
+                    description=f"{tier.name}: move up", continuous_update=False, style=style, layout=layout)
+            if index < len(self.tiers) - 1:
+                self.controls[("down", index)] = widgets.FloatSlider(
+                    value=0.0, min=0, max=0.3, step=0.005, readout_format=".1%",
+                    description=f"{tier.name}: move down", continuous_update=False, style=style, layout=layout)
+        self.after = None
+        self._assemble(list(self.controls.values()), ncols=2, width=13, height=3.4)
+
+    def refresh(self):
+        """Move the shares once (expected counts, rounded), show the table and both pyramids."""
+        from ..plots import plot_pyramid
+        from ...exact.pyramid import expected_counts, migration_matrix, pyramid_table
+
+        n = len(self.tiers)
+        up = [self.controls.get(("up", i), None) for i in range(n)]
+        down = [self.controls.get(("down", i), None) for i in range(n)]
+        try:
+            matrix = migration_matrix(self.tiers, up=[c.value if c else 0.0 for c in up],
+                                      down=[c.value if c else 0.0 for c in down])
+        except ValueError as error:
+            refuse(self.message, "Not computed", error)
+            return
+        counts = np.rint(expected_counts(self.tiers, matrix, 1)[1]).astype(int)[:n]
+        from dataclasses import replace
+
+        self.after = [replace(t, customers=int(c)) for t, c in zip(self.tiers, counts)]
+        before, after = pyramid_table(self.tiers), pyramid_table(self.after)
+        self.table_view.value = compact(after._repr_html_())
+        change = after.total_sales - before.total_sales
+        profit_change = after.total_profit - before.total_profit
+        self.message.value = (f"after one period of moves (expected counts, rounded): sales "
+                              f"{format_money(after.total_sales)} ({format_money(change, sign=True)}, "
+                              f"{change / before.total_sales:+.1%}); profit {format_money(after.total_profit)} "
+                              f"({format_money(profit_change, sign=True)}) from the tier figures.")
+        for ax in self.axes:
+            ax.clear()
+        plot_pyramid(self.tiers, ax=self.axes[0])
+        self.axes[0].set_title(label("before", "调整前"))
+        plot_pyramid(self.after, ax=self.axes[1])
+        self.axes[1].set_title(label("after the moves", "调整后"))
+        show(self.figure, self.view)
+
+
+def pyramid_panel():
+    """A panel for the customer pyramid (textbook §5): move shares per tier, the table and the pyramid."""
+    return PyramidPanel()
