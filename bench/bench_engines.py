@@ -37,7 +37,7 @@ import time
 import numpy as np
 
 import simkit
-from simkit.engines.run import vectorized
+from simkit.engines.numpy_engine import draws
 from simkit.engines.assemble import GROUPS  # groups of families: the engine's layout of random numbers
 
 CASES = (
@@ -63,7 +63,7 @@ def minor_faults() -> int:
 
 def fresh():
     """Forget the streams' seeded states, as a run with a new seed would (a rerun with the same seed reuses them)."""
-    vectorized._state.cache_clear()
+    draws._state.cache_clear()
 
 
 def compare(repeat: int):

@@ -13,20 +13,20 @@ import numpy as np
 import pytest
 
 import simkit
-from simkit.engines.run import vectorized
+from simkit.engines.numpy_engine import batch, engine, joint
 
 from test_tenure_step import result_arrays
 
 
 def run(scenario, defer: bool, monkeypatch) -> simkit.SimulationResult:
-    original = vectorized._Batch.__init__
+    original = batch._Batch.__init__
 
     def init(self, *args, **kwargs):
         original(self, *args, **kwargs)
         self.defer = self.defer and defer
 
     with monkeypatch.context() as patch:
-        patch.setattr(vectorized._Batch, "__init__", init)
+        patch.setattr(batch._Batch, "__init__", init)
         return simkit.run_simulation(scenario, engine="numpy", event_log=True)
 
 
@@ -75,7 +75,7 @@ def test_a_booking_that_drops_a_persons_second_spell_is_caught(monkeypatch):
     def careless(self, column, who, values, unique):  # fancy-index += : a person's repeated spells collapse
         column[who] += values
 
-    monkeypatch.setattr(vectorized._Batch, "add_to", careless)
+    monkeypatch.setattr(batch._Batch, "add_to", careless)
     together = run(scenario, True, monkeypatch)
     wrong = mismatches(together, stepwise)
     assert "ledger.revenue" in wrong and "ledger.n_purchases" in wrong
@@ -85,16 +85,17 @@ def test_the_joint_book_of_several_batches_gives_what_booking_each_step_gives(mo
     """Small batches: generations in several batches, the run's joint book booked whenever BATCH spells wait
     (with persons of several batches in one book), after each large batch and at the end; the same as booking
     each step alone."""
-    monkeypatch.setattr(vectorized, "BATCH", 256)
-    monkeypatch.setattr(vectorized, "_JOIN_BELOW", 128)
+    for module in (batch, joint, engine):  # each module that reads BATCH
+        monkeypatch.setattr(module, "BATCH", 256)
+    monkeypatch.setattr(engine, "_JOIN_BELOW", 128)
     booked = []
-    original = vectorized._Joined.__init__
+    original = joint._Joined.__init__
 
     def joined(self, batches):
         booked.append(len(batches))
         original(self, batches)
 
-    monkeypatch.setattr(vectorized._Joined, "__init__", joined)
+    monkeypatch.setattr(joint._Joined, "__init__", joined)
     scenario = simkit.load_scenario("lifecycle_textbook").updated(CASES["lifecycle_textbook"])
     together, stepwise = run(scenario, True, monkeypatch), run(scenario, False, monkeypatch)
     assert len(booked) >= 2 and max(booked) > 1  # books of several batches' persons happened

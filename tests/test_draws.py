@@ -4,7 +4,7 @@ import math
 
 import numpy as np
 
-from simkit.engines.numpy_engine.vectorized import poisson_inverse
+from simkit.engines.numpy_engine.draws import poisson_inverse
 
 
 def smallest_count_above(u: float, mean: float, first: float | None = None) -> int:
@@ -50,7 +50,7 @@ def test_the_check_tells_a_count_one_too_high():
 
 
 def test_the_earliest_purchase_of_each_chosen_person_is_the_smallest_of_its_own():
-    from simkit.engines.numpy_engine.vectorized import _smallest_of_each
+    from simkit.engines.numpy_engine.arrays import _smallest_of_each
 
     rng = np.random.default_rng(11)
     counts = rng.poisson(1.5, 400)
@@ -70,7 +70,7 @@ def test_counts_of_one_mean_by_lookup_are_the_counts_of_a_sorted_search():
     below u -- at random u, at every cumulative probability, just below each, and at every cell edge."""
     import bisect
 
-    from simkit.engines.numpy_engine.vectorized import _GRID, _inverse_by_table
+    from simkit.engines.numpy_engine.draws import _GRID, _inverse_by_table
 
     rng = np.random.default_rng(11)
     for mean in (0.3, 1.6, 2.6, 3.2, 12.0, 29.0):

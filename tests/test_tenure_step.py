@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import simkit
-from simkit.engines.run import vectorized
+from simkit.engines.numpy_engine import arrays, batch
 
 
 def result_arrays(result) -> dict:
@@ -39,17 +39,17 @@ def run_both(monkeypatch, scenario, ledger: bool):
     """(with the shortcuts, without them, how often each shortcut was taken)."""
     taken = {name: 0 for name in SHORTCUTS}
     for name in SHORTCUTS:
-        original = getattr(vectorized._Batch, name)
+        original = getattr(batch._Batch, name)
 
         def counting(self, *args, original=original, name=name):
             done = original(self, *args)
             taken[name] += done
             return done
 
-        monkeypatch.setattr(vectorized._Batch, name, counting)
+        monkeypatch.setattr(batch._Batch, name, counting)
     lean = simkit.run_simulation(scenario, engine="numpy", ledger=ledger)
     for name in SHORTCUTS:
-        monkeypatch.setattr(vectorized._Batch, name, lambda self, *args: False)
+        monkeypatch.setattr(batch._Batch, name, lambda self, *args: False)
     general = simkit.run_simulation(scenario, engine="numpy", ledger=ledger)
     return lean, general, taken
 
@@ -100,7 +100,7 @@ def test_a_cohort_of_prospects_enters_together_as_the_general_step_enters_it(mon
 
 def test_the_comparison_sees_the_last_bit(monkeypatch):
     """A lean step that adds its money pairwise (numpy's sum) instead of one after the other is caught."""
-    monkeypatch.setattr(vectorized, "_running_total", lambda values: float(np.sum(values)))
+    monkeypatch.setattr(batch, "_running_total", lambda values: float(np.sum(values)))
     lean, general, taken = run_both(monkeypatch, COHORT, ledger=False)
     assert taken["tenure_year"] == 3
     assert "periods.revenue" in differences(lean, general)
@@ -111,4 +111,4 @@ def test_repeated_sums_add_one_after_the_other(value):
     counts = np.array([0, 1, 2, 7, 50, 1234])
     expected = [0.0 if k == 0 else np.bincount(np.zeros(k, dtype=np.int64), weights=np.full(k, value))[0]
                 for k in counts]
-    assert vectorized._repeated_sums(value, counts).tolist() == expected
+    assert arrays._repeated_sums(value, counts).tolist() == expected

@@ -15,7 +15,7 @@ import numpy as np
 from ..core.errors import ScenarioError
 from ..model.budget import check_budget
 from ..model.scenario import Scenario
-from .numpy_engine import vectorized
+from .numpy_engine import engine as numpy_engine
 from .results import SimulationResult
 from .simpy_engine import world as simpy_engine
 
@@ -32,7 +32,7 @@ def run_simulation(scenario: Scenario, *, seed: int | None = None, n_customers: 
 
     ``engine="simpy"`` (the default, the reference) makes every customer a
     SimPy process, event by event; ``engine="numpy"`` draws whole populations
-    at once with array operations (:mod:`simkit.engines.numpy_engine.vectorized`), about
+    at once with array operations (:mod:`simkit.engines.numpy_engine`), about
     40 to 60 times faster on the textbook's lifecycle model and 140 to 210 on its
     10,000-customer cohort (bench/README.md), with common random numbers: a changed copy
     of a scenario run with the same seed gives the same customers the same
@@ -93,7 +93,7 @@ def run_simulation(scenario: Scenario, *, seed: int | None = None, n_customers: 
     check_budget(scenario, engine, max_people=max_people, max_events=max_events)
     try:
         if engine == "numpy":
-            return vectorized.simulate(scenario, ledger, event_log)
+            return numpy_engine.simulate(scenario, ledger, event_log)
         return simpy_engine.simulate(scenario, ledger, event_log)
     except KeyboardInterrupt:
         # a fresh exception without the run's frames: IPython keeps the last traceback, which would
