@@ -3,6 +3,9 @@
 import os
 
 os.environ.setdefault("MPLBACKEND", "Agg")
+# messages in English whatever the machine's locale (simkit.core.language's rule), in the tests' process and in the
+# notebooks' kernels they start; tests/test_catalogs.py checks the rule itself and the Chinese
+os.environ["SIMKIT_LANGUAGE"] = "en"
 
 import pytest  # noqa: E402
 

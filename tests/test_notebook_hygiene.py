@@ -12,7 +12,8 @@ import pathlib
 import pytest
 
 ROOT = pathlib.Path(__file__).parents[1]
-NOTEBOOKS = sorted(p for folder in ("notebooks", "exercises", "solutions") for p in (ROOT / folder).glob("*.ipynb"))
+NOTEBOOKS = sorted(p for folder in ("notebooks", "exercises", "solutions", "zh/notebooks", "zh/exercises", "zh/solutions")
+                   for p in (ROOT / folder).glob("*.ipynb"))
 
 _spec = importlib.util.spec_from_file_location("store_outputs", ROOT / "tools" / "store_outputs.py")
 store_outputs = importlib.util.module_from_spec(_spec)

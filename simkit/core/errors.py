@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from .language import _
+
 __all__ = ["ScenarioError"]
 
 
@@ -28,13 +30,13 @@ class ScenarioError(ValueError):
             problems = [problems]
         self.problems = tuple(problems)
         self.source = source
-        where = f" in {source}" if source else ""
+        where = _("invalid scenario in {source}").format(source=source) if source else _("invalid scenario")
         if len(self.problems) == 1:
-            message = f"invalid scenario{where}: {self.problems[0]}"
+            message = _("{where}: {problem}").format(where=where, problem=self.problems[0])
         else:
             lines = "\n".join(f"  - {p}" for p in self.problems[:self.SHOWN])
             more = len(self.problems) - self.SHOWN
             if more > 0:
-                lines += f"\n  ... and {more:,} more"
-            message = f"invalid scenario{where}, {len(self.problems):,} problems:\n{lines}"
+                lines += "\n  " + _("... and {n} more").format(n=f"{more:,}")
+            message = _("{where}, {n} problems:").format(where=where, n=f"{len(self.problems):,}") + "\n" + lines
         super().__init__(message)

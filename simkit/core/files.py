@@ -12,6 +12,10 @@ Every command that writes uses the two steps here:
    write does not produce (``events.csv`` of an earlier run with the event
    log) are removed, and the returned list says which.
 
+Only regular files are ever replaced: a device, a pipe, a socket, a folder or a symbolic link at a target is
+refused before anything runs, with or without ``force``, and checked again just before the rename.  Files
+get the permissions the process's umask gives (as ``open`` would), not the 0600 of a temporary file.
+
 >>> import tempfile, pathlib
 >>> folder = pathlib.Path(tempfile.mkdtemp())
 >>> check_targets([folder / "a.csv"], force=False)
@@ -26,10 +30,13 @@ import csv
 import io
 import math
 import os
+import stat
 import tempfile
 from pathlib import Path
 
 import numpy as np
+
+from .language import N_, _
 
 __all__ = ["ExportError", "check_targets", "write_all", "write_csv"]
 
@@ -41,26 +48,70 @@ class ExportError(OSError):
 def check_targets(paths, force: bool, also_replaced=()) -> None:
     """Before simulating: can ``paths`` be written, and would they overwrite anything?
 
-    ``also_replaced``: files of the same set that the write would remove (stale ones).
+    ``also_replaced``: files of the same set that the write would remove (stale ones).  Only regular files
+    are ever replaced: a device, a pipe, a socket, a folder or a symbolic link at a target is refused, with
+    or without ``force`` (as root, renaming a file onto ``/dev/null`` would replace the device itself).
     """
     paths = [Path(p) for p in paths]
+    for path in [*paths, *map(Path, also_replaced)]:
+        _refuse_unless_regular(path)
     for folder in sorted({p.parent for p in paths}):
         try:
             folder.mkdir(parents=True, exist_ok=True)
         except OSError as error:
-            raise ExportError(f"cannot make the folder {str(folder)!r}: {error.strerror or error}") from None
+            raise ExportError(_("cannot make the folder {folder}: {reason}").format(
+                folder=repr(str(folder)), reason=error.strerror or error)) from None
         if not folder.is_dir():
-            raise ExportError(f"{str(folder)!r} is not a folder")
+            raise ExportError(_("{folder} is not a folder").format(folder=repr(str(folder))))
         try:
             with tempfile.NamedTemporaryFile(dir=folder, prefix=".simkit-check-"):
                 pass
         except OSError as error:
-            raise ExportError(f"cannot write into {str(folder)!r}: {error.strerror or error}") from None
+            raise ExportError(_("cannot write into {folder}: {reason}").format(
+                folder=repr(str(folder)), reason=error.strerror or error)) from None
     existing = [p for p in [*paths, *map(Path, also_replaced)] if p.exists()]
     if existing and not force:
         names = ", ".join(str(p) for p in existing)
-        raise ExportError(f"{names} already exist{'s' if len(existing) == 1 else ''}; pass --force (force=True) to "
-                          "replace them (the new files are written all together, or none)")
+        text = (_("{names} already exists; pass --force (force=True) to replace it (the new files are written all "
+                  "together, or none)") if len(existing) == 1 else
+                _("{names} already exist; pass --force (force=True) to replace them (the new files are written all "
+                  "together, or none)"))
+        raise ExportError(text.format(names=names))
+
+
+#: what a path that is not a regular file is, as a message names it
+_KINDS = ((stat.S_ISDIR, N_("a folder")), (stat.S_ISCHR, N_("a device")), (stat.S_ISBLK, N_("a device")),
+          (stat.S_ISFIFO, N_("a pipe (FIFO)")), (stat.S_ISSOCK, N_("a socket")), (stat.S_ISLNK, N_("a symbolic link")))
+
+
+def _refuse_unless_regular(path: Path) -> None:
+    """Nothing, when ``path`` is a regular file or does not exist; else an ExportError naming what it is."""
+    try:
+        mode = os.lstat(path).st_mode
+    except (FileNotFoundError, NotADirectoryError):   # nothing there yet (a folder the check makes, or cannot)
+        return
+    except OSError as error:
+        raise ExportError(_("cannot look at {path}: {reason}").format(
+            path=repr(str(path)), reason=error.strerror or error)) from None
+    if stat.S_ISREG(mode):
+        return
+    kind = next((_(name) for test, name in _KINDS if test(mode)), _("not a regular file"))
+    raise ExportError(_("{path} is {kind}; simkit writes only regular files and never replaces anything else, "
+                        "with or without --force: choose a file name").format(path=repr(str(path)), kind=kind))
+
+
+def _umask() -> int:
+    """The process's umask, read without changing it where the system allows (Linux), else by setting it back."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def write_all(writers: dict, stale=()) -> tuple[list[Path], list[Path]]:
@@ -77,9 +128,12 @@ def write_all(writers: dict, stale=()) -> tuple[list[Path], list[Path]]:
             temporary[path] = Path(name)
             try:
                 write(temporary[path])
+                os.chmod(temporary[path], 0o666 & ~_umask())   # as open() would make it (mkstemp makes 0600)
             except OSError as error:
-                raise ExportError(f"could not write {str(path)!r}: {error.strerror or error}; nothing was "
-                                  "changed") from None
+                raise ExportError(_("could not write {path}: {reason}; nothing was changed").format(
+                    path=repr(str(path)), reason=error.strerror or error)) from None
+        for path in temporary:       # again, just before renaming: a device made since the check is never replaced
+            _refuse_unless_regular(path)
     except BaseException:
         for name in temporary.values():
             name.unlink(missing_ok=True)

@@ -15,6 +15,7 @@ import numpy as np
 
 from ..core.files import write_csv
 from ..core.formatting import format_money, format_table
+from ..core.language import N_, _
 from ..model.stages import Stage
 
 __all__ = ["EventLog", "Ledger", "LifetimeValueSummary", "SimulationResult"]
@@ -93,7 +94,8 @@ class _Columns:
         try:
             return self._data[name]
         except KeyError:
-            raise KeyError(f"no column {name!r}; columns: {', '.join(self._data)}") from None
+            raise KeyError(_("no column {name}; columns: {names}").format(name=repr(name),
+                                                                          names=", ".join(self._data))) from None
 
     @property
     def names(self) -> list[str]:
@@ -113,7 +115,8 @@ class _Columns:
         return pd.DataFrame(self._data)
 
     def __repr__(self) -> str:
-        return f"<{type(self).__name__}: {len(self)} rows; columns {', '.join(self.names)}>"
+        return _("<{kind}: {n} rows; columns {names}>").format(kind=type(self).__name__, n=len(self),
+                                                               names=", ".join(self.names))
 
 
 class Ledger(_Columns):
@@ -236,6 +239,14 @@ class EventLog(_Columns):
         return frame
 
 
+#: the first column of a result's tables (period numbers), and their titles, by time unit
+_UNIT_HEADER = {"year": N_("year"), "month": N_("month")}
+_SUMMARY_TITLE = {
+    "year": N_("{name}: {n} people entered, seed {seed} (customers in each stage at the end of each year)"),
+    "month": N_("{name}: {n} people entered, seed {seed} (customers in each stage at the end of each month)")}
+_FLOWS_TITLE = {"year": N_("{name}: moves between stages per year"),
+                "month": N_("{name}: moves between stages per month")}
+
 PERIOD_MONEY = ("revenue", "cost_of_sales", "cross_sell_revenue", "cross_sell_cost", "price_discounts",
                 "acquisition_cost", "service_cost", "referral_damage_cost", "profit", "discounted_profit")
 PERIOD_COUNTS = ("n_arrived", "n_acquired", "n_promoted", "n_declined", "n_lost", "n_unconverted", "n_referred",
@@ -340,7 +351,7 @@ class SimulationResult:
         """
         cohort = self.scenario.arrivals.cohort_size
         if cohort == 0:
-            raise ValueError("average_ltv: the scenario has no cohort at time 0 (arrivals.cohort_size = 0)")
+            raise ValueError(_("average_ltv: the scenario has no cohort at time 0 (arrivals.cohort_size = 0)"))
         return self.cumulative_npv() / cohort
 
     def customers_served(self) -> np.ndarray:
@@ -400,9 +411,10 @@ class SimulationResult:
         """Moves between stages in each period: acquired, promoted to loyal, declined, lost, unconverted."""
         names = ("n_arrived", "n_acquired", "n_promoted", "n_declined", "n_lost", "n_unconverted", "n_adopted")
         rows = [[k + 1, *(int(self.periods[name][k]) for name in names)] for k in range(len(self.period_end_years))]
-        headers = [self.scenario.time_unit, "entered", "acquired", "to loyal", "to decline", "lost", "unconverted",
-                   "second product"]
-        return format_table(headers, rows, f"{self.scenario.name}: moves between stages per {self.scenario.time_unit}")
+        unit = self.scenario.time_unit
+        headers = [_(_UNIT_HEADER[unit]), _("entered"), _("acquired"), _("to loyal"), _("to decline"), _("lost"),
+                   _("unconverted"), _("second product")]
+        return format_table(headers, rows, _(_FLOWS_TITLE[unit]).format(name=self.scenario.name))
 
     def summary(self) -> str:
         """A readable per-period table with the lifetime-value line under it."""
@@ -412,16 +424,16 @@ class SimulationResult:
             rows.append([k + 1, *(int(self.stage_counts[k, s]) for s in Stage),
                          int(self.periods["n_acquired"][k]),
                          float(self.periods["revenue"][k]), float(self.periods["profit"][k])])
-        headers = [unit, *(s.label for s in Stage), "acquired", "revenue ¥", "profit ¥"]
-        title = (f"{self.scenario.name}: {self.ltv.count:,} people entered, seed {self.seed} "
-                 f"(customers in each stage at the end of each {unit})")
+        headers = [_(_UNIT_HEADER[unit]), *(_(s.label) for s in Stage), _("acquired"), _("revenue ¥"), _("profit ¥")]
+        title = _(_SUMMARY_TITLE[unit]).format(name=self.scenario.name, n=f"{self.ltv.count:,}", seed=self.seed)
         text = format_table(headers, rows, title)
         low, high = self.ltv_acquired.confidence_interval()
         if self.ltv_acquired.count:
 
-            text += (f"\naverage lifetime value of {self.ltv_acquired.count:,} acquired customers: "
-                     f"{format_money(self.ltv_acquired.mean, 2)} (95% interval {format_money(low, 2)} to "
-                     f"{format_money(high, 2)}), discounted, to the horizon")
+            text += "\n" + _("average lifetime value of {n} acquired customers: {mean} (95% interval {low} to {high}), "
+                             "discounted, to the horizon").format(
+                n=f"{self.ltv_acquired.count:,}", mean=format_money(self.ltv_acquired.mean, 2),
+                low=format_money(low, 2), high=format_money(high, 2))
         return text
 
     def __str__(self) -> str:

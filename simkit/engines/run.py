@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..core.errors import ScenarioError
+from ..core.language import _
 from ..model.budget import check_budget
 from ..model.scenario import Scenario
 from .numpy_engine import engine as numpy_engine
@@ -33,7 +34,7 @@ def run_simulation(scenario: Scenario, *, seed: int | None = None, n_customers: 
     ``engine="simpy"`` (the default, the reference) makes every customer a
     SimPy process, event by event; ``engine="numpy"`` draws whole populations
     at once with array operations (:mod:`simkit.engines.numpy_engine`), about
-    40 to 60 times faster on the textbook's lifecycle model and 140 to 210 on its
+    40 to 60 times faster on the textbook's lifecycle model and 115 to 210 on its
     10,000-customer cohort (bench/README.md), with common random numbers: a changed copy
     of a scenario run with the same seed gives the same customers the same
     draws.  The two agree in law (tests compare them on every built-in
@@ -69,8 +70,9 @@ def run_simulation(scenario: Scenario, *, seed: int | None = None, n_customers: 
         end, lifetime-value summary, and the ledger and event log if kept.
     """
     if not isinstance(scenario, Scenario):
-        raise TypeError(f"scenario: got {type(scenario).__name__}, expected a simkit.Scenario "
-                        "(use simkit.load_scenario or simkit.Scenario(...))")
+        raise TypeError(_("{path}: got {value}, expected {rule}").format(
+            path="scenario", value=type(scenario).__name__,
+            rule=_("a simkit.Scenario (use simkit.load_scenario or simkit.Scenario(...))")))
     changes = {}
     if seed is not None:
         changes["seed"] = seed
@@ -80,16 +82,19 @@ def run_simulation(scenario: Scenario, *, seed: int | None = None, n_customers: 
         scenario = scenario.updated(changes)
     for name, flag in (("ledger", ledger), ("event_log", event_log)):
         if not isinstance(flag, bool):
-            raise ScenarioError(f"{name}: got {flag!r}, expected True or False")
+            raise ScenarioError(_("{path}: got {value}, expected {rule}").format(
+                path=name, value=repr(flag), rule=_("True or False")))
     if engine not in ENGINES:
-        raise ScenarioError(f"engine: got {engine!r}, expected one of {', '.join(map(repr, ENGINES))}")
+        raise ScenarioError(_("{path}: got {value}, expected {rule}").format(
+            path="engine", value=repr(engine), rule=_("one of {options}").format(options=", ".join(map(repr, ENGINES)))))
     for name, cap in (("max_people", max_people), ("max_events", max_events)):
         if cap is not None and (isinstance(cap, bool) or not isinstance(cap, int) or cap < 1):
-            raise ScenarioError(f"{name}: got {cap!r}, expected a whole number >= 1")
+            raise ScenarioError(_("{path}: got {value}, expected {rule}").format(
+                path=name, value=repr(cap), rule=_("a whole number >= {low}").format(low=1)))
     if scenario.tenure is not None and scenario.tenure.margin_per_customer is not None:
-        raise ScenarioError("tenure.margin_per_customer: a table given by margin per customer has no purchases "
-                            "to simulate (orders, order value, cost share); simkit.cohort_table computes it "
-                            "exactly, or give those three rows to simulate it", scenario.name)
+        raise ScenarioError(_("{path}: a table given by margin per customer has no purchases to simulate (orders, "
+                              "order value, cost share); simkit.cohort_table computes it exactly, or give those three "
+                              "rows to simulate it").format(path="tenure.margin_per_customer"), scenario.name)
     check_budget(scenario, engine, max_people=max_people, max_events=max_events)
     try:
         if engine == "numpy":
@@ -98,7 +103,7 @@ def run_simulation(scenario: Scenario, *, seed: int | None = None, n_customers: 
     except KeyboardInterrupt:
         # a fresh exception without the run's frames: IPython keeps the last traceback, which would
         # otherwise hold every customer of the interrupted run; unwound, they are freed at once
-        raise KeyboardInterrupt(f"simulation of {scenario.name!r} interrupted") from None
+        raise KeyboardInterrupt(_("simulation of {name} interrupted").format(name=repr(scenario.name))) from None
 
 
 def replicate(scenario: Scenario, n_replications: int, *, n_customers: int | None = None,
@@ -114,7 +119,9 @@ def replicate(scenario: Scenario, n_replications: int, *, n_customers: int | Non
     3
     """
     if isinstance(n_replications, bool) or not isinstance(n_replications, int) or not 1 <= n_replications <= 10_000:
-        raise ScenarioError(f"n_replications: got {n_replications!r}, expected a whole number in [1, 10,000]")
+        raise ScenarioError(_("{path}: got {value}, expected {rule}").format(
+            path="n_replications", value=repr(n_replications),
+            rule=_("a whole number in [{low}, {high}]").format(low=1, high="10,000")))
     seeds = np.random.SeedSequence(scenario.seed).generate_state(n_replications, dtype=np.uint32)
     return [run_simulation(scenario, seed=int(seed), n_customers=n_customers, ledger=ledger, event_log=event_log,
                            engine=engine) for seed in seeds]

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 
 from .formulas import group_lifetime, survivors
 from ..core.formatting import format_table
+from ..core.language import N_, _
 from ..model.rules import Number, check_values
 from ..model.scenario import Scenario
 
@@ -73,7 +74,12 @@ class Firm:
 
 
 #: The textbook's two firms (§2).
-TEXTBOOK_FIRMS = (Firm("Firm A", 100, 20), Firm("Firm B", 100, 10))
+TEXTBOOK_FIRMS = (Firm(N_("Firm A"), 100, 20), Firm(N_("Firm B"), 100, 10))
+
+
+def _firm_name(firm: Firm) -> str:
+    """The firm's name as shown: the textbook's two firms in the language of messages, any other as given."""
+    return _(firm.name) if firm.name in ("Firm A", "Firm B") else firm.name
 
 
 @dataclass(frozen=True)
@@ -86,37 +92,40 @@ class ChurnTable:
     def extra_spending(self, first: int = 0, second: int = 1) -> float:
         """How much more ``firms[first]`` spends a year on acquisition than ``firms[second]`` (yuan)."""
         if self.acquisition_cost is None:
-            raise ValueError("acquisition_cost: not given; churn_table(acquisition_cost=...) sets it")
+            raise ValueError(_("acquisition_cost: not given; churn_table(acquisition_cost=...) sets it"))
         a, b = self.firms[first], self.firms[second]
         return a.acquisition_spending(self.acquisition_cost) - b.acquisition_spending(self.acquisition_cost)
 
     def rows(self) -> list:
-        rows = [["customers", *(f.customers for f in self.firms)],
-                ["lost per year", *(f.lost_per_year for f in self.firms)],
-                ["churn rate", *(f"{f.churn_rate:.1%}" for f in self.firms)],
-                ["group lifetime = 1 / churn (years)", *(_plain(round(f.group_lifetime, 2)) for f in self.firms)],
-                ["new customers needed per year", *(f.replacements_per_year for f in self.firms)]]
+        """The table's rows, each a label (in the language of messages) and one value per firm."""
+        rows = [[_("customers"), *(f.customers for f in self.firms)],
+                [_("lost per year"), *(f.lost_per_year for f in self.firms)],
+                [_("churn rate"), *(f"{f.churn_rate:.1%}" for f in self.firms)],
+                [_("group lifetime = 1 / churn (years)"), *(_plain(round(f.group_lifetime, 2)) for f in self.firms)],
+                [_("new customers needed per year"), *(f.replacements_per_year for f in self.firms)]]
         if self.acquisition_cost is not None:
-            rows.append([f"acquisition spending per year ¥ (at ¥{self.acquisition_cost:g} each)",
+            spending = _("acquisition spending per year ¥ (at ¥{cost} each)")
+            rows.append([spending.format(cost=f"{self.acquisition_cost:g}"),
                          *(f.acquisition_spending(self.acquisition_cost) for f in self.firms)])
-        rows.append(["left after 5 years without replacement",
+        rows.append([_("left after 5 years without replacement"),
                      *(f"{f.left_in_closed_cohort(5):.1f}" for f in self.firms)])
         return rows
 
     def to_text(self) -> str:
-        text = format_table(["churn and group lifetime (客户流失率, §2)", *(f.name for f in self.firms)],
+        title = _("churn and group lifetime (客户流失率, §2)")
+        text = format_table([title, *(_firm_name(f) for f in self.firms)],
                             [[r[0], *(_plain(v) for v in r[1:])] for r in self.rows()], right_from=1)
         if self.acquisition_cost is not None and len(self.firms) >= 2:
             a, b = self.firms[0], self.firms[1]
-            text += (f"\n{a.name} spends ¥{self.extra_spending():,.0f} a year more than {b.name} on "
-                     f"replacing lost customers.")
+            text += "\n" + _("{first} spends ¥{amount} a year more than {second} on replacing lost customers.").format(
+                first=_firm_name(a), amount=f"{self.extra_spending():,.0f}", second=_firm_name(b))
         return text
 
     def __str__(self) -> str:
         return self.to_text()
 
     def _repr_html_(self) -> str:
-        head = "".join(f"<th>{html.escape(f.name)}</th>" for f in self.firms)
+        head = "".join(f"<th>{html.escape(_firm_name(f))}</th>" for f in self.firms)
         body = "".join("<tr><td style='text-align:left'>" + html.escape(r[0]) + "</td>"
                        + "".join(f"<td style='text-align:right'>{html.escape(_plain(v))}</td>" for v in r[1:])
                        + "</tr>"
@@ -136,11 +145,13 @@ def churn_table(firms=TEXTBOOK_FIRMS, acquisition_cost: float | None = None) -> 
     """The textbook's churn table for ``firms`` (default: Firm A and Firm B)."""
     firms = tuple(firms)
     if not firms or not all(isinstance(f, Firm) for f in firms):
-        raise ValueError(f"firms: got {firms!r}, expected one or more simkit.exact.churn.Firm")
+        raise ValueError(_("firms: got {value}, expected one or more simkit.exact.churn.Firm")
+                         .format(value=repr(firms)))
     if acquisition_cost is not None and (isinstance(acquisition_cost, bool)
                                          or not isinstance(acquisition_cost, (int, float))
                                          or not 0 <= acquisition_cost < float("inf")):
-        raise ValueError(f"acquisition_cost: got {acquisition_cost!r}, expected a finite number >= 0")
+        raise ValueError(_("{path}: got {value}, expected {rule}").format(
+            path="acquisition_cost", value=repr(acquisition_cost), rule=_("a finite number >= {low}").format(low=0)))
     return ChurnTable(firms, None if acquisition_cost is None else float(acquisition_cost))
 
 
@@ -187,7 +198,7 @@ def tenure_distribution(result, retention_rate: float) -> dict:
     from ..model.stages import Stage
 
     if result.ledger is None:
-        raise ValueError("result: has no ledger; run_simulation(..., ledger=True) keeps one row per customer")
+        raise ValueError(_("result: has no ledger; run_simulation(..., ledger=True) keeps one row per customer"))
     ledger = result.ledger
     cohort = (ledger["final_stage"] == Stage.LOST) & (ledger["source"] == 0)
     stayed = np.round(ledger["exit_time"][cohort] - ledger["entry_time"][cohort]).astype(int)

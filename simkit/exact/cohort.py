@@ -35,13 +35,15 @@ average LTV                 cumulative NPV / the cohort first acquired
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 import numpy as np
 
 from ..core.errors import ScenarioError
 from ..core.files import write_csv
+from ..core.formatting import display_width, pad
+from ..core.language import N_, _, message_language
 from ..model.scenario import Scenario
 from ..model.stages import Stage
 
@@ -51,28 +53,28 @@ __all__ = ["CohortTable", "DEFAULT_LEVERS", "LeverEffect", "cohort_table", "form
 # row key -> (label, Chinese term, format): "count", "rate", "number", "money" (to the yuan),
 # "factor", "cents"
 _ROWS = {
-    "retained": ("retained customers", "保留客户", "count"),
-    "referral_rate": ("referral rate", "推荐率", "rate"),
-    "referred": ("referred customers", "推荐客户", "count"),
-    "customers": ("customers", "客户数", "count"),
-    "retention_rate": ("retention rate", "客户保持率", "rate"),
-    "orders_per_year": ("orders per year", "年购买次数", "number"),
-    "average_order_value": ("average order value ¥", "平均订单金额", "cents"),
-    "margin_per_customer": ("margin per customer ¥", "每客户利润", "cents"),
-    "revenue": ("revenue ¥", "收入", "money"),
-    "margin": ("margin ¥", "利润", "money"),
-    "cost_of_sales_share": ("cost of sales %", "销售成本率", "rate"),
-    "cost_of_sales": ("cost of sales ¥", "销售成本", "money"),
-    "acquisition_cost": ("acquisition cost ¥", "获得成本", "money"),
-    "marketing_cost": ("marketing & service ¥", "营销与服务成本", "money"),
-    "referral_incentives": ("referral incentives ¥", "推荐奖励", "money"),
-    "referral_damage": ("referral damage ¥", "推荐破坏成本", "money"),
-    "total_cost": ("total cost ¥", "总成本", "money"),
-    "gross_profit": ("gross profit ¥", "毛利", "money"),
-    "discount_rate": ("discount rate", "贴现率", "factor"),
-    "npv": ("NPV of profit ¥", "利润净现值", "cents"),
-    "cumulative_npv": ("cumulative NPV ¥", "累计净现值", "cents"),
-    "ltv": ("average LTV ¥", "平均客户终身价值", "cents"),
+    "retained": (N_("retained customers"), "保留客户", "count"),
+    "referral_rate": (N_("referral rate"), "推荐率", "rate"),
+    "referred": (N_("referred customers"), "推荐客户", "count"),
+    "customers": (N_("customers"), "客户数", "count"),
+    "retention_rate": (N_("retention rate"), "客户保持率", "rate"),
+    "orders_per_year": (N_("orders per year"), "年购买次数", "number"),
+    "average_order_value": (N_("average order value ¥"), "平均订单金额", "cents"),
+    "margin_per_customer": (N_("margin per customer ¥"), "每客户利润", "cents"),
+    "revenue": (N_("revenue ¥"), "收入", "money"),
+    "margin": (N_("margin ¥"), "利润", "money"),
+    "cost_of_sales_share": (N_("cost of sales %"), "销售成本率", "rate"),
+    "cost_of_sales": (N_("cost of sales ¥"), "销售成本", "money"),
+    "acquisition_cost": (N_("acquisition cost ¥"), "获得成本", "money"),
+    "marketing_cost": (N_("marketing & service ¥"), "营销与服务成本", "money"),
+    "referral_incentives": (N_("referral incentives ¥"), "推荐奖励", "money"),
+    "referral_damage": (N_("referral damage ¥"), "推荐破坏成本", "money"),
+    "total_cost": (N_("total cost ¥"), "总成本", "money"),
+    "gross_profit": (N_("gross profit ¥"), "毛利", "money"),
+    "discount_rate": (N_("discount rate"), "贴现率", "factor"),
+    "npv": (N_("NPV of profit ¥"), "利润净现值", "cents"),
+    "cumulative_npv": (N_("cumulative NPV ¥"), "累计净现值", "cents"),
+    "ltv": (N_("average LTV ¥"), "平均客户终身价值", "cents"),
 }
 # rows hidden from the printed table when they are zero every year (they still exist)
 _OPTIONAL_ROWS = ("retained", "referral_rate", "referred", "referral_incentives")
@@ -127,6 +129,8 @@ class CohortTable:
     labels: dict
     title: str = ""
     first_year: int = 1
+    #: (English template, fields) the title was made of: shown in the language of messages
+    title_parts: tuple | None = field(default=None, repr=False, compare=False)
 
     @property
     def years(self) -> int:
@@ -158,7 +162,7 @@ class CohortTable:
         for candidate in (key, f"other:{key}"):
             if candidate in self.rows:
                 return self.rows[candidate]
-        raise KeyError(f"no row {key!r}; rows: {', '.join(self.rows)}")
+        raise KeyError(_("no row {key}; rows: {rows}").format(key=repr(key), rows=", ".join(self.rows)))
 
     def _shown(self, show_all: bool):
         no_referrals = "referred" in self.rows and not np.any(np.nan_to_num(self.rows["referred"]))
@@ -170,33 +174,54 @@ class CohortTable:
     def _kind(self, key: str) -> str:
         return _ROWS[key][2] if key in _ROWS else "money"
 
+    def _label(self, key: str) -> str:
+        """A row's label as shown: a built-in row's in the language of messages, a further cost line's as named."""
+        return _(self.labels[key][0]) if key in _ROWS else self.labels[key][0]
+
+    def _headings(self) -> list[str]:
+        """The year columns as shown ("year 1", ...), in the language of messages."""
+        years = range(self.first_year, self.first_year + len(self.rows["customers"]))
+        return [_("year {n}").format(n=n) for n in years]
+
+    def _title(self) -> str:
+        if self.title_parts is None:
+            return self.title
+        template, fields = self.title_parts
+        return _(template).format(**fields)
+
     def to_text(self, show_all: bool = False) -> str:
         """The table as text, years as columns (Hughes' layout)."""
-        header = ["", *self.columns]
-        lines = [[self.labels[key][0], *(_format(v, self._kind(key)) for v in values)]
+        header = ["", *self._headings()]
+        lines = [[self._label(key), *(_format(v, self._kind(key)) for v in values)]
                  for key, values in self._shown(show_all)]
-        widths = [max(len(row[i]) for row in [header, *lines]) for i in range(len(header))]
+        widths = [max(display_width(row[i]) for row in [header, *lines]) for i in range(len(header))]
 
         def line(cells):
-            return "  ".join([cells[0].ljust(widths[0])] + [c.rjust(w) for c, w in zip(cells[1:], widths[1:])])
+            return "  ".join([pad(cells[0], widths[0])]
+                             + [pad(c, w, right=True) for c, w in zip(cells[1:], widths[1:])])
 
-        title = f"{self.scenario.name}: {self.title}"
+        title = _("{name}: {title}").format(name=self.scenario.name, title=self._title())
         return "\n".join([title, line(header), line(["-" * w for w in widths]), *(line(r) for r in lines)])
 
     def __str__(self) -> str:
         return self.to_text()
 
     def _repr_html_(self) -> str:
-        head = "".join(f"<th style='text-align:right'>{column}</th>" for column in self.columns)
+        """The table for a notebook: each row's English label with its Chinese term (in Chinese: the label alone)."""
+        head = "".join(f"<th style='text-align:right'>{column}</th>" for column in self._headings())
         body = []
         for key, values in self._shown(False):
             english, chinese = self.labels[key]
             strong = key in ("ltv",)
             cells = "".join(f"<td style='text-align:right'>{'<b>' if strong else ''}"
                             f"{_format(v, self._kind(key))}{'</b>' if strong else ''}</td>" for v in values)
+            if message_language() == "zh":
+                body.append(f"<tr><td style='text-align:left'>{html.escape(self._label(key))}</td>{cells}</tr>")
+                continue
             body.append(f"<tr><td style='text-align:left'>{html.escape(english)} "
                         f"<span style='color:#777'>{html.escape(chinese)}</span></td>{cells}</tr>")
-        return (f"<table><caption>{html.escape(self.scenario.name)}: {html.escape(self.title)}</caption>"
+        caption = _("{name}: {title}").format(name=html.escape(self.scenario.name), title=html.escape(self._title()))
+        return (f"<table><caption>{caption}</caption>"
                 f"<thead><tr><th></th>{head}"
                 f"</tr></thead><tbody>{''.join(body)}</tbody></table>")
 
@@ -245,33 +270,37 @@ def cohort_table(scenario: Scenario, years: int | None = None) -> CohortTable:
     """
     problems = []
     if not isinstance(scenario, Scenario):
-        raise TypeError(f"scenario: got {type(scenario).__name__}, expected a simkit.Scenario")
+        raise TypeError(_("scenario: got {kind}, expected a simkit.Scenario").format(kind=type(scenario).__name__))
     if scenario.tenure is None:
-        problems.append("tenure: missing; an LTV table needs retention, orders, order value and cost share "
-                        "by year ([tenure])")
+        problems.append(_("tenure: missing; an LTV table needs retention, orders, order value and cost share "
+                          "by year ([tenure])"))
     arrivals = scenario.arrivals
     if arrivals.cohort_stage is not Stage.NEW or arrivals.cohort_size == 0:
-        problems.append("arrivals: an LTV table follows a cohort acquired at the start; expected "
-                        f"cohort_stage = 'new' and cohort_size > 0, got {arrivals.cohort_stage.label!r} "
-                        f"and {arrivals.cohort_size}")
-    simulate = ("simulate it instead: simkit.simulated_cohort_table(simkit.run_simulation(scenario)), "
-                "or python -m simkit run")
+        problems.append(_("arrivals: an LTV table follows a cohort acquired at the start; expected "
+                          "cohort_stage = 'new' and cohort_size > 0, got {stage} and {size}")
+                        .format(stage=repr(arrivals.cohort_stage.label), size=arrivals.cohort_size))
+    simulate = _("simulate it instead: simkit.simulated_cohort_table(simkit.run_simulation(scenario)), "
+                 "or python -m simkit run")
     if arrivals.replace_lost:
-        problems.append("arrivals.replace_lost: the exact table follows one cohort and the customers it refers; "
-                        f"a firm that replaces every lost customer is not a cohort table; {simulate}")
+        problems.append(_("arrivals.replace_lost: the exact table follows one cohort and the customers it refers; "
+                          "a firm that replaces every lost customer is not a cohort table; {simulate}")
+                        .format(simulate=simulate))
     if arrivals.prospects_per_year > 0:
-        problems.append(f"arrivals.prospects_per_year: got {arrivals.prospects_per_year:g}; prospects arriving "
-                        f"over time are not a cohort acquired at the start; {simulate}")
+        problems.append(_("arrivals.prospects_per_year: got {value}; prospects arriving over time are not a cohort "
+                          "acquired at the start; {simulate}")
+                        .format(value=f"{arrivals.prospects_per_year:g}", simulate=simulate))
     if years is None:
         years = scenario.horizon_years
         if years != int(years):
-            problems.append(f"horizon: {scenario.horizon} months is not a whole number of years; pass years=")
+            problems.append(_("horizon: {months} months is not a whole number of years; pass years=")
+                            .format(months=scenario.horizon))
     if isinstance(years, bool) or not isinstance(years, (int, float)) or years != int(years) or not 1 <= years <= 100:
-        problems.append(f"years: got {years!r}, expected a whole number in [1, 100]")
+        problems.append(_("{path}: got {value}, expected {rule}").format(
+            path="years", value=repr(years), rule=_("a whole number in [{low}, {high}]").format(low=1, high=100)))
     factors = scenario.discounting.discount_factors
     if not problems and factors is not None and len(factors) < int(years):
-        problems.append(f"discounting.discount_factors: got {len(factors)} values, expected one per year of the "
-                        f"table ({int(years)})")
+        problems.append(_("discounting.discount_factors: got {count} values, expected one per year of the table "
+                          "({years})").format(count=len(factors), years=int(years)))
     if problems:
         raise ScenarioError(problems, scenario.name)
     years = int(years)
@@ -326,8 +355,10 @@ def cohort_table(scenario: Scenario, years: int | None = None) -> CohortTable:
     rows = {key: np.array([column[key] for column in columns], dtype=float) for key in keys}
     rows["cumulative_npv"] = np.cumsum(rows["npv"])
     rows["ltv"] = rows["cumulative_npv"] / cohort
+    title = (N_("exact lifetime-value table of {customers} customers acquired at the start"),
+             {"customers": f"{cohort:,.0f}"})
     return CohortTable(scenario=scenario, rows=rows, labels=_labels(rows), first_year=0 if at_start else 1,
-                       title=f"exact lifetime-value table of {cohort:,.0f} customers acquired at the start")
+                       title=title[0].format(**title[1]), title_parts=title)
 
 
 def _labels(rows: dict) -> dict:
@@ -347,7 +378,7 @@ def simulated_cohort_table(result) -> CohortTable:
     scenario = result.scenario
     per_year = scenario.periods_per_year
     if scenario.n_periods % per_year:
-        raise ValueError(f"horizon: {scenario.horizon} months is not a whole number of years")
+        raise ValueError(_("horizon: {months} months is not a whole number of years").format(months=scenario.horizon))
     years = scenario.n_periods // per_year
 
     def yearly(values):
@@ -386,8 +417,10 @@ def simulated_cohort_table(result) -> CohortTable:
         first_year = 0
     rows["cumulative_npv"] = np.cumsum(rows["npv"])
     rows["ltv"] = rows["cumulative_npv"] / arrivals.cohort_size
+    title = (N_("simulated, {customers} customers, seed {seed}"),
+             {"customers": f"{arrivals.cohort_size:,}", "seed": result.seed})
     return CohortTable(scenario=scenario, rows=rows, labels=_labels(rows), first_year=first_year,
-                       title=f"simulated, {arrivals.cohort_size:,} customers, seed {result.seed}")
+                       title=title[0].format(**title[1]), title_parts=title)
 
 
 def hughes_table(*, customers: int, retention_rate, orders_per_year=None, average_order_value=None,
@@ -461,9 +494,9 @@ def _cost_of_sales_down(scenario: Scenario) -> Scenario:
 
 #: The textbook's levers (§4): name -> function giving the changed scenario.
 DEFAULT_LEVERS = {
-    "retention +10 points": _retention_up,
-    "acquisition cost -10 %": _acquisition_down,
-    "cost of sales -5 points": _cost_of_sales_down,
+    N_("retention +10 points"): _retention_up,
+    N_("acquisition cost -10 %"): _acquisition_down,
+    N_("cost of sales -5 points"): _cost_of_sales_down,
 }
 
 
@@ -498,5 +531,10 @@ def format_sensitivity(effects: list[LeverEffect]) -> str:
     """The levers as a small text table."""
     from ..core.formatting import format_table
 
-    return format_table(["lever", "LTV before ¥", "LTV after ¥", "change ¥"],
-                        [[e.lever, e.ltv_before, e.ltv_after, e.change] for e in effects])
+    return format_table([_("lever"), _("LTV before ¥"), _("LTV after ¥"), _("change ¥")],
+                        [[_lever_name(e.lever), e.ltv_before, e.ltv_after, e.change] for e in effects])
+
+
+def _lever_name(name: str) -> str:
+    """A lever's name as shown: the textbook's levers in the language of messages, any other as given."""
+    return _(name) if name in DEFAULT_LEVERS else name

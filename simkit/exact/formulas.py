@@ -16,6 +16,7 @@ import math
 
 import numpy as np
 
+from ..core.language import _
 from ..model.stages import ACTIVE_STAGES, Stage
 
 __all__ = ["clv", "conversion_probability", "discount_rate", "discounted_clv", "ltv_closed_form", "margin_multiple", "expected_stage_visits",
@@ -29,7 +30,7 @@ def group_lifetime(churn_rate: float) -> float:
     ``churn_rate`` is the share of customers lost per year, in (0, 1].
     """
     if isinstance(churn_rate, bool) or not isinstance(churn_rate, (int, float)) or not 0 < churn_rate <= 1:
-        raise ValueError(f"churn_rate: got {churn_rate!r}, expected a fraction in (0, 1]")
+        raise ValueError(_got("churn_rate", churn_rate, _("a fraction in (0, 1]")))
     return 1.0 / churn_rate
 
 
@@ -40,7 +41,7 @@ def survivors(n_customers: float, retention_rate: float, years: float) -> float:
     32.77
     """
     if not 0 <= retention_rate <= 1:
-        raise ValueError(f"retention_rate: got {retention_rate!r}, expected a fraction in [0, 1]")
+        raise ValueError(_got("retention_rate", retention_rate, _("a fraction in [0, 1]")))
     return n_customers * retention_rate ** years
 
 
@@ -71,7 +72,7 @@ def expected_stage_visits(scenario) -> dict:
     or a cycle the customer never leaves, gives ``inf``.
     """
     if scenario.tenure is not None:
-        raise ValueError("scenario: has a tenure table; expected visits are defined for the stage model")
+        raise ValueError(_("scenario: has a tenure table; expected visits are defined for the stage model"))
     q, start = _chain(scenario)
     n = len(ACTIVE_STAGES)
     try:
@@ -163,20 +164,25 @@ def discounted_clv(value_per_year: float, lifetime_years: float, interest_rate: 
 
 def _purchase_rate(purchases_per_year, years_between_purchases) -> float:
     if (purchases_per_year is None) == (years_between_purchases is None):
-        raise ValueError("give exactly one of purchases_per_year and years_between_purchases, "
-                         f"got {purchases_per_year!r} and {years_between_purchases!r}")
+        raise ValueError(_("give exactly one of purchases_per_year and years_between_purchases, got {first} and "
+                           "{second}").format(first=repr(purchases_per_year), second=repr(years_between_purchases)))
     if purchases_per_year is not None:
         _non_negative("purchases_per_year", purchases_per_year)
         return float(purchases_per_year)
     _non_negative("years_between_purchases", years_between_purchases)
     if years_between_purchases == 0:
-        raise ValueError("years_between_purchases: got 0, expected a number > 0")
+        raise ValueError(_got("years_between_purchases", 0, _("a number > {low}").format(low=0)))
     return 1.0 / years_between_purchases
 
 
 def _non_negative(name: str, value) -> None:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
-        raise ValueError(f"{name}: got {value!r}, expected a finite number >= 0")
+        raise ValueError(_got(name, value, _("a finite number >= {low}").format(low=0)))
+
+
+def _got(name: str, value, rule: str) -> str:
+    """"name: got value, expected rule", the way every simkit message about a value reads."""
+    return _("{path}: got {value}, expected {rule}").format(path=name, value=repr(value), rule=rule)
 
 
 # ---------------------------------------------------------------- the sales funnel (§7) and prospects (§6)
@@ -209,7 +215,7 @@ def leads_needed(funnel, customers: float) -> float:
     _non_negative("customers", customers)
     rate = funnel.lead_qualification * funnel.win_probability[0]
     if rate == 0:
-        raise ValueError("funnel: lead_qualification is 0, so no lead ever becomes a customer")
+        raise ValueError(_("funnel: lead_qualification is 0, so no lead ever becomes a customer"))
     return customers / rate
 
 
@@ -248,10 +254,10 @@ def margin_multiple(retention_rate: float, interest_rate: float) -> float:
     """
     _check_fraction("retention_rate", retention_rate)
     if not isinstance(interest_rate, (int, float)) or isinstance(interest_rate, bool) or interest_rate < 0:
-        raise ValueError(f"interest_rate: got {interest_rate!r}, expected a number >= 0")
+        raise ValueError(_got("interest_rate", interest_rate, _("a number >= {low}").format(low=0)))
     if 1 + interest_rate - retention_rate <= 0:
-        raise ValueError("retention_rate and interest_rate: with r = 1 and i = 0 the margins never end "
-                         "(the sum is infinite)")
+        raise ValueError(_("retention_rate and interest_rate: with r = 1 and i = 0 the margins never end "
+                           "(the sum is infinite)"))
     return retention_rate / (1 + interest_rate - retention_rate)
 
 
@@ -278,15 +284,15 @@ def ltv_closed_form(margin: float, retention_rate: float, interest_rate: float, 
     """
     _check_fraction("retention_rate", retention_rate)
     if timing not in ("start", "end"):
-        raise ValueError(f"timing: got {timing!r}, expected 'start' or 'end'")
+        raise ValueError(_got("timing", timing, _("'start' or 'end'")))
     if years is not None and (isinstance(years, bool) or not isinstance(years, int) or years < 1):
-        raise ValueError(f"years: got {years!r}, expected a whole number >= 1, or None for no end")
+        raise ValueError(_got("years", years, _("a whole number >= 1, or None for no end")))
     growth = (1 + interest_rate) ** (1 if timing == "start" else 0)
     q = retention_rate / (1 + interest_rate)
     if years is None:
         if q >= 1:
-            raise ValueError("retention_rate and interest_rate: r >= 1 + i, so the margins never shrink "
-                             "(the sum is infinite); give years=")
+            raise ValueError(_("retention_rate and interest_rate: r >= 1 + i, so the margins never shrink "
+                               "(the sum is infinite); give years="))
         total = margin / (1 + interest_rate - retention_rate) * growth
     elif q == 1:
         total = margin / (1 + interest_rate) * years * growth
@@ -297,4 +303,4 @@ def ltv_closed_form(margin: float, retention_rate: float, interest_rate: float, 
 
 def _check_fraction(name: str, value) -> None:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
-        raise ValueError(f"{name}: got {value!r}, expected a fraction in [0, 1]")
+        raise ValueError(_got(name, value, _("a fraction in [0, 1]")))

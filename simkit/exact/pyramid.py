@@ -26,6 +26,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from ..core.formatting import format_table
+from ..core.language import N_, _, message_language
 from ..model.rules import Number, check_values
 
 __all__ = ["HEADLINES", "OTHER_GROUPS", "PyramidTable", "TEXTBOOK_MOVE_UP", "TEXTBOOK_TIERS", "Tier", "compare_text",
@@ -89,21 +90,25 @@ def move_up(tiers, moves: dict) -> tuple:
     for (source, target), count in moves.items():
         for name in (source, target):
             if name not in counts:
-                raise ValueError(f"moves: unknown tier {name!r}; tiers: {', '.join(counts)}")
+                raise ValueError(_("moves: unknown tier {name}; tiers: {tiers}").format(name=repr(name),
+                                                                                       tiers=", ".join(counts)))
         if isinstance(count, bool) or not isinstance(count, int) or count < 0:
-            raise ValueError(f"moves[{source!r}, {target!r}]: got {count!r}, expected a whole number >= 0")
+            raise ValueError(_("{path}: got {value}, expected {rule}").format(
+                path=f"moves[{source!r}, {target!r}]", value=repr(count),
+                rule=_("a whole number >= {low}").format(low=0)))
         counts[source] -= count
         counts[target] += count
     for name, count in counts.items():
         if count < 0:
-            raise ValueError(f"moves: tier {name!r} would have {count} customers")
+            raise ValueError(_("moves: tier {name} would have {count} customers").format(name=repr(name), count=count))
     return tuple(replace(t, customers=counts[t.name]) for t in tiers)
 
 
 def move_up_share(tiers, share: float) -> dict:
     """Moves of ``share`` of each tier's customers up one tier (rounded), from the bottom tier up."""
     if isinstance(share, bool) or not isinstance(share, (int, float)) or not 0 <= share <= 1:
-        raise ValueError(f"share: got {share!r}, expected a fraction in [0, 1]")
+        raise ValueError(_("{path}: got {value}, expected {rule}").format(path="share", value=repr(share),
+                                                                           rule=_("a fraction in [0, 1]")))
     return {(lower.name, upper.name): round(share * lower.customers) for upper, lower in zip(tiers, tiers[1:])}
 
 
@@ -129,30 +134,46 @@ class PyramidTable:
         return {t.name: t.sales / self.total_sales for t in self.tiers}
 
     def rows(self) -> list:
-        rows = [[t.chinese if t.name in t.chinese else f"{t.name} {t.chinese}", t.customers, f"{t.customers / self.total_customers:.1%}", t.average_sales,
+        """One row per tier and a total; a tier is named in English and Chinese (in Chinese: its Chinese term)."""
+        rows = [[_tier_name(t), t.customers, f"{t.customers / self.total_customers:.1%}", t.average_sales,
                  t.sales, f"{t.sales / self.total_sales:.1%}", t.profit_per_customer, t.profit, f"{t.roi:.0%}"]
                 for t in self.tiers]
         cost = self.total_sales - self.total_profit
-        rows.append(["total", self.total_customers, "100.0%", self.total_sales / self.total_customers,
+        rows.append([_("total"), self.total_customers, "100.0%", self.total_sales / self.total_customers,
                      self.total_sales, "100.0%", self.total_profit / self.total_customers, self.total_profit,
                      f"{self.total_profit / cost:.0%}" if cost else ""])
         return rows
 
-    def to_text(self, title: str = "customer pyramid (客户金字塔, §5)") -> str:
-        headers = ["tier", "customers", "share", "avg sales ¥", "sales ¥", "of sales", "profit each ¥",
-                   "profit ¥", "ROI"]
-        return format_table(headers, [[_show(v) for v in row] for row in self.rows()], title, right_from=1)
+    def to_text(self, title: str | None = None) -> str:
+        """The table as text under ``title`` (default: "customer pyramid (客户金字塔, §5)")."""
+        title = _("customer pyramid (客户金字塔, §5)") if title is None else title
+        return format_table(_headers(), [[_show(v) for v in row] for row in self.rows()], title, right_from=1)
 
     def __str__(self) -> str:
         return self.to_text()
 
     def _repr_html_(self) -> str:
-        head = "".join(f"<th>{h}</th>" for h in ("tier", "customers", "share", "avg sales ¥", "sales ¥", "of sales",
-                                                 "profit each ¥", "profit ¥", "ROI"))
+        head = "".join(f"<th>{html.escape(h)}</th>" for h in _headers())
         body = "".join("<tr>" + "".join(f"<td style='text-align:{'left' if i == 0 else 'right'}'>"
                                         f"{html.escape(_show(v))}</td>" for i, v in enumerate(row)) + "</tr>"
                        for row in self.rows())
         return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+#: the columns of a pyramid table
+_HEADERS = (N_("tier"), N_("customers"), N_("share"), N_("avg sales ¥"), N_("sales ¥"), N_("of sales"),
+            N_("profit each ¥"), N_("profit ¥"), N_("ROI"))
+
+
+def _headers() -> list[str]:
+    return [_(h) for h in _HEADERS]
+
+
+def _tier_name(tier: Tier) -> str:
+    """"large 大客户" (or "VIP客户", which holds the English already); in Chinese the Chinese term alone."""
+    if message_language() == "zh" or tier.name in tier.chinese:
+        return tier.chinese
+    return f"{tier.name} {tier.chinese}"
 
 
 def _show(value) -> str:
@@ -167,9 +188,10 @@ def pyramid_table(tiers=TEXTBOOK_TIERS) -> PyramidTable:
     """The pyramid as a table (default: the textbook's tiers)."""
     tiers = tuple(tiers)
     if not tiers or not all(isinstance(t, Tier) for t in tiers):
-        raise ValueError(f"tiers: got {tiers!r}, expected one or more simkit.exact.pyramid.Tier")
+        raise ValueError(_("tiers: got {value}, expected one or more simkit.exact.pyramid.Tier")
+                         .format(value=repr(tiers)))
     if sum(t.customers for t in tiers) == 0:
-        raise ValueError("tiers: no customers in any tier")
+        raise ValueError(_("tiers: no customers in any tier"))
     return PyramidTable(tiers)
 
 
@@ -177,14 +199,17 @@ def compare_text(before: PyramidTable, after: PyramidTable) -> str:
     """Both tables and what the move changed, with the textbook's headline figures quoted, not computed."""
     sales_change = after.total_sales - before.total_sales
     profit_change = after.total_profit - before.total_profit
-    lines = [before.to_text("before (客户金字塔, §5)"), "", after.to_text("after the move-up"), "",
-             f"sales ¥{before.total_sales:,.0f} -> ¥{after.total_sales:,.0f}: {sales_change:+,.0f} "
-             f"({sales_change / before.total_sales:+.1%}); the textbook prints ¥{HEADLINES['sales']:,} "
-             f"(¥{before.total_sales:,.0f} rounded down to the thousand)",
-             f"profit ¥{before.total_profit:,.0f} -> ¥{after.total_profit:,.0f}: {profit_change:+,.0f} "
-             f"({profit_change / before.total_profit:+.1%}) from the tier figures; the textbook's headlines "
-             f"(¥{HEADLINES['profit']:,} -> ¥{HEADLINES['profit_after']:,}, +{HEADLINES['profit_growth']:.1%}) "
-             "do not follow from its tiers and are quoted only"]
+    lines = [before.to_text(_("before (客户金字塔, §5)")), "", after.to_text(_("after the move-up")), "",
+             _("sales ¥{before} -> ¥{after}: {change} ({growth}); the textbook prints ¥{printed} "
+               "(¥{before} rounded down to the thousand)").format(
+                 before=f"{before.total_sales:,.0f}", after=f"{after.total_sales:,.0f}", change=f"{sales_change:+,.0f}",
+                 growth=f"{sales_change / before.total_sales:+.1%}", printed=f"{HEADLINES['sales']:,}"),
+             _("profit ¥{before} -> ¥{after}: {change} ({growth}) from the tier figures; the textbook's headlines "
+               "(¥{printed} -> ¥{printed_after}, +{printed_growth}) do not follow from its tiers and are quoted only")
+             .format(before=f"{before.total_profit:,.0f}", after=f"{after.total_profit:,.0f}",
+                     change=f"{profit_change:+,.0f}", growth=f"{profit_change / before.total_profit:+.1%}",
+                     printed=f"{HEADLINES['profit']:,}", printed_after=f"{HEADLINES['profit_after']:,}",
+                     printed_growth=f"{HEADLINES['profit_growth']:.1%}")]
     return "\n".join(lines)
 
 
@@ -207,7 +232,8 @@ def migration_matrix(tiers, up=0.0, down=0.0, drop=0.0) -> np.ndarray:
         values = np.broadcast_to(np.asarray(value, dtype=float), (n,)) if np.ndim(value) == 0 else \
             np.asarray(value, dtype=float)
         if values.shape != (n,) or np.any(values < 0) or np.any(values > 1) or not np.all(np.isfinite(values)):
-            raise ValueError(f"{name}: got {value!r}, expected a fraction in [0, 1] or one per tier ({n})")
+            raise ValueError(_("{name}: got {value}, expected a fraction in [0, 1] or one per tier ({n})")
+                             .format(name=name, value=repr(value), n=n))
         shares[name] = values
     matrix = np.zeros((n + 1, n + 1))
     for i in range(n):
@@ -215,7 +241,8 @@ def migration_matrix(tiers, up=0.0, down=0.0, drop=0.0) -> np.ndarray:
         down_i = shares["down"][i] if i < n - 1 else 0.0
         stay = 1.0 - up_i - down_i - shares["drop"][i]
         if stay < -1e-12:
-            raise ValueError(f"{tiers[i].name}: up + down + drop = {1 - stay:g}, expected at most 1")
+            raise ValueError(_("{tier}: up + down + drop = {total}, expected at most 1").format(tier=tiers[i].name,
+                                                                                                 total=f"{1 - stay:g}"))
         matrix[i, i] = max(stay, 0.0)
         if i > 0:
             matrix[i, i - 1] = up_i
@@ -230,7 +257,7 @@ def expected_counts(tiers, matrix: np.ndarray, periods: int) -> np.ndarray:
     """Expected customers in each tier (+ inactive) at the end of periods 0..``periods``: counts x P^t."""
     counts = np.array([t.customers for t in tiers] + [0], dtype=float)
     out = [counts]
-    for _ in range(periods):
+    for _period in range(periods):
         counts = counts @ matrix
         out.append(counts)
     return np.array(out)
@@ -257,7 +284,7 @@ def simulate_migration(tiers, matrix: np.ndarray, periods: int, seed: int = 0) -
             counts[period, tier] += 1
 
     for index, tier in enumerate(tiers):
-        for _ in range(tier.customers):
+        for _customer in range(tier.customers):
             env.process(customer(index))
     env.run()
     return counts

@@ -15,13 +15,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..core.language import N_, _, message_language
+
 __all__ = ["RFM_TYPES", "RfmType", "pareto_curve", "rfm_measures", "rfm_types", "share_of_top"]
 
 
 def _values(values, name: str = "values") -> np.ndarray:
     array = np.asarray(values, dtype=float)
     if array.ndim != 1 or array.size == 0 or not np.all(np.isfinite(array)):
-        raise ValueError(f"{name}: expected a non-empty list of finite numbers, got {array.size} values")
+        raise ValueError(_("{name}: expected a non-empty list of finite numbers, got {count} values")
+                         .format(name=name, count=array.size))
     return array
 
 
@@ -34,7 +37,7 @@ def pareto_curve(values) -> tuple[np.ndarray, np.ndarray]:
     array = np.sort(_values(values))[::-1]
     total = array.sum()
     if total == 0:
-        raise ValueError("values: they add up to 0, so shares of the total are undefined")
+        raise ValueError(_("values: they add up to 0, so shares of the total are undefined"))
     customers = np.arange(0, array.size + 1) / array.size
     cumulative = np.concatenate([[0.0], np.cumsum(array)]) / total
     return customers, cumulative
@@ -43,7 +46,8 @@ def pareto_curve(values) -> tuple[np.ndarray, np.ndarray]:
 def share_of_top(values, top: float = 0.2) -> float:
     """Share of the total that the top ``top`` fraction of customers bring (the 80/20 rule)."""
     if not 0 < top <= 1:
-        raise ValueError(f"top: got {top!r}, expected a fraction in (0, 1]")
+        raise ValueError(_("{path}: got {value}, expected {rule}").format(path="top", value=repr(top),
+                                                                           rule=_("a fraction in (0, 1]")))
     array = np.sort(_values(values))[::-1]
     count = max(int(round(top * array.size)), 1)
     return float(array[:count].sum() / array.sum())
@@ -51,7 +55,11 @@ def share_of_top(values, top: float = 0.2) -> float:
 
 @dataclass(frozen=True)
 class RfmType:
-    """One of the textbook's six RFM types (§6): recent? frequent? high spend? and the advice."""
+    """One of the textbook's six RFM types (§6): recent? frequent? high spend? and the advice.
+
+    ``label`` and ``advice`` are English; ``chinese`` is the textbook's name; ``name`` and ``str(rfm_type)``
+    speak the language of messages (``simkit.set_language``).
+    """
 
     number: int
     label: str
@@ -61,24 +69,34 @@ class RfmType:
     high_spend: bool
     advice: str = ""
 
+    @property
+    def name(self) -> str:
+        """The type's name in the language of messages: the textbook's Chinese term, or the English label."""
+        return self.chinese if message_language() == "zh" else self.label
+
+    def __str__(self) -> str:
+        """"1 important to maintain (重要维护客户): high value now and later: ...", in the language of messages."""
+        return _("{number} {label} ({chinese}): {advice}").format(
+            number=self.number, label=self.label, chinese=self.chinese, advice=_(self.advice))
+
 
 #: The six types of §6 (R down = bought recently), with the textbook's advice; combinations the textbook
 #: does not name are "unclassified".
 RFM_TYPES = (
     RfmType(1, "important to maintain", "重要维护客户", True, True, True,
-            "high value now and later: keep the relationship, it secures the firm's profit"),
+            N_("high value now and later: keep the relationship, it secures the firm's profit")),
     RfmType(2, "important to develop", "重要发展客户", True, False, True,
-            "recent big spenders who buy seldom: learn their needs, market to them, raise how often they buy"),
+            N_("recent big spenders who buy seldom: learn their needs, market to them, raise how often they buy")),
     RfmType(3, "ordinary important", "一般重要客户", True, True, False,
-            "active but small: keep the relationship at modest cost; heavy marketing spend is a risk"),
+            N_("active but small: keep the relationship at modest cost; heavy marketing spend is a risk")),
     RfmType(4, "important to win back", "重要挽留客户", False, True, True,
-            "used to buy often and much, silent for long, at risk of leaving: try hard to retain them"),
+            N_("used to buy often and much, silent for long, at risk of leaving: try hard to retain them")),
     RfmType(5, "ordinary", "一般客户", False, True, False,
-            "frequent but small and long ago: little more profit to be had"),
+            N_("frequent but small and long ago: little more profit to be had")),
     RfmType(6, "no value", "无价值客户", False, False, False,
-            "no reason to keep up the relationship"),
+            N_("no reason to keep up the relationship")),
 )
-_UNCLASSIFIED = RfmType(0, "unclassified", "未分类", False, False, False, "a pattern the six types do not name")
+_UNCLASSIFIED = RfmType(0, "unclassified", "未分类", False, False, False, N_("a pattern the six types do not name"))
 
 
 def rfm_types(recency, frequency, monetary) -> list[RfmType]:
@@ -89,8 +107,8 @@ def rfm_types(recency, frequency, monetary) -> list[RfmType]:
     """
     r, f, m = _values(recency, "recency"), _values(frequency, "frequency"), _values(monetary, "monetary")
     if not r.size == f.size == m.size:
-        raise ValueError(f"recency, frequency, monetary: got {r.size}, {f.size} and {m.size} values, expected "
-                         "one of each per customer")
+        raise ValueError(_("recency, frequency, monetary: got {r}, {f} and {m} values, expected one of each per "
+                           "customer").format(r=r.size, f=f.size, m=m.size))
     by_pattern = {(t.recent, t.frequent, t.high_spend): t for t in RFM_TYPES}
     recent, frequent, high = r < r.mean(), f > f.mean(), m > m.mean()
     return [by_pattern.get(key, _UNCLASSIFIED) for key in zip(recent.tolist(), frequent.tolist(), high.tolist())]
@@ -110,7 +128,7 @@ def rfm_measures(events, as_of: float) -> dict:
     purchase = (events["event"] == "purchase") & (events["time"] <= as_of)
     ids = events["customer_id"][purchase]
     if ids.size == 0:
-        raise ValueError(f"as_of: no purchase by {as_of!r} years")
+        raise ValueError(_("as_of: no purchase by {value} years").format(value=repr(as_of)))
     customers, index = np.unique(ids, return_inverse=True)
     last = np.full(customers.size, -np.inf)
     np.maximum.at(last, index, events["time"][purchase])

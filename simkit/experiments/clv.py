@@ -37,6 +37,7 @@ from pathlib import Path
 import numpy as np
 
 from ..core.errors import ScenarioError
+from ..core.language import _
 
 __all__ = ["ClvData", "ClvScenario", "check_split", "clv_data", "expected_holdout_purchases", "lifecycle_clv_data",
            "list_clv_scenarios", "load_clv_scenario", "probability_alive", "simulate_clv"]
@@ -44,6 +45,9 @@ __all__ = ["ClvData", "ClvScenario", "check_split", "clv_data", "expected_holdou
 MODELS = ("pareto_nbd", "bg_nbd")
 _DAYS_PER_WEEK = 7
 _MAX_CUSTOMERS = 2_000_000
+#: most purchases a CLV data set holds (about 0.5 GB while it is made): checked on the expectation before
+#: anything is drawn, and on the drawn counts before the purchases are laid out
+MAX_PURCHASES = 10_000_000
 _MAX_FILE_BYTES = 100_000
 
 
@@ -84,7 +88,8 @@ class ClvScenario:
         known = {f.name for f in fields(cls)}
         unknown = sorted(set(data) - known)
         if unknown:
-            raise ClvScenarioError(f"{unknown[0]}: not a field of a CLV scenario; fields: {', '.join(sorted(known))}")
+            raise ClvScenarioError(_("{path}: not a field of a CLV scenario; fields: {fields}").format(
+                path=unknown[0], fields=", ".join(sorted(known))))
         return cls(**data)
 
     def to_dict(self) -> dict:
@@ -97,24 +102,25 @@ class ClvScenario:
 
 def _check(s: ClvScenario) -> None:
     def fail(name, value, allowed):
-        raise ClvScenarioError(f"{name}: got {value!r}, expected {allowed}")
+        raise ClvScenarioError(_("{path}: got {value}, expected {rule}").format(path=name, value=repr(value),
+                                                                                rule=allowed))
 
     if not isinstance(s.name, str) or not s.name:
-        fail("name", s.name, "a non-empty text")
+        fail("name", s.name, _("a non-empty text"))
     if s.model not in MODELS:
-        fail("model", s.model, f"one of {', '.join(map(repr, MODELS))}")
+        fail("model", s.model, _("one of {options}").format(options=", ".join(map(repr, MODELS))))
     if isinstance(s.customers, bool) or not isinstance(s.customers, int) or not 1 <= s.customers <= _MAX_CUSTOMERS:
-        fail("customers", s.customers, f"a whole number from 1 to {_MAX_CUSTOMERS:,}")
+        fail("customers", s.customers, _("a whole number from 1 to {n}").format(n=f"{_MAX_CUSTOMERS:,}"))
     if isinstance(s.seed, bool) or not isinstance(s.seed, int) or s.seed < 0:
-        fail("seed", s.seed, "a whole number ≥ 0")
+        fail("seed", s.seed, _("a whole number ≥ 0"))
     for name in ("acquisition_weeks", "r", "alpha", "s", "beta", "a", "b", "p", "q", "gamma"):
         value = getattr(s, name)
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
-            fail(name, value, "a positive number")
+            fail(name, value, _("a positive number"))
     try:
         dt.date.fromisoformat(s.start_date)
     except (TypeError, ValueError):
-        fail("start_date", s.start_date, "a date as YYYY-MM-DD")
+        fail("start_date", s.start_date, _("a date as YYYY-MM-DD"))
 
 
 def list_clv_scenarios() -> list[str]:
@@ -129,20 +135,22 @@ def load_clv_scenario(name_or_path) -> ClvScenario:
     if isinstance(name_or_path, str) and "/" not in name_or_path and not name_or_path.endswith(".toml"):
         source = resources.files("simkit.model") / "scenarios" / "clv" / f"{name_or_path}.toml"
         if not source.is_file():
-            raise ClvScenarioError(f"scenario: got {name_or_path!r}, expected one of {', '.join(list_clv_scenarios())} "
-                                   "or a .toml file")
+            raise ClvScenarioError(_("{path}: got {value}, expected {rule}").format(
+                path="scenario", value=repr(name_or_path),
+                rule=_("one of {names} or a .toml file").format(names=", ".join(list_clv_scenarios()))))
         text = source.read_text(encoding="utf-8")
     else:
         path = Path(name_or_path)
         if not path.is_file():
-            raise ClvScenarioError(f"scenario: {str(path)!r} is not a file")
+            raise ClvScenarioError(_("scenario: {file} is not a file").format(file=repr(str(path))))
         if path.stat().st_size > _MAX_FILE_BYTES:
-            raise ClvScenarioError(f"scenario: {str(path)!r} is larger than {_MAX_FILE_BYTES:,} bytes")
+            raise ClvScenarioError(_("scenario: {file} is larger than {limit} bytes").format(
+                file=repr(str(path)), limit=f"{_MAX_FILE_BYTES:,}"))
         text = path.read_text(encoding="utf-8")
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
-        raise ClvScenarioError(f"scenario: not valid TOML: {error}") from None
+        raise ClvScenarioError(_("scenario: not valid TOML: {reason}").format(reason=error)) from None
     return ClvScenario.from_dict(data)
 
 
@@ -194,6 +202,7 @@ def simulate_clv(scenario: ClvScenario, end_weeks: float, seed: int | None = Non
     # repeat purchases: a Poisson process of rate λ from the first purchase to the end, then cut at dropout
     window = end_weeks - first
     counts = rng.poisson(rate * window)
+    _check_purchases(float(counts.sum()))      # the drawn counts: a heavy tail of fast buyers, caught before laying out
     owner = np.repeat(np.arange(n), counts)
     times = first[owner] + rng.uniform(0.0, 1.0, owner.size) * window[owner]
     order = np.lexsort((times, owner))
@@ -234,7 +243,8 @@ def probability_alive(model: str, purchase_rate, dropout, frequency, recency, ag
         # alive: (1-p)^x λ^x e^{-λT}; left after the x-th: p (1-p)^{x-1} λ^x e^{-λ t_x}
         stay = (1.0 - drop) * np.exp(-lam * (age - t_x))
         return np.where(x > 0, stay / np.where(x > 0, stay + drop, 1.0), 1.0)
-    raise ClvScenarioError(f"model: got {model!r}, expected one of {', '.join(map(repr, MODELS))}")
+    raise ClvScenarioError(_("{path}: got {value}, expected {rule}").format(
+        path="model", value=repr(model), rule=_("one of {options}").format(options=", ".join(map(repr, MODELS)))))
 
 
 def expected_holdout_purchases(model: str, purchase_rate, dropout, alive, weeks):
@@ -248,7 +258,8 @@ def expected_holdout_purchases(model: str, purchase_rate, dropout, alive, weeks)
                                             lam * weeks)
     if model == "bg_nbd":
         return np.asarray(alive) * -np.expm1(-lam * drop * weeks) / drop
-    raise ClvScenarioError(f"model: got {model!r}, expected one of {', '.join(map(repr, MODELS))}")
+    raise ClvScenarioError(_("{path}: got {value}, expected {rule}").format(
+        path="model", value=repr(model), rule=_("one of {options}").format(options=", ".join(map(repr, MODELS)))))
 
 
 # ------------------------------------------------------------------ the data set
@@ -276,7 +287,7 @@ class ClvData:
         folder = Path(folder)
         paths = [folder / "transactions.csv", folder / "truth.csv", folder / "split.json"]
         check_targets(paths, force)
-        written, _ = write_all({
+        written, _removed = write_all({
             paths[0]: lambda path: self.transactions.to_csv(path, index=False, date_format="%Y-%m-%d"),
             paths[1]: lambda path: self.truth.to_csv(path, index=False, date_format="%Y-%m-%d"),
             paths[2]: lambda path: path.write_text(json.dumps(self.split, indent=1, ensure_ascii=False) + "\n",
@@ -288,7 +299,8 @@ def _check_weeks(calibration_weeks, holdout_weeks) -> None:
     for name, value in (("calibration_weeks", calibration_weeks), ("holdout_weeks", holdout_weeks)):
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= 520 \
                 or abs(value * _DAYS_PER_WEEK - round(value * _DAYS_PER_WEEK)) > 1e-9:
-            raise ClvScenarioError(f"{name}: got {value!r}, expected weeks in (0, 520], a whole number of days")
+            raise ClvScenarioError(_("{path}: got {value}, expected {rule}").format(
+                path=name, value=repr(value), rule=_("weeks in (0, 520], a whole number of days")))
 
 
 def check_split(scenario, calibration_weeks, holdout_weeks) -> None:
@@ -296,11 +308,25 @@ def check_split(scenario, calibration_weeks, holdout_weeks) -> None:
     from ..model.scenario import Scenario
 
     if not isinstance(scenario, (ClvScenario, Scenario)):
-        raise TypeError(f"scenario: got {type(scenario).__name__}, expected a ClvScenario or a simkit.Scenario")
+        raise TypeError(_("{path}: got {value}, expected {rule}").format(
+            path="scenario", value=type(scenario).__name__, rule=_("a ClvScenario or a simkit.Scenario")))
     _check_weeks(calibration_weeks, holdout_weeks)
     if isinstance(scenario, ClvScenario) and scenario.acquisition_weeks >= calibration_weeks:
-        raise ClvScenarioError(f"calibration_weeks: got {calibration_weeks!r}, expected more than the scenario's "
-                               f"acquisition_weeks ({scenario.acquisition_weeks}) so that every customer is seen")
+        raise ClvScenarioError(_("{path}: got {value}, expected {rule}").format(
+            path="calibration_weeks", value=repr(calibration_weeks),
+            rule=_("more than the scenario's acquisition_weeks ({weeks}) so that every customer is seen").format(
+                weeks=scenario.acquisition_weeks)))
+    if isinstance(scenario, ClvScenario):
+        # λ ~ Gamma(r, rate alpha): r / alpha purchases a week on average, for at most the whole span
+        _check_purchases(scenario.customers * scenario.r / scenario.alpha * (calibration_weeks + holdout_weeks))
+
+
+def _check_purchases(expected: float) -> None:
+    """Refuse a data set of more than :data:`MAX_PURCHASES` purchases, before its arrays are made."""
+    if expected > MAX_PURCHASES:
+        raise ClvScenarioError(_("clv data: about {n} purchases, more than the {limit} a data set holds: fewer "
+                                 "customers, fewer weeks, or slower buyers (a smaller r or a larger alpha)").format(
+            n=f"{expected:,.0f}", limit=f"{MAX_PURCHASES:,}"))
 
 
 def _split(name, model, start, cutoff_day: int, end_day: int, parameters: dict) -> dict:

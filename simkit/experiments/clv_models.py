@@ -24,6 +24,8 @@ import warnings
 
 import numpy as np
 
+from ..core.language import N_, _
+
 __all__ = ["alive_calibration", "calibration_summary", "describe_holdout", "describe_parameters", "holdout_score",
            "expected_purchases_at", "import_pymc_marketing", "parameter_table"]
 
@@ -48,7 +50,7 @@ def import_pymc_marketing():
             warnings.simplefilter("ignore")
             from pymc_marketing import clv
     except ImportError:
-        raise ImportError("fitting CLV models needs pymc-marketing: pip install 'simkit[clv]'") from None
+        raise ImportError(_("fitting CLV models needs pymc-marketing: pip install 'simkit[clv]'")) from None
     return clv
 
 
@@ -181,23 +183,26 @@ def _percent(x: float) -> str:
     return f"{x * 100:+.1f} %".replace("-", "−")
 
 
-def describe_holdout(score: dict, model: str = "the model") -> str:
+def describe_holdout(score: dict, model: str = N_("the model")) -> str:
     """:func:`holdout_score` in sentences: the total's error with its interval, beside the best possible."""
     low, high = score["relative_error_95"]
-    lines = [f"{model} predicted {score['predicted_total']:,.0f} holdout purchases; {score['actual_total']:,.0f} "
-             f"happened: {_percent(score['relative_error'])} (95 % interval over customers "
-             f"{_percent(low)} to {_percent(high)})."]
+    lines = [_("{model} predicted {predicted} holdout purchases; {actual} happened: {error} (95 % interval over "
+               "customers {low} to {high}).").format(
+        model=_(model), predicted=f"{score['predicted_total']:,.0f}", actual=f"{score['actual_total']:,.0f}",
+        error=_percent(score["relative_error"]), low=_percent(low), high=_percent(high))]
     if low <= 0 <= high:
-        lines.append("The interval covers zero: at this size the total cannot be told from what happened.")
+        lines.append(_("The interval covers zero: at this size the total cannot be told from what happened."))
     if "oracle_total" in score:
         low, high = score["oracle_relative_error_95"]
-        lines.append(f"The best possible prediction (each customer's true expectation) was "
-                     f"{_percent(score['oracle_relative_error'])} ({_percent(low)} to {_percent(high)}): that much "
-                     "is the data's own noise.")
-        lines.append(f"Customer by customer, the mean absolute error is {score['mean_absolute_error']:.2f} purchases "
-                     f"against {score['oracle_mean_absolute_error']:.2f} for the best possible prediction.")
+        lines.append(_("The best possible prediction (each customer's true expectation) was {error} ({low} to "
+                       "{high}): that much is the data's own noise.").format(
+            error=_percent(score["oracle_relative_error"]), low=_percent(low), high=_percent(high)))
+        lines.append(_("Customer by customer, the mean absolute error is {error} purchases against {best} for the "
+                       "best possible prediction.").format(error=f"{score['mean_absolute_error']:.2f}",
+                                                           best=f"{score['oracle_mean_absolute_error']:.2f}"))
     else:
-        lines.append(f"Customer by customer, the mean absolute error is {score['mean_absolute_error']:.2f} purchases.")
+        lines.append(_("Customer by customer, the mean absolute error is {error} purchases.").format(
+            error=f"{score['mean_absolute_error']:.2f}"))
     return "\n".join(lines)
 
 
@@ -205,8 +210,11 @@ def describe_parameters(table) -> str:
     """How many true parameters lie within two standard errors of the fit (a :func:`parameter_table`)."""
     inside = int(table["within_2_se"].sum())
     names = ", ".join(table.index[~table["within_2_se"]])
-    text = f"{inside} of {len(table)} true parameters lie within two standard errors of the fit"
-    return text + ("." if not names else f"; outside: {names}.")
+    if not names:
+        return _("{inside} of {n} true parameters lie within two standard errors of the fit.").format(
+            inside=inside, n=len(table))
+    return _("{inside} of {n} true parameters lie within two standard errors of the fit; outside: {names}.").format(
+        inside=inside, n=len(table), names=names)
 
 
 def expected_purchases_at(model, parameters: dict, summary, future_t: float) -> np.ndarray:

@@ -35,6 +35,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..core.formatting import format_money
+from ..core.language import _
 from .intervals import sum_interval
 from ..model.scenario import Scenario
 from ..engines.run import run_simulation
@@ -87,12 +88,19 @@ class Comparison:
 
     def summary(self) -> str:
         """The difference with its interval, in a sentence a student can read."""
-        percent = f"{self.confidence * 100:.0f} %"
-        how = "same customers in both runs" if self.paired else "independent runs"
-        text = f"{format_money(self.total)} ± {format_money(float(self.half_width[-1]))} ({percent} interval, {how})"
-        if self.distinguishable:
-            return text + "."
-        return text + ": the interval covers zero, so at this size the change cannot be told from chance."
+        fields = {"total": format_money(self.total), "half": format_money(float(self.half_width[-1])),
+                  "percent": f"{self.confidence * 100:.0f} %"}
+        if self.distinguishable and self.paired:
+            text = _("{total} ± {half} ({percent} interval, same customers in both runs).")
+        elif self.distinguishable:
+            text = _("{total} ± {half} ({percent} interval, independent runs).")
+        elif self.paired:
+            text = _("{total} ± {half} ({percent} interval, same customers in both runs): the interval covers zero, "
+                     "so at this size the change cannot be told from chance.")
+        else:
+            text = _("{total} ± {half} ({percent} interval, independent runs): the interval covers zero, so at this "
+                     "size the change cannot be told from chance.")
+        return text.format(**fields)
 
 
 def compare(scenario: Scenario, changed, *, seed: int | None = None, n_customers: int | None = None,
@@ -118,16 +126,18 @@ def compare(scenario: Scenario, changed, *, seed: int | None = None, n_customers
     if isinstance(changed, Mapping):
         changed = scenario.updated(changed)
     if not isinstance(changed, Scenario):
-        raise TypeError(f"changed: got {type(changed).__name__}, expected a simkit.Scenario or a mapping of "
-                        "dotted paths to values")
+        raise TypeError(_("{path}: got {value}, expected {rule}").format(
+            path="changed", value=type(changed).__name__,
+            rule=_("a simkit.Scenario or a mapping of dotted paths to values")))
     if not 0 < confidence < 1:
-        raise ValueError(f"confidence: got {confidence!r}, expected a number in (0, 1)")
+        raise ValueError(_("{path}: got {value}, expected {rule}").format(
+            path="confidence", value=repr(confidence), rule=_("a number in (0, 1)")))
     seed = scenario.seed if seed is None else seed
     runs = [run_simulation(s, seed=seed, n_customers=n_customers, ledger=ledger, engine=engine)
             for s in (scenario, changed)]
     if runs[0].group_profit.shape != runs[1].group_profit.shape:
-        raise ValueError("changed: the two scenarios report different periods (time unit or horizon differ); "
-                         "compare scenarios over the same periods")
+        raise ValueError(_("changed: the two scenarios report different periods (time unit or horizon differ); "
+                           "compare scenarios over the same periods"))
     parts = np.cumsum(runs[1].group_profit - runs[0].group_profit, axis=1)
     difference, half = sum_interval(parts, confidence)
     return Comparison(base=runs[0], changed=runs[1], difference=difference, half_width=half, confidence=confidence,

@@ -22,6 +22,8 @@ from statistics import NormalDist
 
 import numpy as np
 
+from ..core.language import _
+
 __all__ = ["mean_interval", "sum_interval", "t_cdf", "t_quantile"]
 
 
@@ -61,9 +63,11 @@ def t_quantile(probability: float, df: float) -> float:
     3.182
     """
     if not 0 < probability < 1:
-        raise ValueError(f"probability: got {probability!r}, expected a number in (0, 1)")
+        raise ValueError(_("{path}: got {value}, expected {rule}").format(
+            path="probability", value=repr(probability), rule=_("a number in (0, 1)")))
     if not df >= 1:
-        raise ValueError(f"df: got {df!r}, expected at least 1")
+        raise ValueError(_("{path}: got {value}, expected {rule}").format(path="df", value=repr(df),
+                                                                           rule=_("at least 1")))
     z = NormalDist().inv_cdf(probability)
     if df < 100 and df == int(df):
         low, high = -1.0, 1.0
@@ -71,7 +75,7 @@ def t_quantile(probability: float, df: float) -> float:
             low *= 2
         while t_cdf(high, int(df)) < probability:
             high *= 2
-        for _ in range(200):
+        for _step in range(200):
             middle = (low + high) / 2
             if t_cdf(middle, int(df)) < probability:
                 low = middle

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..core.errors import ScenarioError
+from ..core.language import _
 from .stages import ACTIVE_STAGES, Stage
 
 __all__ = ["DEFAULT_BUDGET", "RunEstimate", "check_budget", "estimate_run"]
@@ -152,7 +153,7 @@ def _expm(matrix: np.ndarray) -> np.ndarray:
         result = result + term
         if np.abs(term).max() < 1e-17:
             break
-    for _ in range(squarings):
+    for _square in range(squarings):
         result = result @ result
     return result
 
@@ -187,14 +188,19 @@ def estimate_run(scenario, n_customers: int | None = None) -> RunEstimate:
     doubling = math.log(2) / rate if rate else None
     first = cohort + arrivals.prospects_per_year * horizon
     per_person = events / max(people, 1.0)
-    if m > 1:
-        who = "referred customer" if scenario.tenure is not None else "prospect"
-        cause = (f"each {who} brings {m:.2f} referred {who}s over its life, so the population doubles every "
-                 f"{doubling:.2g} years ({horizon:g} years simulated)")
+    if m > 1 and scenario.tenure is not None:
+        cause = _("each referred customer brings {m} referred customers over its life, so the population "
+                  "doubles every {doubling} years ({horizon} years simulated)").format(
+            m=f"{m:.2f}", doubling=f"{doubling:.2g}", horizon=f"{horizon:g}")
+    elif m > 1:
+        cause = _("each prospect brings {m} referred prospects over its life, so the population doubles every "
+                  "{doubling} years ({horizon} years simulated)").format(
+            m=f"{m:.2f}", doubling=f"{doubling:.2g}", horizon=f"{horizon:g}")
     elif per_person > 1000:
-        cause = f"each person lives about {per_person:,.0f} events (purchases, moves, referrals)"
+        cause = _("each person lives about {n} events (purchases, moves, referrals)").format(n=f"{per_person:,.0f}")
     else:
-        cause = f"{first:,.0f} people arrive and each brings {m:.2f} referred people on average"
+        cause = _("{n} people arrive and each brings {m} referred people on average").format(
+            n=f"{first:,.0f}", m=f"{m:.2f}")
     return RunEstimate(people=float(people), events=float(events), referrals_per_person=m, doubling_years=doubling,
                        cause=cause)
 
@@ -251,7 +257,7 @@ def _growth_rate(refer: np.ndarray, ages: np.ndarray) -> float:
     low, high = 0.0, 1.0
     while k(high) > 1 and high < 1e6:
         high *= 2
-    for _ in range(80):
+    for _halving in range(80):
         middle = (low + high) / 2
         low, high = (middle, high) if k(middle) > 1 else (low, middle)
     return (low + high) / 2
@@ -264,13 +270,16 @@ def check_budget(scenario, engine: str, n_customers: int | None = None, max_peop
     people_cap = default_people if max_people is None else max_people
     events_cap = default_events if max_events is None else max_events
     estimate = estimate_run(scenario, n_customers)
-    if estimate.people > people_cap or estimate.events > events_cap:
-        what = (f"about {estimate.people:,.0f} people" if estimate.people > people_cap
-                else f"about {estimate.events:,.0f} events")
-        limit = (f"{people_cap:,} people" if estimate.people > people_cap else f"{events_cap:,} events")
-        raise ScenarioError(f"run budget: this run would create {what} ({estimate.cause}); the {engine} engine "
-                            f"runs at most {limit} unless asked: pass max_people= / max_events= to "
-                            f"run_simulation (python -m simkit run --max-people N --max-events N), or make the "
-                            f"run smaller",
+    if estimate.people > people_cap:
+        raise ScenarioError(_("run budget: this run would create about {n} people ({cause}); the {engine} engine runs "
+                              "at most {limit} people unless asked: pass max_people= / max_events= to run_simulation "
+                              "(python -m simkit run --max-people N --max-events N), or make the run smaller").format(
+            n=f"{estimate.people:,.0f}", cause=estimate.cause, engine=engine, limit=f"{people_cap:,}"),
+                            scenario.name)
+    if estimate.events > events_cap:
+        raise ScenarioError(_("run budget: this run would create about {n} events ({cause}); the {engine} engine runs "
+                              "at most {limit} events unless asked: pass max_people= / max_events= to run_simulation "
+                              "(python -m simkit run --max-people N --max-events N), or make the run smaller").format(
+            n=f"{estimate.events:,.0f}", cause=estimate.cause, engine=engine, limit=f"{events_cap:,}"),
                             scenario.name)
     return estimate

@@ -12,6 +12,7 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Mapping
 
+from ..core.language import _
 from .rules import FRACTION, MONEY, Choice, Factors, Flag, Number, rule_field
 from .stages import Stage
 
@@ -35,7 +36,7 @@ def field_info(cls, name: str) -> dict:
             info = dict(f.metadata)
             info["rule"] = info["rule"].describe() if info.get("rule") else ""
             return info
-    raise KeyError(f"{cls.__name__} has no field {name!r}")
+    raise KeyError(_("{owner} has no field {name}").format(owner=cls.__name__, name=repr(name)))
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from importlib import resources
 from pathlib import Path
 
 from ..core.errors import ScenarioError
+from ..core.language import _
 from .scenario import Scenario
 
 __all__ = ["list_scenarios", "load_scenario", "scenario_path"]
@@ -30,12 +31,13 @@ def scenario_path(name: str):
     """The file of a built-in scenario."""
     names = list_scenarios()
     if name not in names and (_folder() / "clv" / f"{name}.toml").is_file():
-        raise ScenarioError(f"scenario name: {name!r} is a buy-till-you-die world, not a lifecycle scenario: "
-                            f"load it with simkit.experiments.clv.load_clv_scenario({name!r}), or write its data with "
-                            f"python -m simkit clv-data {name}")
+        raise ScenarioError(_("scenario name: {quoted} is a buy-till-you-die world, not a lifecycle scenario: load it "
+                              "with simkit.experiments.clv.load_clv_scenario({quoted}), or write its data with "
+                              "python -m simkit clv-data {name}").format(quoted=repr(name), name=name))
     if name not in names:
-        raise ScenarioError(f"scenario name: got {name!r}, expected a built-in scenario "
-                            f"({', '.join(names)}) or a .toml/.json file")
+        raise ScenarioError(_("{path}: got {value}, expected {rule}").format(
+            path=_("scenario name"), value=repr(name),
+            rule=_("a built-in scenario ({names}) or a .toml/.json file").format(names=", ".join(names))))
     return _folder() / f"{name}.toml"
 
 
@@ -44,7 +46,8 @@ def load_scenario(name_or_path) -> Scenario:
     if isinstance(name_or_path, Scenario):
         return name_or_path
     if not isinstance(name_or_path, (str, Path)):
-        raise ScenarioError(f"scenario: got {name_or_path!r}, expected a built-in name or a file path")
+        raise ScenarioError(_("{path}: got {value}, expected {rule}").format(
+            path="scenario", value=repr(name_or_path), rule=_("a built-in name or a file path")))
     text = str(name_or_path)
     if isinstance(name_or_path, Path) or text.endswith((".toml", ".json")) or "/" in text:
         return Scenario.from_file(name_or_path)

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Mapping
 
 from ..core.errors import ScenarioError
+from ..core.language import _
 from .rules import show_key, show_value
 
 __all__ = ["MAX_DEPTH", "MAX_FILE_BYTES", "parse_text", "read_text"]
@@ -29,24 +30,28 @@ def read_text(path) -> tuple[str, str]:
     """The text of the scenario file at ``path`` and its format (``"toml"`` or ``"json"``)."""
     path = Path(path)
     if path.suffix not in (".toml", ".json"):
-        raise ScenarioError(f"file: got {show_value(str(path))}, expected a .toml or .json file")
+        raise ScenarioError(_("{path}: got {value}, expected {rule}").format(
+            path=_("file"), value=show_value(str(path)), rule=_("a .toml or .json file")))
     try:
         info = path.stat()
     except FileNotFoundError:
-        raise ScenarioError(f"file: {show_value(str(path))} does not exist") from None
+        raise ScenarioError(_("file: {file} does not exist").format(file=show_value(str(path)))) from None
     except OSError as error:
-        raise ScenarioError(f"file: cannot read {show_value(str(path))}: {error.strerror or error}") from None
+        raise ScenarioError(_("file: cannot read {file}: {reason}").format(
+            file=show_value(str(path)), reason=error.strerror or error)) from None
     if not stat.S_ISREG(info.st_mode):
-        raise ScenarioError(f"file: {show_value(str(path))} is not a regular file (a folder, a pipe or a device); "
-                            "expected a scenario file")
+        raise ScenarioError(_("file: {file} is not a regular file (a folder, a pipe or a device); expected a "
+                              "scenario file").format(file=show_value(str(path))))
     if info.st_size > MAX_FILE_BYTES:
-        raise ScenarioError(f"file: {show_value(str(path))} has {info.st_size:,} bytes, expected at most "
-                            f"{MAX_FILE_BYTES:,} (a scenario is a few kilobytes)")
+        raise ScenarioError(_("file: {file} has {size} bytes, expected at most {limit} (a scenario is a few "
+                              "kilobytes)").format(file=show_value(str(path)), size=f"{info.st_size:,}",
+                                                   limit=f"{MAX_FILE_BYTES:,}"))
     try:
         with open(path, "rb") as handle:
             raw = handle.read(MAX_FILE_BYTES + 1)
     except OSError as error:
-        raise ScenarioError(f"file: cannot read {show_value(str(path))}: {error.strerror or error}") from None
+        raise ScenarioError(_("file: cannot read {file}: {reason}").format(
+            file=show_value(str(path)), reason=error.strerror or error)) from None
     return _decode(raw, str(path)), path.suffix[1:]
 
 
@@ -54,26 +59,29 @@ def parse_text(text: str, format: str = "toml", source: str | None = None):
     """TOML or JSON text as plain data (dicts, lists, numbers, texts); every failure of the parser -- bad
     syntax, nesting too deep, a number too long, a key given twice -- is a ScenarioError."""
     if format not in ("toml", "json"):
-        raise ValueError(f"format: got {format!r}, expected 'toml' or 'json'")
+        raise ValueError(_("{path}: got {value}, expected {rule}").format(
+            path="format", value=repr(format), rule=_("'toml' or 'json'")))
     if len(text) > MAX_FILE_BYTES:
-        raise ScenarioError(f"text: {len(text):,} characters, expected at most {MAX_FILE_BYTES:,}", source)
+        raise ScenarioError(_("text: {n} characters, expected at most {limit}").format(
+            n=f"{len(text):,}", limit=f"{MAX_FILE_BYTES:,}"), source)
     kind = format.upper()
     try:
         data = tomllib.loads(text) if format == "toml" else json.loads(text, object_pairs_hook=_no_repeats)
     except RecursionError:
-        raise ScenarioError(f"not valid {kind}: nested too deeply (a scenario is at most a few tables deep)",
-                            source) from None
+        raise ScenarioError(_("not valid {kind}: nested too deeply (a scenario is at most a few tables deep)").format(
+            kind=kind), source) from None
     except _RepeatedKey as error:
-        raise ScenarioError(f"{show_key(error.key)}: given twice; give each key once", source) from None
+        raise ScenarioError(_("{path}: given twice; give each key once").format(path=show_key(error.key)),
+                            source) from None
     except (tomllib.TOMLDecodeError, ValueError) as error:  # JSONDecodeError is a ValueError; so are
         text_of = str(error)                                   # numbers past Python's digit limit
         if "digits" in text_of and ("int" in text_of or "limit" in text_of):
-            text_of = "a number has thousands of digits; scenario numbers are short"
-        raise ScenarioError(f"not valid {kind}: {text_of}", source) from None
+            text_of = _("a number has thousands of digits; scenario numbers are short")
+        raise ScenarioError(_("not valid {kind}: {reason}").format(kind=kind, reason=text_of), source) from None
     depth = _depth(data)
     if depth > MAX_DEPTH:
-        raise ScenarioError(f"not a scenario: nested {depth} levels deep, expected at most {MAX_DEPTH} "
-                            "(tables of stages, next stages, cost lines)", source)
+        raise ScenarioError(_("not a scenario: nested {depth} levels deep, expected at most {limit} (tables of "
+                              "stages, next stages, cost lines)").format(depth=depth, limit=MAX_DEPTH), source)
     return data
 
 
@@ -95,13 +103,14 @@ def _no_repeats(pairs):
 def _decode(raw: bytes, source: str) -> str:
     """File bytes as text: UTF-8, with or without a byte-order mark; anything else, a plain sentence."""
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise ScenarioError("file: saved as UTF-16; save it as UTF-8 (in most editors: Save as, encoding UTF-8)",
+        raise ScenarioError(_("file: saved as UTF-16; save it as UTF-8 (in most editors: Save as, encoding UTF-8)"),
                             source)
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        raise ScenarioError(f"file: not UTF-8 text (byte {error.start:,} is {raw[error.start]:#04x}; a file saved "
-                            "as GBK or another local encoding?); save it as UTF-8", source) from None
+        raise ScenarioError(_("file: not UTF-8 text (byte {position} is {byte}; a file saved as GBK or another "
+                              "local encoding?); save it as UTF-8").format(
+            position=f"{error.start:,}", byte=f"{raw[error.start]:#04x}"), source) from None
 
 
 def _depth(data) -> int:

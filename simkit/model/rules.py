@@ -16,6 +16,7 @@ import numbers
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
+from ..core.language import N_, _
 from .stages import Stage
 
 __all__ = ["FRACTION", "MAX_HORIZON_YEARS", "MONEY", "NON_NEGATIVE", "Choice", "Factors", "Flag", "Number", "Text",
@@ -23,13 +24,19 @@ __all__ = ["FRACTION", "MAX_HORIZON_YEARS", "MONEY", "NON_NEGATIVE", "Choice", "
 
 MAX_HORIZON_YEARS = 100
 
+#: how a number rule reads, by (whole number?, lower bound open?)
+_ABOVE = {(True, False): N_("a whole number >= {low}"), (True, True): N_("a whole number > {low}"),
+          (False, False): N_("a finite number >= {low}"), (False, True): N_("a finite number > {low}")}
+_WITHIN = {(True, False): N_("a whole number in [{low}, {high}]"), (True, True): N_("a whole number in ({low}, {high}]"),
+           (False, False): N_("a number in [{low}, {high}]"), (False, True): N_("a number in ({low}, {high}]")}
+
 
 def show_value(value: Any) -> str:
     """A value as a message shows it: short, one line, control characters and lone surrogates escaped."""
     try:
         text = repr(value)  # escapes control characters and lone surrogates in texts
     except RecursionError:
-        return "(nested too deeply to show)"
+        return _("(nested too deeply to show)")
     return text if len(text) <= 60 else text[:57] + "..."
 
 
@@ -55,25 +62,22 @@ class Number:
         def show(bound: float) -> str:
             return f"{int(bound):,}" if float(bound).is_integer() else f"{bound:g}"
 
-        kind = "a whole number" if self.integer else "a number"
         if (self.low, self.high) == (0.0, 1.0) and not self.integer:
-            text = f"a fraction in {'(' if self.low_open else '['}0, 1]"
+            text = _("a fraction in (0, 1]") if self.low_open else _("a fraction in [0, 1]")
         elif math.isinf(self.high):
-            text = f"{kind} {'>' if self.low_open else '>='} {show(self.low)}"
-            if not self.integer:
-                text = "a finite " + text[2:]
+            text = _(_ABOVE[self.integer, self.low_open]).format(low=show(self.low))
         else:
-            text = f"{kind} in {'(' if self.low_open else '['}{show(self.low)}, {show(self.high)}]"
-        return text + (", or omitted" if self.optional else "")
+            text = _(_WITHIN[self.integer, self.low_open]).format(low=show(self.low), high=show(self.high))
+        return _("{rule}, or omitted").format(rule=text) if self.optional else text
 
     def check(self, path: str, value: Any, problems: list[str]):
         if value is None:
             if not self.optional:
-                problems.append(f"{path}: missing, expected {self.describe()}")
+                problems.append(_("{path}: missing, expected {rule}").format(path=path, rule=self.describe()))
             return None
         if isinstance(value, bool) or not isinstance(value, numbers.Real):
-            problems.append(f"{path}: got {show_value(value)} ({type(value).__name__}), "
-                            f"expected {self.describe()}")
+            problems.append(_("{path}: got {value} ({kind}), expected {rule}").format(
+                path=path, value=show_value(value), kind=type(value).__name__, rule=self.describe()))
             return None
         try:
             number = float(value)
@@ -83,14 +87,16 @@ class Number:
             if math.isfinite(number) and number == int(number) and not isinstance(value, numbers.Integral):
                 value = int(number)
             if not isinstance(value, numbers.Integral):
-                problems.append(f"{path}: got {show_value(value)}, expected {self.describe()}")
+                problems.append(_("{path}: got {value}, expected {rule}").format(
+                path=path, value=show_value(value), rule=self.describe()))
                 return None
             value = int(value)
         exact = value if self.integer else number  # whole numbers compared exactly (no float rounding near 2**63)
         ok = (math.isfinite(number) and exact >= self.low and exact <= self.high
               and not (self.low_open and exact == self.low))
         if not ok:
-            problems.append(f"{path}: got {show_value(value)}, expected {self.describe()}")
+            problems.append(_("{path}: got {value}, expected {rule}").format(
+                path=path, value=show_value(value), rule=self.describe()))
             return None
         return value if self.integer else number
 
@@ -100,14 +106,15 @@ class Choice:
     options: tuple
 
     def describe(self) -> str:
-        return "one of " + ", ".join(repr(o) for o in self.options)
+        return _("one of {options}").format(options=", ".join(repr(o) for o in self.options))
 
     def check(self, path: str, value: Any, problems: list[str]):
         if isinstance(value, Stage):
             value = value.label
         if isinstance(value, str) and value.lower() in self.options:
             return value.lower()
-        problems.append(f"{path}: got {show_value(value)}, expected {self.describe()}")
+        problems.append(_("{path}: got {value}, expected {rule}").format(
+                path=path, value=show_value(value), rule=self.describe()))
         return None
 
 
@@ -117,20 +124,23 @@ class Text:
     non_empty: bool = False
 
     def describe(self) -> str:
-        return f"{'a non-empty' if self.non_empty else 'a'} text of at most {self.max_length} characters"
+        text = _("a non-empty text of at most {n} characters") if self.non_empty else _("a text of at most {n} characters")
+        return text.format(n=self.max_length)
 
     def check(self, path: str, value: Any, problems: list[str]):
         if not isinstance(value, str) or len(value) > self.max_length or (self.non_empty and not value.strip()):
-            problems.append(f"{path}: got {show_value(value)}, expected {self.describe()}")
+            problems.append(_("{path}: got {value}, expected {rule}").format(
+                path=path, value=show_value(value), rule=self.describe()))
             return None
         try:
             value.encode("utf-8")
         except UnicodeEncodeError:
-            problems.append(f"{path}: got {show_value(value)}, which holds a character no file or screen can show "
-                            "(a lone surrogate); expected ordinary text")
+            problems.append(_("{path}: got {value}, which holds a character no file or screen can show "
+                              "(a lone surrogate); expected ordinary text").format(path=path, value=show_value(value)))
             return None
         if any(not ch.isprintable() and ch not in "\n\t" for ch in value):
-            problems.append(f"{path}: got {show_value(value)}, expected text without control characters")
+            problems.append(_("{path}: got {value}, expected text without control characters").format(
+                path=path, value=show_value(value)))
             return None
         return value
 
@@ -140,12 +150,13 @@ class Flag:
     """True or false."""
 
     def describe(self) -> str:
-        return "true or false"
+        return _("true or false")
 
     def check(self, path: str, value: Any, problems: list[str]):
         if isinstance(value, bool):
             return value
-        problems.append(f"{path}: got {show_value(value)}, expected true or false")
+        problems.append(_("{path}: got {value}, expected {rule}").format(
+            path=path, value=show_value(value), rule=self.describe()))
         return None
 
 
@@ -154,17 +165,19 @@ class Factors:
     """An optional list of positive numbers, one per year."""
 
     def describe(self) -> str:
-        return f"a list of 1 to {MAX_HORIZON_YEARS} numbers > 0, one per year, or omitted"
+        return _("a list of 1 to {n} numbers > 0, one per year, or omitted").format(n=MAX_HORIZON_YEARS)
 
     def check(self, path: str, value: Any, problems: list[str]):
         if value is None:
             return None
         if isinstance(value, (str, bytes, Mapping)) or not hasattr(value, "__len__"):
-            problems.append(f"{path}: got {show_value(value)}, expected {self.describe()}")
+            problems.append(_("{path}: got {value}, expected {rule}").format(
+                path=path, value=show_value(value), rule=self.describe()))
             return None
         items = list(value)
         if not 1 <= len(items) <= MAX_HORIZON_YEARS:
-            problems.append(f"{path}: got {len(items)} values, expected {self.describe()}")
+            problems.append(_("{path}: got {count} values, expected {rule}").format(
+                path=path, count=len(items), rule=self.describe()))
             return None
         rule = Number(0.0, 1e6, low_open=True)
         checked = tuple(rule.check(f"{path}[{i}]", item, problems) for i, item in enumerate(items))

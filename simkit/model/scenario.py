@@ -37,6 +37,7 @@ from types import MappingProxyType
 from typing import Any, Mapping
 
 from ..core.errors import ScenarioError
+from ..core.language import _, speaking
 from .reading import parse_text, read_text
 from .rules import (FRACTION, MAX_HORIZON_YEARS, MONEY, Choice, Number, Text,
                     rule_field, show_key, show_value)
@@ -44,12 +45,17 @@ from .parts import (FUNNEL_STAGES, PERIODS_PER_YEAR, Arrivals, CrossSell, Discou
                     TenureSchedule, _STAGE_FIELDS)
 from .stages import Stage
 
-__all__ = ["Scenario", "scenario_reference"]
+__all__ = ["FIELD_DOC", "FIELD_UNIT", "Scenario", "field_texts", "field_words", "scenario_reference"]
 
 
 
 def scenario_reference() -> str:
-    """Every field a scenario file may hold, as a Markdown table (the reference in docs/guide.md)."""
+    """Every field a scenario file may hold, as a Markdown table (the reference in docs/guide.md, in English)."""
+    with speaking("en"):
+        return _scenario_reference()
+
+
+def _scenario_reference() -> str:
     sections = [("", Scenario), ("arrivals.", Arrivals), ("stages.<stage>.", StageParams),
                 ("tenure.", TenureSchedule), ("cross_sell.", CrossSell), ("funnel.", Funnel),
                 ("discounting.", Discounting)]
@@ -226,7 +232,8 @@ class Scenario:
         elif path.suffix == ".toml":
             path.write_text(self.to_toml(), encoding="utf-8")
         else:
-            raise ValueError(f"path: got {str(path)!r}, expected a file name ending in .toml or .json")
+            raise ValueError(_("{path}: got {value}, expected {rule}").format(
+                path="path", value=repr(str(path)), rule=_("a file name ending in .toml or .json")))
         return path
 
     @classmethod
@@ -267,7 +274,7 @@ class Scenario:
             for key in parents:
                 node = node.setdefault(key, {})
                 if not isinstance(node, dict):
-                    raise ScenarioError(f"{path}: {key} is not a table")
+                    raise ScenarioError(_("{path}: {key} is not a table").format(path=path, key=key))
             node[last] = value
         return Scenario.from_dict(data)
 
@@ -297,8 +304,9 @@ def _known_keys(cls, data, path: str, problems: list[str]) -> dict | None:
     where = path or "scenario"
     names = [f.name for f in dataclasses.fields(cls)]
     if not isinstance(data, Mapping):
-        problems.append(f"{where}: got {show_value(data)} ({type(data).__name__}), "
-                        f"expected a table with keys {', '.join(names)}")
+        problems.append(_("{path}: got {value} ({kind}), expected {rule}").format(
+            path=where, value=show_value(data), kind=type(data).__name__,
+            rule=_("a table with keys {names}").format(names=", ".join(names))))
         return None
     known = {}
     for key, value in data.items():
@@ -307,8 +315,12 @@ def _known_keys(cls, data, path: str, problems: list[str]) -> dict | None:
         else:
             prefix = f"{path}." if path else ""
             guess = difflib.get_close_matches(key, names, n=1) if isinstance(key, str) else []
-            hint = f"did you mean {guess[0]}? " if guess else ""
-            problems.append(f"{prefix}{show_key(key)}: unknown key; {hint}allowed: {', '.join(names)}")
+            if guess:
+                problems.append(_("{path}: unknown key; did you mean {guess}? allowed: {names}").format(
+                    path=f"{prefix}{show_key(key)}", guess=guess[0], names=", ".join(names)))
+            else:
+                problems.append(_("{path}: unknown key; allowed: {names}").format(
+                    path=f"{prefix}{show_key(key)}", names=", ".join(names)))
     return known
 
 
@@ -344,34 +356,37 @@ def _check_next_stage(stage: Stage, params: StageParams, path: str, problems: li
     raw = params.next_stage
     allowed = ", ".join(s.label for s in stage.allowed_next)
     if not isinstance(raw, Mapping):
-        problems.append(f"{path}.next_stage: got {show_value(raw)}, expected a table of "
-                        f"next stage -> probability with stages from: {allowed}")
+        problems.append(_("{path}: got {value}, expected {rule}").format(
+            path=f"{path}.next_stage", value=show_value(raw),
+            rule=_("a table of next stage -> probability with stages from: {stages}").format(stages=allowed)))
         return MappingProxyType({})
     clean: dict[Stage, float] = {}
     for key, probability in raw.items():
         try:
             target = key if isinstance(key, Stage) else Stage.from_name(key)
         except ValueError:
-            problems.append(f"{path}.next_stage.{key}: unknown stage; allowed from {stage.label}: {allowed}")
+            problems.append(_("{path}: unknown stage; allowed from {stage}: {stages}").format(
+                path=f"{path}.next_stage.{key}", stage=stage.label, stages=allowed))
             continue
         if target not in stage.allowed_next:
-            problems.append(f"{path}.next_stage.{target.label}: {stage.label} cannot move to "
-                            f"{target.label}; allowed: {allowed}")
+            problems.append(_("{path}: {stage} cannot move to {target}; allowed: {stages}").format(
+                path=f"{path}.next_stage.{target.label}", stage=stage.label, target=target.label, stages=allowed))
             continue
         value = FRACTION.check(f"{path}.next_stage.{target.label}", probability, problems)
         if value is not None:
             clean[target] = value
     if params.mean_duration_years is None:
         if raw:
-            problems.append(f"{path}.next_stage: given, but mean_duration_years is not, so the stage "
-                            "never ends; set mean_duration_years or remove next_stage")
+            problems.append(_("{path}: given, but mean_duration_years is not, so the stage never ends; "
+                              "set mean_duration_years or remove next_stage").format(path=f"{path}.next_stage"))
     elif not raw:
-        problems.append(f"{path}.next_stage: missing, expected probabilities of the next stages "
-                        f"({allowed}) since mean_duration_years is set")
+        problems.append(_("{path}: missing, expected probabilities of the next stages ({stages}) since "
+                          "mean_duration_years is set").format(path=f"{path}.next_stage", stages=allowed))
     elif len(clean) == len(raw):
         total = sum(clean.values())
         if abs(total - 1.0) > 1e-9:
-            problems.append(f"{path}.next_stage: probabilities sum to {total:.12g}, expected 1")
+            problems.append(_("{path}: probabilities sum to {total}, expected 1").format(
+                path=f"{path}.next_stage", total=f"{total:.12g}"))
     # in the stages' own order, whatever order a file lists them in: the engines draw the next stage by
     # walking this order, so the same scenario gives the same results however it was written
     return MappingProxyType(dict(sorted(clean.items())))
@@ -383,23 +398,36 @@ MAX_SPREAD = 10.0
 def _check_spread(path: str, index: str, mean, sd, problems: list[str]):
     """Spend per purchase is log-normal around its average: keep its spread within reason of the mean."""
     if mean is not None and sd is not None and mean > 0 and sd > MAX_SPREAD * mean:
-        problems.append(f"{path}.order_value_sd{index}: got {sd:g}, expected at most {MAX_SPREAD:g} x "
-                        f"average_order_value{index} ({mean:g}); with an average of 0 the spread is ignored")
+        problems.append(_("{path}: got {value}, expected {rule}").format(
+            path=f"{path}.order_value_sd{index}", value=f"{sd:g}",
+            rule=_("at most {limit} x {field} ({mean}); with an average of 0 the spread is ignored").format(
+                limit=f"{MAX_SPREAD:g}", field=f"average_order_value{index}", mean=f"{mean:g}")))
 
 
 def _tenure_list(path: str, value, rule, n_years: int | None, problems: list[str],
-                 per: str = "tenure year", like: str = "like tenure.retention_rate") -> tuple | None:
-    """One row of a table: a list with one checked value per tenure year (or per funnel stage)."""
+                 funnel_stages: str | None = None) -> tuple | None:
+    """One row of a table: a list with one checked value per tenure year (or per funnel stage, the stages
+    named in ``funnel_stages``)."""
     if isinstance(value, (str, bytes, Mapping)) or not hasattr(value, "__len__") or not hasattr(value, "__iter__"):
-        problems.append(f"{path}: got {show_value(value)}, expected a list with one value per {per} "
-                        f"({rule.describe()})")
+        expected = (_("a list with one value per funnel stage ({rule})") if funnel_stages is not None
+                    else _("a list with one value per tenure year ({rule})"))
+        problems.append(_("{path}: got {value}, expected {rule}").format(
+            path=path, value=show_value(value), rule=expected.format(rule=rule.describe())))
         return None
     items = list(value)
     if not 1 <= len(items) <= MAX_HORIZON_YEARS:
-        problems.append(f"{path}: got {len(items)} values, expected 1 to {MAX_HORIZON_YEARS} (one per {per})")
+        expected = (_("1 to {n} (one per funnel stage)") if funnel_stages is not None
+                    else _("1 to {n} (one per tenure year)"))
+        problems.append(_("{path}: got {count} values, expected {rule}").format(
+            path=path, count=len(items), rule=expected.format(n=MAX_HORIZON_YEARS)))
         return None
     if n_years is not None and len(items) != n_years:
-        problems.append(f"{path}: got {len(items)} values, expected {n_years} ({like}), one per {per}")
+        if funnel_stages is not None:
+            expected = _("{n} ({stages}), one per funnel stage").format(n=n_years, stages=funnel_stages)
+        else:
+            expected = _("{n} (like tenure.retention_rate), one per tenure year").format(n=n_years)
+        problems.append(_("{path}: got {count} values, expected {rule}").format(
+            path=path, count=len(items), rule=expected))
         return None
     checked = tuple(rule.check(f"{path}[{i}]", item, problems) for i, item in enumerate(items))
     return None if None in checked else checked
@@ -420,8 +448,9 @@ def _check_tenure(tenure: TenureSchedule, problems: list[str]) -> TenureSchedule
     if by_margin:
         given = [name for name in purchase_rows if getattr(tenure, name) not in (None, ())]
         if given:
-            problems.append(f"tenure.margin_per_customer: given with {', '.join(given)}; give either the margin "
-                            "per customer or orders_per_year, average_order_value and cost_of_sales_share")
+            problems.append(_("{path}: given with {fields}; give either the margin per customer or orders_per_year, "
+                              "average_order_value and cost_of_sales_share").format(
+                path="tenure.margin_per_customer", fields=", ".join(given)))
         clean["margin_per_customer"] = _tenure_list("tenure.margin_per_customer", tenure.margin_per_customer,
                                                     rules["margin_per_customer"], n_years, problems)
     for name in _REQUIRED_TENURE + _OPTIONAL_TENURE:
@@ -436,13 +465,14 @@ def _check_tenure(tenure: TenureSchedule, problems: list[str]) -> TenureSchedule
     others = tenure.other_costs_per_year
     clean_others = {}
     if not isinstance(others, Mapping):
-        problems.append(f"tenure.other_costs_per_year: got {show_value(others)}, expected a table of "
-                        "cost name -> list of yuan per customer per year")
+        problems.append(_("{path}: got {value}, expected {rule}").format(
+            path="tenure.other_costs_per_year", value=show_value(others),
+            rule=_("a table of cost name -> list of yuan per customer per year")))
     else:
         for name, values in others.items():
             if not isinstance(name, str) or not name.strip() or len(name) > 40:
-                problems.append(f"tenure.other_costs_per_year: cost name {show_value(name)} is not allowed, "
-                                "expected a text of 1 to 40 characters")
+                problems.append(_("{path}: cost name {name} is not allowed, expected a text of 1 to {n} characters"
+                                  ).format(path="tenure.other_costs_per_year", name=show_value(name), n=40))
                 continue
             checked = _tenure_list(f"tenure.other_costs_per_year.{name}", values, MONEY, n_years, problems)
             if checked is not None:
@@ -479,10 +509,11 @@ def _check_scenario(scenario: Scenario, problems: list[str]) -> dict:
         if isinstance(arrivals.replace_lost, bool):
             clean["replace_lost"] = arrivals.replace_lost
         else:
-            problems.append(f"arrivals.replace_lost: got {show_value(arrivals.replace_lost)}, expected true or false")
+            problems.append(_("{path}: got {value}, expected {rule}").format(
+                path="arrivals.replace_lost", value=show_value(arrivals.replace_lost), rule=_("true or false")))
         if clean["cohort_size"] == 0 and clean["prospects_per_year"] == 0:
-            problems.append("arrivals: cohort_size is 0 and prospects_per_year is 0, so nobody ever "
-                            "enters; set at least one of them above 0")
+            problems.append(_("{path}: cohort_size is 0 and prospects_per_year is 0, so nobody ever enters; "
+                              "set at least one of them above 0").format(path="arrivals"))
         values["arrivals"] = Arrivals(**clean)
 
     stages = parts["stages"]
@@ -500,8 +531,8 @@ def _check_scenario(scenario: Scenario, problems: list[str]) -> dict:
             clean["next_stage"] = _check_next_stage(Stage.from_name(name), params, path, problems)
             clean_stages[name] = StageParams(**clean)
             if tenure is not None and name != "prospect" and params != StageParams():
-                problems.append(f"{path}: not used when a tenure table is given (converted customers "
-                                "follow tenure); remove it or remove tenure")
+                problems.append(_("{path}: not used when a tenure table is given (converted customers follow "
+                                  "tenure); remove it or remove tenure").format(path=path))
         if len(clean_stages) == len(_STAGE_FIELDS):
             values["stages"] = Stages(**clean_stages)
 
@@ -525,16 +556,42 @@ def _check_funnel(funnel, stages, problems: list[str]):
         rule = next(f.metadata["rule"] for f in dataclasses.fields(Funnel) if f.name == name)
         stages_named = ", ".join(FUNNEL_STAGES[6 - count:])
         clean[name] = _tenure_list(f"funnel.{name}", getattr(funnel, name), rule, count, problems,
-                                   per="funnel stage", like=stages_named)
+                                   funnel_stages=stages_named)
     wins = clean["win_probability"]
     if wins is not None and any(later < earlier for earlier, later in zip(wins, wins[1:])):
-        problems.append(f"funnel.win_probability: got {list(wins)}, expected chances that do not fall from "
-                        f"one stage to the next ({', '.join(FUNNEL_STAGES[1:])})")
+        problems.append(_("{path}: got {value}, expected {rule}").format(
+            path="funnel.win_probability", value=str(list(wins)),
+            rule=_("chances that do not fall from one stage to the next ({stages})").format(
+                stages=", ".join(FUNNEL_STAGES[1:]))))
     if stages is not None and isinstance(stages, Stages):
         prospect = stages.prospect if isinstance(stages.prospect, StageParams) else None
         if prospect is not None and (prospect.mean_duration_years is not None or prospect.next_stage):
-            problems.append("stages.prospect: mean_duration_years and next_stage are set by the funnel when one "
-                            "is given; remove them or remove funnel")
+            problems.append(_("{path}: mean_duration_years and next_stage are set by the funnel when one is given; "
+                              "remove them or remove funnel").format(path="stages.prospect"))
     if None in clean.values():
         return None
     return Funnel(**clean)
+
+
+def field_words() -> list[str]:
+    """Every scenario field's name and every stage as words: what :func:`simkit.core.language.readable`
+    shows, and the catalog translates (``tools/catalogs.py`` collects them)."""
+    names = {f.name for cls in (Scenario, Arrivals, StageParams, TenureSchedule, Funnel, CrossSell, Discounting)
+             for f in dataclasses.fields(cls)}
+    return sorted({n.replace("_", " ") for n in names} | {s.label for s in Stage})
+
+
+#: the catalog contexts of a field's texts (see :func:`field_texts`)
+FIELD_DOC, FIELD_UNIT = "field doc", "field unit"
+
+
+def field_texts() -> list[tuple[str, str]]:
+    """Every field's meaning and unit, with its catalog context (``FIELD_DOC``, ``FIELD_UNIT``): what a slider's
+    tooltip shows; ``tools/catalogs.py`` collects them."""
+    texts = set()
+    for cls in (Scenario, Arrivals, StageParams, TenureSchedule, Funnel, CrossSell, Discounting):
+        for f in dataclasses.fields(cls):
+            for context, key in ((FIELD_DOC, "doc"), (FIELD_UNIT, "unit")):
+                if f.metadata.get(key):
+                    texts.add((context, f.metadata[key]))
+    return sorted(texts)

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import enum
 
+from ..core.language import _
+
 __all__ = ["Stage", "ACTIVE_STAGES", "TERMINAL_STAGES"]
 
 
@@ -56,7 +58,8 @@ class Stage(enum.IntEnum):
             return cls[str(name).upper()]
         except KeyError:
             allowed = ", ".join(s.label for s in cls)
-            raise ValueError(f"unknown stage {name!r}; allowed: {allowed}") from None
+            raise ValueError(_("unknown stage {name}; allowed: {allowed}").format(name=repr(name), allowed=allowed)) \
+                from None
 
 
 _CHINESE = {

@@ -32,6 +32,8 @@ import tomllib
 from functools import lru_cache
 from importlib import resources
 
+from ..core.language import _
+
 __all__ = ["agrees", "check", "is_right", "key_entry", "load_key", "verdict"]
 
 _SALT = "simkit-exercises-1"
@@ -129,26 +131,32 @@ def verdict(question: str, answer, student_id=None) -> tuple[bool, str]:
     """
     key = load_key()
     if question not in key:
-        raise KeyError(f"question: got {question!r}, expected one of the exercise questions "
-                       f"({', '.join(sorted(key))})")
+        raise KeyError(_("question: got {question}, expected one of the exercise questions ({questions})").format(
+            question=repr(question), questions=", ".join(sorted(key))))
     entry = key[question]
     if entry["kind"] == "personal":
         if student_id is None:
-            raise TypeError(f"{question} is asked with your own numbers: "
-                            f"check({question!r}, answer, student_id=STUDENT_ID)")
+            raise TypeError(_("{question} is asked with your own numbers: "
+                              "check({quoted}, answer, student_id=STUDENT_ID)").format(
+                question=question, quoted=repr(question)))
         from .personal import student_key
 
         student_key(student_id)   # a clear error for an id that is not one
     if answer is Ellipsis or answer is None:
-        return False, f"{question}: no answer yet — replace ... with your answer and run the cell again."
+        return False, _("{question}: no answer yet — replace ... with your answer and run the cell again."
+                        ).format(question=question)
     if entry["kind"] != "choice" and _as_number(answer) is None:
-        return False, f"{question}: expected a number, got {answer!r} ({type(answer).__name__})."
+        return False, _("{question}: expected a number, got {answer} ({kind}).").format(
+            question=question, answer=repr(answer), kind=type(answer).__name__)
     if entry["kind"] == "choice" and not isinstance(answer, str):
-        return False, f"{question}: expected a letter such as 'a', got {answer!r}."
+        return False, _("{question}: expected a letter such as 'a', got {answer}.").format(
+            question=question, answer=repr(answer))
     if is_right(entry, question, answer, student_id):
-        return True, f"{question}: ✓ right"
+        return True, _("{question}: ✓ right").format(question=question)
     hint = entry.get("hint", "")
-    return False, f"{question}: ✗ not yet" + (f" — hint: {hint}" if hint else "")
+    if hint:
+        return False, _("{question}: ✗ not yet — hint: {hint}").format(question=question, hint=_(hint))
+    return False, _("{question}: ✗ not yet").format(question=question)
 
 
 def check(question: str, answer, student_id=None) -> None:

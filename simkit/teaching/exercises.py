@@ -25,6 +25,8 @@ import json
 import textwrap
 from pathlib import Path
 
+from ..core.language import _
+
 __all__ = ["build_exercises", "exercise_from_solution", "pack_for_students", "strip_solution"]
 
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
@@ -36,7 +38,7 @@ def _assigned_names(block: list[str]) -> list[str]:
     try:
         tree = ast.parse(textwrap.dedent("\n".join(block)))
     except SyntaxError as error:
-        raise ValueError(f"solution block is not valid Python: {error}") from None
+        raise ValueError(_("solution block is not valid Python: {error}").format(error=error)) from None
     names: list[str] = []
     for node in tree.body:
         targets = node.targets if isinstance(node, ast.Assign) else (
@@ -57,11 +59,11 @@ def strip_solution(source: str, markdown: bool = False) -> str:
         marker = line.strip()
         if marker == BEGIN:
             if block is not None:
-                raise ValueError(f"{BEGIN} inside a solution block")
+                raise ValueError(_("{begin} inside a solution block").format(begin=BEGIN))
             block, indent = [], line[: len(line) - len(line.lstrip())]
         elif marker == END:
             if block is None:
-                raise ValueError(f"{END} without {BEGIN}")
+                raise ValueError(_("{end} without {begin}").format(end=END, begin=BEGIN))
             if markdown:
                 out.append(f"{indent}*YOUR ANSWER HERE*")
             else:
@@ -76,7 +78,7 @@ def strip_solution(source: str, markdown: bool = False) -> str:
         elif not (not markdown and marker == CHECK_MARKER):
             out.append(line)
     if block is not None:
-        raise ValueError(f"{BEGIN} without {END}")
+        raise ValueError(_("{begin} without {end}").format(begin=BEGIN, end=END))
     return "\n".join(out)
 
 
@@ -88,7 +90,7 @@ def exercise_from_solution(notebook: dict) -> dict:
         try:
             stripped = strip_solution(source, markdown=cell["cell_type"] == "markdown")
         except ValueError as error:
-            raise ValueError(f"cell {index}: {error}") from None
+            raise ValueError(_("cell {index}: {error}").format(index=index, error=error)) from None
         cell["source"] = stripped
         if cell["cell_type"] == "code":
             cell["outputs"] = []
@@ -116,17 +118,18 @@ def build_exercises(solutions: Path | str = "solutions", exercises: Path | str =
 
     solutions, exercises = Path(solutions), Path(exercises)
     if not solutions.is_dir():
-        raise FileNotFoundError(f"solutions: {str(solutions)!r} is not a folder")
+        raise FileNotFoundError(_("{name}: {folder} is not a folder").format(name="solutions",
+                                                                           folder=repr(str(solutions))))
     built = {}
     for source in sorted(solutions.glob("*.ipynb")):
         notebook = json.loads(source.read_text(encoding="utf-8"))
         try:
             built[exercises / source.name] = exercise_from_solution(notebook)
         except ValueError as error:
-            raise ValueError(f"{source}: {error}") from None
+            raise ValueError(_("{where}: {problem}").format(where=source, problem=error)) from None
     check_targets(list(built), force)
-    written, _ = write_all({target: (lambda path, exercise=exercise: _write(exercise, path))
-                            for target, exercise in built.items()})
+    written, _removed = write_all({target: (lambda path, exercise=exercise: _write(exercise, path))
+                                   for target, exercise in built.items()})
     return written
 
 
@@ -143,15 +146,16 @@ def pack_for_students(target: Path | str, solutions: Path | str = "solutions", n
     target, solutions, notebooks = Path(target), Path(solutions), Path(notebooks)
     for folder, name in ((solutions, "solutions"), (notebooks, "notebooks")):
         if not folder.is_dir():
-            raise FileNotFoundError(f"{name}: {str(folder)!r} is not a folder")
+            raise FileNotFoundError(_("{name}: {folder} is not a folder").format(name=name, folder=repr(str(folder))))
     if target.resolve() in (solutions.resolve(), notebooks.resolve()) or solutions.resolve() in target.resolve().parents:
-        raise ValueError(f"target: got {str(target)!r}, expected a folder outside solutions/ and notebooks/")
+        raise ValueError(_("target: got {value}, expected a folder outside solutions/ and notebooks/")
+                         .format(value=repr(str(target))))
     files = {}
     for source in sorted(solutions.glob("*.ipynb")):
         try:
             exercise = exercise_from_solution(json.loads(source.read_text(encoding="utf-8")))
         except ValueError as error:
-            raise ValueError(f"{source}: {error}") from None
+            raise ValueError(_("{where}: {problem}").format(where=source, problem=error)) from None
         files[target / "exercises" / source.name] = exercise
     for source in sorted(notebooks.glob("*.ipynb")):
         notebook = json.loads(source.read_text(encoding="utf-8"))
@@ -160,6 +164,6 @@ def pack_for_students(target: Path | str, solutions: Path | str = "solutions", n
                 cell["outputs"], cell["execution_count"] = [], None
         files[target / "notebooks" / source.name] = notebook
     check_targets(list(files), force)
-    written, _ = write_all({path: (lambda path, notebook=notebook: _write(notebook, path))
-                            for path, notebook in files.items()})
+    written, _removed = write_all({path: (lambda path, notebook=notebook: _write(notebook, path))
+                                   for path, notebook in files.items()})
     return written

@@ -29,6 +29,7 @@ import re
 import subprocess
 from pathlib import Path
 
+from ..core.language import N_, _, speaking
 from .checks import _as_number, load_key
 
 __all__ = ["export_nbgrader", "graded_student", "right"]
@@ -36,7 +37,7 @@ __all__ = ["export_nbgrader", "graded_student", "right"]
 _SCHEMA = 3
 _HAND_IN = re.compile(r"Replace each `\.\.\.` with your answer \(a number, or a letter for a choice\) and run the check "
                       r"cell\s+under it: it says \*right\* or gives a hint — never the answer\.")
-_GRADED_HAND_IN = ("In each cell marked `# YOUR CODE HERE`, replace `raise NotImplementedError()` with your answer "
+_GRADED_HAND_IN = N_("In each cell marked `# YOUR CODE HERE`, replace `raise NotImplementedError()` with your answer "
                    "(`answer_1 = ...`: a number, or a letter for a choice) and run the cell under it, which tells you "
                    "only whether there is an answer: your answers are graded when you hand the notebook in.")
 
@@ -69,7 +70,8 @@ def right(question: str, answer, student_id=None) -> bool:
     if entry["kind"] == "personal":
         return is_right(entry, question, answer, graded_student(student_id))
     if entry["kind"] != "simulated":
-        raise ValueError(f"question: {question!r} has a fixed answer; its hidden test holds it")
+        raise ValueError(_("question: {question} has a fixed answer; its hidden test holds it")
+                         .format(question=repr(question)))
     return is_right(entry, question, answer)
 
 
@@ -106,7 +108,7 @@ def _solution_answers(notebook: dict, folder: Path, timeout: int) -> dict:
             continue
         call = _check_call(_source(cell))
         if call:
-            question, expression, _ = call
+            question, expression, _student = call
             cell["source"] = f"_simkit_answers[{question!r}] = {expression}"
             capture.append(question)
     run["cells"].insert(0, {"cell_type": "code", "id": "simkit-answers-start", "metadata": {}, "outputs": [],
@@ -123,26 +125,38 @@ def _solution_answers(notebook: dict, folder: Path, timeout: int) -> dict:
     return json.loads(printed)
 
 
-def _test_source(question: str, expression: str, student: str | None, entry: dict, answer) -> str:
-    visible = ["# Graded when you hand the notebook in; here it checks only that there is an answer.",
-               f"assert {expression} is not ..., {f'{expression}: no answer yet'!r}"]
+def _test_source(question: str, expression: str, student: str | None, entry: dict, answer,
+                 language: str = "en") -> str:
+    """The test cell of a check; what it says to the student is in the notebook's ``language``."""
+    numeric = entry["kind"] not in ("personal", "simulated", "choice")
+    if numeric and _as_number(answer) is None:
+        raise ValueError(_("{question}: the solution's answer {answer} is not a number")
+                         .format(question=question, answer=repr(answer)))
+    with speaking(language):
+        comment = "# " + _("Graded when you hand the notebook in; here it checks only that there is an answer.")
+        no_answer = _("{expression}: no answer yet").format(expression=expression)
+        no_student = _("set STUDENT_ID to your student number first")
+        wrong = _("{question}: not right").format(question=question)
+    visible = [comment, f"assert {expression} is not ..., {no_answer!r}"]
     if entry["kind"] == "personal":
-        visible.append(f"assert {student} is not ..., 'set STUDENT_ID to your student number first'")
+        visible.append(f"assert {student} is not ..., {no_student!r}")
         hidden = ["from simkit.teaching.grading import right",
-                  f"assert right({question!r}, {expression}, student_id={student}), {f'{question}: not right'!r}"]
+                  f"assert right({question!r}, {expression}, student_id={student}), {wrong!r}"]
     elif entry["kind"] == "simulated":
         hidden = ["from simkit.teaching.grading import right",
-                  f"assert right({question!r}, {expression}), {f'{question}: not right'!r}"]
+                  f"assert right({question!r}, {expression}), {wrong!r}"]
     elif entry["kind"] == "choice":
-        hidden = [f"assert str({expression}).strip().lower() == {str(answer).strip().lower()!r}, "
-                  f"{f'{question}: not right'!r}"]
+        hidden = [f"assert str({expression}).strip().lower() == {str(answer).strip().lower()!r}, {wrong!r}"]
     else:
-        if _as_number(answer) is None:
-            raise ValueError(f"{question}: the solution's answer {answer!r} is not a number")
         hidden = ["from simkit.teaching.checks import agrees",
-                  f"assert agrees({expression}, {float(answer)!r}, decimals={int(entry['decimals'])}), "
-                  f"{f'{question}: not right'!r}"]
+                  f"assert agrees({expression}, {float(answer)!r}, decimals={int(entry['decimals'])}), {wrong!r}"]
     return "\n".join(visible + ["### BEGIN HIDDEN TESTS"] + hidden + ["### END HIDDEN TESTS"])
+
+
+def _language(notebook: dict) -> str:
+    """The language a notebook speaks to its student: "zh" for the Chinese edition (it sets it), else "en"."""
+    chinese = any('set_language("zh")' in _source(cell) for cell in notebook["cells"] if cell["cell_type"] == "code")
+    return "zh" if chinese else "en"
 
 
 def _metadata(grade_id: str, *, solution=False, grade=False, locked=False, points=None) -> dict:
@@ -156,6 +170,9 @@ def _metadata(grade_id: str, *, solution=False, grade=False, locked=False, point
 def nbgrader_notebook(notebook: dict, answers: dict) -> dict:
     """The nbgrader source version of a solution notebook, given the solution's ``answers``."""
     key = load_key()
+    language = _language(notebook)
+    with speaking(language):
+        graded_hand_in = _(_GRADED_HAND_IN)
     graded = copy.deepcopy(notebook)
     answer_cells = written = 0
     for cell in graded["cells"]:
@@ -164,15 +181,18 @@ def nbgrader_notebook(notebook: dict, answers: dict) -> dict:
             if "### BEGIN SOLUTION" in source:
                 written += 1
                 cell["metadata"].update(_metadata(f"written-{written}", solution=True, grade=True, points=1))
-            cell["source"] = _HAND_IN.sub(_GRADED_HAND_IN, source).replace("(not checked)", "(graded by hand)")
+            cell["source"] = _HAND_IN.sub(lambda match: graded_hand_in, source).replace("(not checked)",
+                                                                                       "(graded by hand)")
             continue
         cell["outputs"], cell["execution_count"] = [], None
         call = _check_call(source)
         if call:
             question, expression, student = call
             if question not in key:
-                raise ValueError(f"check cell: question {question!r} is not in the answer key")
-            cell["source"] = _test_source(question, expression, student, key[question], answers.get(question))
+                raise ValueError(_("check cell: question {question} is not in the answer key")
+                                 .format(question=repr(question)))
+            cell["source"] = _test_source(question, expression, student, key[question], answers.get(question),
+                                          language)
             cell["metadata"].update(_metadata("test-" + question.replace(".", "-"), grade=True, locked=True,
                                               points=1))
         elif "### BEGIN SOLUTION" in source:
@@ -203,15 +223,16 @@ def export_nbgrader(target: Path | str, solutions: Path | str = "solutions", for
 
     target, solutions = Path(target), Path(solutions)
     if not solutions.is_dir():
-        raise FileNotFoundError(f"solutions: {str(solutions)!r} is not a folder")
+        raise FileNotFoundError(_("{name}: {folder} is not a folder").format(name="solutions",
+                                                                           folder=repr(str(solutions))))
     sources = sorted(solutions.glob("*.ipynb"))
     if not sources:
-        raise FileNotFoundError(f"solutions: no notebooks in {str(solutions)!r}")
+        raise FileNotFoundError(_("solutions: no notebooks in {folder}").format(folder=repr(str(solutions))))
     try:
         import nbclient  # noqa: F401
         import nbformat  # noqa: F401
     except ImportError:
-        raise ImportError("exercises export --nbgrader needs nbgrader: pip install 'simkit[grading]'") from None
+        raise ImportError(_("exercises export --nbgrader needs nbgrader: pip install 'simkit[grading]'")) from None
     config = target / "nbgrader_config.py"
     paths = {source: target / "source" / source.stem / source.name for source in sources}
     check_targets([*paths.values(), config], force)      # before the solutions run
@@ -221,5 +242,5 @@ def export_nbgrader(target: Path | str, solutions: Path | str = "solutions", for
         files[path] = nbgrader_notebook(notebook, _solution_answers(notebook, solutions, timeout))
     writers = {path: (lambda path, notebook=notebook: _write(notebook, path)) for path, notebook in files.items()}
     writers[config] = lambda path: path.write_text(_CONFIG, encoding="utf-8")
-    written, _ = write_all(writers)
+    written, _removed = write_all(writers)
     return written

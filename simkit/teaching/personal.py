@@ -27,6 +27,8 @@ from typing import Any, Callable
 
 import numpy as np
 
+from ..core.language import N_, _
+
 __all__ = ["EXERCISE_SETS", "SAMPLE_STUDENT", "YourNumbers", "expected_answer", "personal_questions",
            "student_key", "your_numbers"]
 
@@ -51,8 +53,8 @@ def student_key(student_id) -> str:
             return text
     shown = repr(student_id)
     shown = shown if len(shown) <= 80 else shown[:77] + "..."
-    raise ValueError(f"student_id: got {shown}, expected your student number (学号) as text, "
-                     f"e.g. \"2026001\" (1 to {_MAX_ID_LENGTH} printable characters)")
+    raise ValueError(_("student_id: got {value}, expected your student number (学号) as text, e.g. \"2026001\" "
+                       "(1 to {n} printable characters)").format(value=shown, n=_MAX_ID_LENGTH))
 
 
 def _generator(exercise_set: str, student: str) -> np.random.Generator:
@@ -74,10 +76,10 @@ class YourNumbers:
         if name in values:
             return values[name]
         if name == "scenario":      # the property found none (an AttributeError there lands here)
-            raise AttributeError(f"scenario: the exercise set {self.exercise_set!r} has no scenario; "
-                                 f"your numbers are {', '.join(values)}")
-        raise AttributeError(f"{name!r}: your numbers for {self.exercise_set!r} are "
-                             f"{', '.join(values)}")
+            raise AttributeError(_("scenario: the exercise set {set} has no scenario; your numbers are {names}").format(
+                set=repr(self.exercise_set), names=", ".join(values)))
+        raise AttributeError(_("{name}: your numbers for {set} are {names}").format(
+            name=repr(name), set=repr(self.exercise_set), names=", ".join(values)))
 
     @property
     def scenario(self):
@@ -88,11 +90,12 @@ class YourNumbers:
         return build(self.values)
 
     def __str__(self) -> str:
-        who = (f"the sample student {SAMPLE_STUDENT!r} — set STUDENT_ID to your student number for yours"
-               if self.student_id == SAMPLE_STUDENT else f"student {self.student_id}")
+        who = (_("the sample student {id} — set STUDENT_ID to your student number for yours").format(
+                   id=repr(SAMPLE_STUDENT))
+               if self.student_id == SAMPLE_STUDENT else _("student {id}").format(id=self.student_id))
         width = max(len(name) for name in self.values)
-        lines = [f"Your numbers for exercise set {self.exercise_set!r} ({who}):"]
-        lines += [f"  {name:<{width}} = {_show(value):>8}   {self.meanings[name]}"
+        lines = [_("Your numbers for exercise set {set} ({who}):").format(set=repr(self.exercise_set), who=who)]
+        lines += [f"  {name:<{width}} = {_show(value):>8}   {_(self.meanings[name])}"
                   for name, value in self.values.items()]
         return "\n".join(lines)
 
@@ -229,29 +232,30 @@ class _Set:
 
 
 _SETS = {
-    "churn": _Set(_churn, {"customers": "customers at the start",
-                           "lost_per_year": "customers lost in year 1 (流失); later years lose the same share",
-                           "years": "years to look ahead"},
+    "churn": _Set(_churn, {"customers": N_("customers at the start"),
+                           "lost_per_year": N_("customers lost in year 1 (流失); later years lose the same share"),
+                           "years": N_("years to look ahead")},
                   "churn.your_firm_left", _churn_answer),
-    "clv": _Set(_clv, {"profit_per_purchase": "yuan of profit a purchase",
-                       "purchases_per_month": "purchases a month",
-                       "years": "years the customer stays",
-                       "interest_rate": "interest rate a year, year 1 undiscounted"},
+    "clv": _Set(_clv, {"profit_per_purchase": N_("yuan of profit a purchase"),
+                       "purchases_per_month": N_("purchases a month"),
+                       "years": N_("years the customer stays"),
+                       "interest_rate": N_("interest rate a year, year 1 undiscounted")},
                 "clv.your_customer", _clv_answer),
-    "ltv": _Set(_ltv, {"retention_rate": "retention in years 1, 2, 3 (保持率)",
-                       "acquisition_cost": "yuan to acquire a customer (获得成本)"},
+    "ltv": _Set(_ltv, {"retention_rate": N_("retention in years 1, 2, 3 (保持率)"),
+                       "acquisition_cost": N_("yuan to acquire a customer (获得成本)")},
                 "ltv.your_cohort", _ltv_answer, _ltv_scenario),
-    "life": _Set(_life, {"conversion_share": "share of prospects who become new customers",
-                         "loyal_mean_years": "years a loyal customer stays loyal, on average",
-                         "loyal_to_decline": "share of loyal customers who decline (the rest are lost)"},
+    "life": _Set(_life, {"conversion_share": N_("share of prospects who become new customers"),
+                         "loyal_mean_years": N_("years a loyal customer stays loyal, on average"),
+                         "loyal_to_decline": N_("share of loyal customers who decline (the rest are lost)")},
                  "life.your_loyal_years", _life_answer, _life_scenario),
-    "value": _Set(_value, {"vip_customers": "VIP customers (VIP客户)", "large_customers": "large customers (大客户)",
-                           "medium_customers": "medium customers (中级客户)",
-                           "small_customers": "small customers (小客户)"},
+    "value": _Set(_value, {"vip_customers": N_("VIP customers (VIP客户)"),
+                           "large_customers": N_("large customers (大客户)"),
+                           "medium_customers": N_("medium customers (中级客户)"),
+                           "small_customers": N_("small customers (小客户)")},
                   "value.your_pyramid_profit", _value_answer),
-    "clvfit": _Set(_clvfit, {"purchase_rate": "purchases a week while alive (λ)",
-                             "dropout_rate": "dropouts a week (μ): the lifetime is exponential",
-                             "weeks": "weeks to look ahead"},
+    "clvfit": _Set(_clvfit, {"purchase_rate": N_("purchases a week while alive (λ)"),
+                             "dropout_rate": N_("dropouts a week (μ): the lifetime is exponential"),
+                             "weeks": N_("weeks to look ahead")},
                    "clvfit.your_customer", _clvfit_answer),
 }
 
@@ -261,7 +265,9 @@ EXERCISE_SETS = tuple(_SETS)
 
 def _exercise_set(name) -> _Set:
     if name not in _SETS:
-        raise ValueError(f"exercise_set: got {name!r}, expected one of {', '.join(map(repr, _SETS))}")
+        raise ValueError(_("{path}: got {value}, expected {rule}").format(
+            path="exercise_set", value=repr(name),
+            rule=_("one of {options}").format(options=", ".join(map(repr, _SETS)))))
     return _SETS[name]
 
 
@@ -285,7 +291,7 @@ def expected_answer(question: str, student_id) -> float:
     """The right answer to a question asked with your own numbers, computed afresh."""
     sets = personal_questions()
     if question not in sets:
-        raise KeyError(f"question: got {question!r}, expected one asked with your own numbers "
-                       f"({', '.join(sorted(sets))})")
+        raise KeyError(_("question: got {question}, expected one asked with your own numbers ({questions})").format(
+            question=repr(question), questions=", ".join(sorted(sets))))
     numbers = your_numbers(sets[question], student_id)
     return float(_SETS[sets[question]].answer(numbers.values))

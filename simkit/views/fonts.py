@@ -21,6 +21,7 @@ import functools
 import os
 import re
 
+from ..core.language import chinese as language_chinese
 from ..core.language import get_language
 
 __all__ = ["chinese_font", "font_families", "label"]
@@ -67,14 +68,21 @@ def font_families() -> list[str]:
     return ["DejaVu Sans", font] if font else ["DejaVu Sans"]
 
 
-def label(english: str, chinese: str = "", separator: str = " ") -> str:
-    """A label in the chosen language: ``english``, ``chinese`` or both ("Sales funnel 销售漏斗").
+def label(english: str, chinese: str | None = None, separator: str = " ", **fields) -> str:
+    """A figure's label in the chosen language: English, Chinese or both ("Sales funnel 销售漏斗").
 
+    The Chinese is the catalog's translation of ``english`` (``simkit/core/locale``), unless given:
+    ``chinese`` is for a term the model itself holds (a stage's or a tier's textbook name).
+    ``fields`` fill ``{placeholders}`` of both texts (``label("Revenue and profit per {unit}", unit="year")``);
     ``separator`` goes between the two ("\\n": on two lines, for a bar's tick label).
 
     English whenever there is no Chinese term or no Chinese font.  In "both", a Chinese
     term that already holds the English word ("VIP客户") is shown alone, never "VIP VIP客户".
     """
+    if chinese is None:
+        chinese = language_chinese(english)
+        chinese = "" if chinese == english else chinese
+    english, chinese = english.format(**fields), chinese.format(**fields)
     if not chinese or get_language() == "en" or chinese_font() is None:
         return english
     if get_language() == "zh" or english.lower() in chinese.lower():

@@ -169,13 +169,13 @@ class LiveStages(LivePlot):
     def __init__(self, live, ax, scenario):
         from matplotlib.patches import Patch
 
-        from .plots import STAGE_COLORS, label
+        from .plots import CUSTOMERS, STAGE_COLORS, YEARS, label
         from ..model.stages import ACTIVE_STAGES
 
         super().__init__(live, ax)
-        ax.set_title(label("Customers by stage", "各阶段客户数"))
-        ax.set_xlabel("years")
-        ax.set_ylabel("customers")
+        ax.set_title(label("Customers by stage", separator="\n"))
+        ax.set_xlabel(label(YEARS))
+        ax.set_ylabel(label(CUSTOMERS))
         ax.set_xlim(0, scenario.horizon_years)
         ax.legend(handles=[Patch(color=STAGE_COLORS[s], label=label(s.label, s.chinese)) for s in ACTIVE_STAGES],
                   loc="upper right", fontsize="small", frameon=False)
@@ -202,21 +202,21 @@ class LiveMoney(LivePlot):
     """Profit per period as bars (green above zero, red below), revenue as a line."""
 
     def __init__(self, live, ax, scenario):
-        from .plots import label
+        from .plots import MONEY_TITLE, PER_UNIT, YEARS, label
 
         super().__init__(live, ax)
         x = np.arange(1, scenario.n_periods + 1) / scenario.periods_per_year - scenario.period_years / 2
-        self.bars = ax.bar(x, np.zeros(len(x)), width=scenario.period_years * 0.8, label=label("profit", "利润"))
+        self.bars = ax.bar(x, np.zeros(len(x)), width=scenario.period_years * 0.8, label=label("profit"))
         (self.revenue,) = ax.plot(x, np.zeros(len(x)), color="#3182bd", marker="o", markersize=3,
-                                  label=label("revenue", "收入"))
+                                  label=label("revenue"))
         live.animate(*self.bars, self.revenue)
         ax.axhline(0, color="black", linewidth=0.8)
-        ax.set_xlabel("years")
-        ax.set_ylabel(f"per {scenario.time_unit}")
-        ax.set_title(label(f"Revenue and profit per {scenario.time_unit}", "收入与利润"))
+        ax.set_xlabel(label(YEARS))
+        ax.set_ylabel(label(PER_UNIT[scenario.time_unit]))
+        ax.set_title(label(MONEY_TITLE[scenario.time_unit], separator="\n"))
         from matplotlib.patches import Patch
 
-        ax.legend(handles=[self.revenue, Patch(color="#31a354", label=label("profit", "利润"))], loc="upper left",
+        ax.legend(handles=[self.revenue, Patch(color="#31a354", label=label("profit"))], loc="upper left",
                   fontsize="small", frameon=False)
         money_axis(ax.yaxis)
 
@@ -242,8 +242,8 @@ class LiveLifecycle(LivePlot):
         (self.line,) = ax.plot(range(4), np.zeros(4), color="black", marker="o", linewidth=1)
         live.animate(*self.bars, self.line)
         ax.axhline(0, color="black", linewidth=0.8)
-        ax.set_ylabel(label("profit per customer-year", "每客户每年利润"))
-        ax.set_title(label("Profit by stage", "各阶段利润"))
+        ax.set_ylabel(label("profit per customer-year", separator="\n"))
+        ax.set_title(label("Profit by stage", separator="\n"))
         money_axis(ax.yaxis)
 
     def update(self, result):
@@ -276,8 +276,8 @@ class LiveParts(LivePlot):
         live.animate(*self.bars, *self.texts)
         ax.axvline(0, color="black", linewidth=0.8)
         ax.set_yticks(y, names)
-        ax.set_xlabel(label("per customer acquired", "每位客户"))
-        ax.set_title(label("Lifetime profit, part by part", "客户生命周期利润"))
+        ax.set_xlabel(label("per customer acquired"))
+        ax.set_title(label("Lifetime profit, part by part", separator="\n"))
         money_axis(ax.xaxis)
 
     def update(self, result):
@@ -305,26 +305,28 @@ class LiveComparison(LivePlot):
     def __init__(self, live, ax, scenario):
         from matplotlib.patches import Patch
 
-        from .plots import label
+        from .plots import YEARS, label
 
         super().__init__(live, ax)
         x = np.arange(1, scenario.n_periods + 1) / scenario.periods_per_year
-        (self.line,) = ax.plot(x, np.zeros(len(x)), color="black", linewidth=1.5, label="difference (same customers)")
+        (self.line,) = ax.plot(x, np.zeros(len(x)), color="black", linewidth=1.5,
+                               label=label("difference (same customers)", separator="\n"))
         self.band = None
         self.text = ax.text(0.98, 0.04, "", transform=ax.transAxes, ha="right", va="bottom", fontsize="medium",
                             fontweight="bold", bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.85})
         live.animate(self.line, self.text)
         ax.set_xlim(0, x[-1])
         ax.axhline(0, color="black", linewidth=0.8)
-        ax.set_xlabel("years")
-        ax.set_ylabel("cumulative profit difference")
-        ax.set_title(label("What the change makes", "利润差异"))
-        ax.legend(handles=[self.line, Patch(color="#9ecae1", label="95 % interval")], loc="upper left",
+        ax.set_xlabel(label(YEARS))
+        ax.set_ylabel(label("cumulative profit difference", separator="\n"))
+        ax.set_title(label("What the change makes", separator="\n"))
+        ax.legend(handles=[self.line, Patch(color="#9ecae1", label=label("95 % interval"))], loc="upper left",
                   fontsize="small", frameon=False)
         money_axis(ax.yaxis)
 
     def update(self, comparison):
         from ..core.formatting import format_money
+        from .plots import label
 
         x = comparison.base.period_end_years
         difference, half = comparison.difference, comparison.half_width
@@ -335,7 +337,8 @@ class LiveComparison(LivePlot):
                                          linewidth=0)
         self.live.animate(self.band)
         self.live.artists.insert(0, self.live.artists.pop())  # the band under the line
-        self.text.set_text(f"after {x[-1]:g} years: {format_money(comparison.total)} ± {format_money(half[-1])}")
+        self.text.set_text(label("after {years} years: {total} ± {half}", separator="\n", years=format(x[-1], "g"),
+                                 total=format_money(comparison.total), half=format_money(half[-1])))
         self.limit_y((difference - half).min(), (difference + half).max())
 
 
@@ -343,19 +346,19 @@ class LiveChurn(LivePlot):
     """Customers and customers lost so far; for a closed cohort the law n r^t with the range of one run (§2)."""
 
     def __init__(self, live, ax, title: str):
-        from .plots import label
+        from .plots import CUSTOMERS, YEARS, label
 
         super().__init__(live, ax)
         (self.active,) = ax.plot([], [], marker="o", markersize=3, color="#31a354",
-                                 label=label("customers at the start of the year", "客户数"))
-        (self.lost,) = ax.plot([], [], marker="o", markersize=3, color="#de2d26", label=label("lost so far", "累计流失"))
+                                 label=label("customers at the start of the year", separator="\n"))
+        (self.lost,) = ax.plot([], [], marker="o", markersize=3, color="#de2d26", label=label("lost so far"))
         (self.law,) = ax.plot([], [], color="black", linestyle="--", linewidth=1,
-                              label="n × r^t, 95 % range of one run")
+                              label=label("n × r^t, 95 % range of one run", separator="\n"))
         self.band = None
         self.with_law = None
         live.animate(self.active, self.lost, self.law)
-        ax.set_xlabel("years")
-        ax.set_ylabel("customers")
+        ax.set_xlabel(label(YEARS))
+        ax.set_ylabel(label(CUSTOMERS))
         ax.set_title(title, fontsize="medium")
 
     def update(self, result, retention: float | None):
@@ -401,12 +404,12 @@ class LiveTenure(LivePlot):
         super().__init__(live, ax)
         self.bars = []
         self.law = []
-        ax.set_xlabel("years as a customer (k)")
-        ax.set_ylabel("customers lost after k years")
-        ax.set_title(label("Tenure, closed cohort", "客户关系持续年数"))
-        ax.legend(handles=[Patch(color="#9ecae1", label="simulated"),
+        ax.set_xlabel(label("years as a customer (k)"))
+        ax.set_ylabel(label("customers lost after k years", separator="\n"))
+        ax.set_title(label("Tenure, closed cohort", separator="\n"))
+        ax.legend(handles=[Patch(color="#9ecae1", label=label("simulated")),
                            Line2D([], [], color="black", marker="o", linestyle="--",
-                                  label="law n r^(k-1) (1-r), 95 % range of one run")],
+                                  label=label("law n r^(k-1) (1-r), 95 % range of one run", separator="\n"))],
                   fontsize="small", frameon=False)
 
     def update(self, result, retention: float):

@@ -21,15 +21,16 @@ import contextlib
 import numpy as np
 
 from ..core.formatting import format_money
-from ..core.language import readable
+from ..core.language import N_, _, get_language
+from ..core.language import chinese as catalog_chinese
 from .fonts import font_families, label
 from ..model.stages import ACTIVE_STAGES, Stage
 
 __all__ = ["STAGE_COLORS", "font_families", "holdout_by_frequency", "label", "money_axis", "new_figure",
-           "plot_alive_calibration", "plot_churn", "plot_comparison", "plot_cumulative_npv", "plot_funnel",
-           "plot_holdout_by_frequency", "plot_ltv_histogram", "plot_pareto", "plot_period_money",
+           "path_label", "plot_alive_calibration", "plot_churn", "plot_comparison", "plot_cumulative_npv",
+           "plot_funnel", "plot_holdout_by_frequency", "plot_ltv_histogram", "plot_pareto", "plot_period_money",
            "plot_profit_by_stage", "plot_profit_parts", "plot_pyramid", "plot_sensitivity", "plot_stage_counts",
-           "plot_sweep_effects", "plot_sweep_grid", "plot_tenure", "use_fonts"]
+           "plot_sweep_effects", "plot_sweep_grid", "plot_tenure", "term_label", "use_fonts"]
 
 #: One colour per stage, used by every plot.
 STAGE_COLORS = {
@@ -46,8 +47,21 @@ STAGE_COLORS = {
 STYLE = {"font.size": 11, "axes.titlesize": 13, "axes.labelsize": 11, "xtick.labelsize": 10.5,
          "ytick.labelsize": 10.5, "legend.fontsize": 10}
 
-YEARS = ("years", "年")
-CUSTOMERS = ("customers", "客户数")
+#: the axes' words, in the figure's language when drawn (``label(YEARS)``)
+YEARS = N_("years")
+CUSTOMERS = N_("customers")
+
+#: texts that name the time unit (``Scenario.time_unit``, "year" or "month"): one whole text per unit
+PER_UNIT = {"year": N_("per year"), "month": N_("per month")}
+MONEY_TITLE = {"year": N_("Revenue and profit per year"), "month": N_("Revenue and profit per month")}
+
+#: words a template takes as a term (:func:`term_label`), marked for the catalog: a sweep's metrics, what a
+#: Pareto curve adds up, a pyramid's bar width, the name of a CLV model not given one
+_TERMS = (N_("profit"), N_("npv"), N_("revenue"), N_("acquired"), N_("ltv"), N_("sales"), N_("customers"),
+          N_("model"))
+
+#: the sales funnel's stages under its bars (``simkit.model.parts.FUNNEL_STAGES``, textbook §7), for the catalog
+_FUNNEL_WORDS = (N_("leads"), N_("prospect"), N_("opportunity"), N_("pipeline"), N_("upside"), N_("committed"))
 
 
 @contextlib.contextmanager
@@ -84,6 +98,40 @@ def use_fonts(figure, scale: float = 1.0):
         ax.title.set_fontsize(STYLE["axes.titlesize"] * scale)
     for text in figure.findobj(Text):
         text.set_fontfamily(families)
+
+
+def _literal(text: str) -> str:
+    """``text`` as a template that formats to itself (its braces doubled)."""
+    return text.replace("{", "{{").replace("}", "}}")
+
+
+def term_label(english: str, terms: dict, separator: str = " ", **fields) -> str:
+    """:func:`label` of a template some of whose fields are terms: words that differ by language.
+
+    A term is an English word the catalog translates ("profit", "loyal") or an (English, Chinese)
+    pair the model holds (a tier's name and its textbook term).  The English text gets the English
+    word, the Chinese text the Chinese one: "Who brings the profit" / "利润从哪些客户来", never a
+    Chinese title around an English word.  ``english`` is marked for the catalog where it is
+    written: ``term_label(N_("Who brings the {what}"), {"what": what})``.
+    """
+    english_words = {name: term[0] if isinstance(term, tuple) else term for name, term in terms.items()}
+    chinese_words = {name: term[1] if isinstance(term, tuple) else catalog_chinese(term)
+                     for name, term in terms.items()}
+    template = catalog_chinese(english)
+    chinese = template.format(**fields, **chinese_words) if template != english else ""
+    return label(_literal(english.format(**fields, **english_words)), _literal(chinese), separator=separator)
+
+
+def path_label(path: str) -> str:
+    """A scenario field's dotted path as a figure reads it ("loyal: orders per year"), in the figure's language.
+
+    What :func:`simkit.core.language.readable` says in a message, said in a figure.
+    """
+    parts = path.split(".")
+    words = parts[-1].replace("_", " ")
+    if parts[0] == "stages" and len(parts) == 3:
+        return term_label(N_("{stage}: {field}"), {"stage": parts[1], "field": words})
+    return label(_literal(words))
 
 
 def stage_tick(stage) -> str:
@@ -148,10 +196,10 @@ def plot_stage_counts(result, ax=None, include_ended: bool = False, **kwargs):
         ax.stackplot(x, *(counts[:, s] for s in stages),
                      labels=[label(s.label, s.chinese) for s in stages],
                      colors=[STAGE_COLORS[s] for s in stages], **kwargs)
-        ax.set_xlabel(label(*YEARS))
-        ax.set_ylabel(label(*CUSTOMERS))
+        ax.set_xlabel(label(YEARS))
+        ax.set_ylabel(label(CUSTOMERS))
         ax.set_xlim(0, x[-1])
-        ax.set_title(label("Customers by stage", "各阶段客户数"))
+        ax.set_title(label("Customers by stage"))
         ax.legend(loc="upper left", fontsize="small", frameon=False)
     return ax
 
@@ -165,13 +213,13 @@ def plot_period_money(result, ax=None, **kwargs):
     width = result.scenario.period_years * 0.8
     with _fonts(ax):
         ax.bar(x, profit, width=width, color=np.where(profit >= 0, "#31a354", "#de2d26"),
-               label=label("profit", "利润"), **kwargs)
+               label=label("profit"), **kwargs)
         ax.plot(x, periods["revenue"], color="#3182bd", marker="o", markersize=3,
-                label=label("revenue", "收入"))
+                label=label("revenue"))
         ax.axhline(0, color="black", linewidth=0.8)
-        ax.set_xlabel(label(*YEARS))
-        ax.set_ylabel(f"per {result.scenario.time_unit}")
-        ax.set_title(label(f"Revenue and profit per {result.scenario.time_unit}", "收入与利润"))
+        ax.set_xlabel(label(YEARS))
+        ax.set_ylabel(label(PER_UNIT[result.scenario.time_unit]))
+        ax.set_title(label(MONEY_TITLE[result.scenario.time_unit]))
         ax.legend(loc="upper left", fontsize="small", frameon=False)
         money_axis(ax.yaxis)
     return ax
@@ -189,9 +237,9 @@ def plot_cumulative_npv(table, ax=None, **kwargs):
                         xytext=(0, 3 if ltv >= 0 else -3), textcoords="offset points", ha="center",
                         va="bottom" if ltv >= 0 else "top", fontsize="small")
         ax.axhline(0, color="black", linewidth=0.8)
-        ax.set_xticks(years, [label(f"year {n}", f"第{n}年") for n in years])
+        ax.set_xticks(years, [label("year {n}", n=n) for n in years])
         _pad_limits(ax, np.concatenate([[0.0], values]))
-        ax.set_title(label("Cumulative NPV of the cohort", "累计净现值"))
+        ax.set_title(label("Cumulative NPV of the cohort"))
         money_axis(ax.yaxis)
     return ax
 
@@ -202,16 +250,16 @@ def plot_sensitivity(effects, ax=None, **kwargs):
     effects = list(effects)[::-1]
     changes = [e.change for e in effects]
     with _fonts(ax):
-        ax.barh([e.lever for e in effects], changes, color=["#31a354" if c >= 0 else "#de2d26" for c in changes],
-                **kwargs)
+        levers = [label(_literal(e.lever), separator="\n") for e in effects]   # translated if the catalog knows it
+        ax.barh(levers, changes, color=["#31a354" if c >= 0 else "#de2d26" for c in changes], **kwargs)
         for y, change in enumerate(changes):
             ax.annotate(format_money(change, 2, sign=True), (change, y), xytext=(3 if change >= 0 else -3, 0),
                         textcoords="offset points", va="center", ha="left" if change >= 0 else "right",
                         fontsize="small")
         ax.axvline(0, color="black", linewidth=0.8)
-        ax.set_xlabel(label("change in average LTV", "客户终身价值的变化"))
+        ax.set_xlabel(label("change in average LTV"))
         money_axis(ax.xaxis)
-        ax.set_title(label("Levers on lifetime value", "提升客户终身价值的杠杆"))
+        ax.set_title(label("Levers on lifetime value"))
         ax.margins(x=0.2)
     return ax
 
@@ -219,7 +267,7 @@ def plot_sensitivity(effects, ax=None, **kwargs):
 def plot_ltv_histogram(result, ax=None, exact: float | None = None, bins: int = 60, **kwargs):
     """Individual customers' discounted lifetime values, with their mean (and an exact value if given)."""
     if result.ledger is None:
-        raise ValueError("result: has no ledger; run_simulation(..., ledger=True) keeps one row per customer")
+        raise ValueError(_("result: has no ledger; run_simulation(..., ledger=True) keeps one row per customer"))
     ax = _axes(ax)
     from ..experiments.intervals import mean_interval
 
@@ -229,14 +277,15 @@ def plot_ltv_histogram(result, ax=None, exact: float | None = None, bins: int = 
         ax.hist(values, bins=bins, color="#9ecae1", edgecolor="white", **kwargs)
         ax.axvspan(low, high, color="#3182bd", alpha=0.25, linewidth=0)
         ax.axvline(values.mean(), color="#3182bd", linewidth=2,
-                   label=f"simulated mean {format_money(values.mean(), 2)} ± {format_money((high - low) / 2, 2)} "
-                         "(95 %)")
+                   label=label("simulated mean {mean} ± {half} (95 %)", separator="\n",
+                               mean=format_money(values.mean(), 2), half=format_money((high - low) / 2, 2)))
         if exact is not None:
-            ax.axvline(exact, color="black", linestyle="--", label=f"exact {format_money(exact, 2)}")
-        ax.set_xlabel(label("lifetime value of one customer", "个体客户终身价值"))
-        ax.set_ylabel(label(*CUSTOMERS))
+            ax.axvline(exact, color="black", linestyle="--",
+                       label=label("exact {value}", separator="\n", value=format_money(exact, 2)))
+        ax.set_xlabel(label("lifetime value of one customer"))
+        ax.set_ylabel(label(CUSTOMERS))
         money_axis(ax.xaxis)
-        ax.set_title(label("Lifetime value, customer by customer", "个体客户终身价值"))
+        ax.set_title(label("Lifetime value, customer by customer"))
         ax.legend(fontsize="small", frameon=False)
     return ax
 
@@ -253,24 +302,38 @@ def plot_churn(result, ax=None, retention: float | None = None, **kwargs):
     lost = np.concatenate([[0], np.cumsum(result.periods["n_lost"])])
     with _fonts(ax):
         ax.plot(x[:-1], served, marker="o", markersize=3, color="#31a354",
-                label=label("customers at the start of the year", "客户数"), **kwargs)
-        ax.plot(x, lost, marker="o", markersize=3, color="#de2d26", label=label("lost so far", "累计流失"))
+                label=label("customers at the start of the year"), **kwargs)
+        ax.plot(x, lost, marker="o", markersize=3, color="#de2d26", label=label("lost so far"))
         if retention is not None:  # the law, and the range a single run falls in 95 % of the time
             from ..exact.churn import closed_cohort_law
 
             t = np.linspace(0, x[-1], 200)
             expected, half = closed_cohort_law(start, retention, t)
             ax.fill_between(t, expected - half, expected + half, color="black", alpha=0.12, linewidth=0,
-                            label=label("95 % range of one run", "单次模拟的95%范围"))
+                            label=label("95 % range of one run"))
             ax.plot(t, expected, color="black", linestyle="--", linewidth=1, label=f"n × {retention:g}^t")
         ax.axhline(start, color="grey", linewidth=0.6)
-        ax.set_xlabel(label(*YEARS))
-        ax.set_ylabel(label(*CUSTOMERS))
-        replaced = "replaced" if scenario.arrivals.replace_lost else "not replaced"
-        churn = f", {1 - scenario.tenure.retention_rate[0]:.0%} lost a year" if scenario.tenure else ""
-        ax.set_title(f"{scenario.name}: {start:,} customers{churn}, {replaced}")
+        ax.set_xlabel(label(YEARS))
+        ax.set_ylabel(label(CUSTOMERS))
+        ax.set_title(_churn_title(scenario, start))
         ax.legend(fontsize="small", frameon=False)
     return ax
+
+
+def _churn_title(scenario, start: int) -> str:
+    """"firm_a: 100 customers, 20% lost a year, replaced": the scenario, its size, its churn, whether it replaces losses.
+
+    In both languages on two lines: one would not fit the figure.
+    """
+    fields = {"name": scenario.name, "customers": f"{start:,}", "separator": "\n"}
+    if scenario.tenure:
+        fields["lost"] = f"{1 - scenario.tenure.retention_rate[0]:.0%}"
+        if scenario.arrivals.replace_lost:
+            return label("{name}: {customers} customers, {lost} lost a year, replaced", **fields)
+        return label("{name}: {customers} customers, {lost} lost a year, not replaced", **fields)
+    if scenario.arrivals.replace_lost:
+        return label("{name}: {customers} customers, replaced", **fields)
+    return label("{name}: {customers} customers, not replaced", **fields)
 
 
 def plot_tenure(result, retention: float, ax=None, **kwargs):
@@ -280,12 +343,13 @@ def plot_tenure(result, retention: float, ax=None, **kwargs):
     tenure = tenure_distribution(result, retention)
     ax = _axes(ax)
     with _fonts(ax):
-        ax.bar(tenure["years"], tenure["simulated"], color="#9ecae1", label=label("simulated", "模拟"), **kwargs)
+        ax.bar(tenure["years"], tenure["simulated"], color="#9ecae1", label=label("simulated"), **kwargs)
         ax.errorbar(tenure["years"], tenure["expected"], yerr=tenure["half"], fmt="o--", color="black", capsize=3,
-                    label=f"n × {retention:g}^(k-1) × {1 - retention:g}, 95 % range of one run")
-        ax.set_xlabel("years as a customer (k)")
-        ax.set_ylabel("customers lost after k years")
-        ax.set_title(label("Tenure of the starting customers", "客户关系持续年数"))
+                    label=label("n × {r}^(k-1) × {q}, 95 % range of one run", separator="\n",
+                                r=format(retention, "g"), q=format(1 - retention, "g")))
+        ax.set_xlabel(label("years as a customer (k)"))
+        ax.set_ylabel(label("customers lost after k years"))
+        ax.set_title(label("Tenure of the starting customers"))
         ax.legend(fontsize="small", frameon=False)
     return ax
 
@@ -302,16 +366,18 @@ def plot_comparison(comparison, ax=None, **kwargs):
     percent = f"{comparison.confidence * 100:.0f} %"
     with _fonts(ax):
         ax.fill_between(x, difference - half, difference + half, color="#9ecae1", alpha=0.8, linewidth=0,
-                        label=f"{percent} interval")
+                        label=label("{percent} interval", percent=percent))
         ax.plot(x, difference, color="black", linewidth=1.5,
-                label="difference" + (" (same customers)" if comparison.paired else " (independent runs)"), **kwargs)
+                label=label("difference (same customers)") if comparison.paired
+                else label("difference (independent runs)"), **kwargs)
         ax.axhline(0, color="black", linewidth=0.8)
         ax.set_xlim(0, x[-1])
-        ax.set_xlabel(label(*YEARS))
-        ax.set_ylabel(label("cumulative profit difference", "累计利润差异"))
-        ax.set_title(label(f"Difference the change makes ({percent} band)", "利润差异"))
-        ax.text(0.98, 0.04, f"after {x[-1]:g} years: {format_money(comparison.total)} ± "
-                f"{format_money(comparison.half_width[-1])}", transform=ax.transAxes, ha="right", va="bottom",
+        ax.set_xlabel(label(YEARS))
+        ax.set_ylabel(label("cumulative profit difference"))
+        ax.set_title(label("Difference the change makes ({percent} band)", percent=percent))
+        ax.text(0.98, 0.04, label("after {years} years: {total} ± {half}", separator="\n", years=format(x[-1], "g"),
+                                  total=format_money(comparison.total), half=format_money(comparison.half_width[-1])),
+                transform=ax.transAxes, ha="right", va="bottom",
                 fontweight="bold", bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.85})
         ax.legend(loc="upper left", fontsize="small", frameon=False)
         money_axis(ax.yaxis)
@@ -337,7 +403,7 @@ def plot_sweep_effects(sweep_result, metric: str = "profit", ax=None, **kwargs):
     with _fonts(ax):
         ax.barh(y, table["difference"], color=colors, **kwargs)
         ax.errorbar(table["difference"], y, xerr=[lows, highs], fmt="none", color="black", capsize=4)
-        for yy, (_, row) in zip(y, table.iterrows()):  # on the empty side of zero: never over a bar or a label
+        for yy, (_index, row) in zip(y, table.iterrows()):  # on the empty side of zero: never over a bar or a label
             half = (row["difference_high"] - row["difference_low"]) / 2
             gain = row["difference"] >= 0
             ax.annotate(f"{format_money(row['difference'], sign=True)} ± {format_money(half)}", (0, yy),
@@ -347,8 +413,9 @@ def plot_sweep_effects(sweep_result, metric: str = "profit", ax=None, **kwargs):
         ax.set_yticks(y, [_variant_label(sweep_result.variants[name]) for name in table["variant"]])
         reach = max(float(np.abs(table["difference_low"]).max()), float(np.abs(table["difference_high"]).max()))
         ax.set_xlim(-1.9 * reach or -1, 1.9 * reach or 1)
-        ax.set_xlabel(f"difference in {metric} from the base ({sweep_result.replications} paired replications)")
-        ax.set_title(label("Which lever pays: difference with its 95 % interval", "杠杆效果"))
+        ax.set_xlabel(term_label(N_("difference in {metric} from the base ({replications} paired replications)"),
+                                 {"metric": metric}, separator="\n", replications=sweep_result.replications))
+        ax.set_title(label("Which lever pays: difference with its 95 % interval", separator="\n"))
         money_axis(ax.xaxis)
         ax.margins(y=0.15)
     return ax
@@ -356,8 +423,8 @@ def plot_sweep_effects(sweep_result, metric: str = "profit", ax=None, **kwargs):
 
 def _variant_label(changes: dict) -> str:
     """A sweep variant's changes, one per line: "loyal: orders per year = 5"."""
-    return "\n".join(f"{readable(path)} = {value:g}" if isinstance(value, (int, float)) else
-                     f"{readable(path)} = {value}" for path, value in changes.items()) or "base"
+    return "\n".join(f"{path_label(path)} = {value:g}" if isinstance(value, (int, float)) else
+                     f"{path_label(path)} = {value}" for path, value in changes.items()) or label("base")
 
 
 def plot_sweep_grid(sweep_result, x: str, y: str, metric: str = "profit", ax=None, **kwargs):
@@ -384,7 +451,7 @@ def plot_sweep_grid(sweep_result, x: str, y: str, metric: str = "profit", ax=Non
                 row = cells[(a, b)]
                 half = (row["difference_high"] - row["difference_low"]) / 2
                 if row["difference"] == 0 and half == 0:
-                    text = "base"  # the same values as the base scenario: the same customers, no difference
+                    text = label("base")  # the same values as the base scenario: the same customers, no difference
                 elif row["distinguishable"]:
                     text = f"{format_money(row['difference'])}\n± {format_money(half)}"
                 else:
@@ -393,10 +460,11 @@ def plot_sweep_grid(sweep_result, x: str, y: str, metric: str = "profit", ax=Non
                 ax.text(j, i, text, ha="center", va="center", fontsize="small", color="white" if dark else "black")
         ax.set_xticks(range(len(xs)), [f"{v:g}" for v in xs])
         ax.set_yticks(range(len(ys)), [f"{v:g}" for v in ys])
-        ax.set_xlabel(readable(x))
-        ax.set_ylabel(readable(y))
-        ax.set_title(label(f"Difference in {metric} from the base, 95 % interval", "利润差异"))
-        bar = ax.figure.colorbar(image, ax=ax, label=f"difference in {metric}")
+        ax.set_xlabel(path_label(x))
+        ax.set_ylabel(path_label(y))
+        ax.set_title(term_label(N_("Difference in {metric} from the base, 95 % interval"), {"metric": metric},
+                                separator="\n"))
+        bar = ax.figure.colorbar(image, ax=ax, label=term_label(N_("difference in {metric}"), {"metric": metric}))
         money_axis(bar.ax.yaxis)
     return ax
 
@@ -412,27 +480,27 @@ def plot_profit_by_stage(result, ax=None, **kwargs):
                color=[STAGE_COLORS[s] for s in stages], **kwargs)
         ax.plot(range(len(stages)), values, color="black", marker="o", linewidth=1)
         ax.axhline(0, color="black", linewidth=0.8)
-        ax.set_ylabel(label("profit per customer-year", "每客户每年利润"))
+        ax.set_ylabel(label("profit per customer-year"))
         money_axis(ax.yaxis)
-        ax.set_title(label("Profit along the lifecycle", "客户生命周期利润"))
+        ax.set_title(label("Profit along the lifecycle"))
     return ax
 
 
 _PART_LABELS = {
-    "base_profit": ("base profit", "基本利润"),
-    "associated_profit": ("associated (cross-sell)", "关联利润"),
-    "cost_savings": ("cost savings", "成本节约"),
-    "referral_value": ("referrals' profit", "推荐价值"),
-    "acquisition_cost": ("acquisition cost", "获得成本"),
-    "price_discounts": ("price discounts", "价格优惠"),
-    "referral_damage": ("referral damage", "推荐破坏成本"),
-    "lifetime_profit": ("lifetime profit", "客户生命周期利润"),
+    "base_profit": N_("base profit"),
+    "associated_profit": N_("associated (cross-sell)"),
+    "cost_savings": N_("cost savings"),
+    "referral_value": N_("referrals' profit"),
+    "acquisition_cost": N_("acquisition cost"),
+    "price_discounts": N_("price discounts"),
+    "referral_damage": N_("referral damage"),
+    "lifetime_profit": N_("lifetime profit"),
 }
 
 
 def part_names(separator: str = "\n") -> list[str]:
     """The waterfall's bar labels in the chosen language (English and Chinese on two lines by default)."""
-    return [label(*names, separator=separator) for names in _PART_LABELS.values()]
+    return [label(name, separator=separator) for name in _PART_LABELS.values()]
 
 
 def waterfall(ledger, per_customer: bool = True) -> tuple[np.ndarray, np.ndarray]:
@@ -465,7 +533,7 @@ def plot_profit_parts(ledger, ax=None, per_customer: bool = True, **kwargs):
     ``per_customer`` divides by the number of customers who converted.
     """
     if ledger is None:
-        raise ValueError("ledger: got None; run_simulation(..., ledger=True) keeps one row per customer")
+        raise ValueError(_("ledger: got None; run_simulation(..., ledger=True) keeps one row per customer"))
     ax = _axes(ax)
     bottoms, heights = waterfall(ledger, per_customer)
     colors = ["#31a354" if h >= 0 else "#de2d26" for h in heights[:-1]] + ["#3182bd"]
@@ -473,9 +541,9 @@ def plot_profit_parts(ledger, ax=None, per_customer: bool = True, **kwargs):
         ax.bar(part_names(), heights, bottom=bottoms, color=colors, **kwargs)
         _label_bar_ends(ax, bottoms, heights)
         ax.axhline(0, color="black", linewidth=0.8)
-        ax.set_ylabel(label("per customer", "每位客户") if per_customer else label("all customers", "全体客户"))
+        ax.set_ylabel(label("per customer") if per_customer else label("all customers"))
         money_axis(ax.yaxis)
-        ax.set_title(label("Lifetime profit = total profit - total investment", "客户生命周期利润"))
+        ax.set_title(label("Lifetime profit = total profit - total investment"))
         _slant(ax)
     return ax
 
@@ -495,7 +563,7 @@ def plot_funnel(result, ax=None, **kwargs):
 
     funnel = result.scenario.funnel
     if funnel is None or result.ledger is None:
-        raise ValueError("result: needs a scenario with a funnel and a ledger (run_simulation(..., ledger=True))")
+        raise ValueError(_("result: needs a scenario with a funnel and a ledger (run_simulation(..., ledger=True))"))
     ax = _axes(ax)
     ledger = result.ledger
     leads = ledger["funnel_reached"] >= 0
@@ -509,15 +577,15 @@ def plot_funnel(result, ax=None, **kwargs):
     share = np.array(expected) / max(n, 1)
     half = 1.96 * np.sqrt(n * share * (1 - share))  # each count is binomial(leads, chance of reaching the stage)
     with _fonts(ax):
-        ax.barh(y, simulated, color="#9ecae1", label=label("simulated", "模拟"), **kwargs)
+        ax.barh(y, simulated, color="#9ecae1", label=label("simulated"), **kwargs)
         ax.errorbar(expected, y, xerr=half, fmt="o", color="black", capsize=3,
-                    label="expected, with the 95 % range of one run")
+                    label=label("expected, with the 95 % range of one run"))
         for yy, value, right in zip(y, simulated, np.array(expected) + half):
             ax.annotate(f"{value:,}", (max(value, right), yy), xytext=(6, 0), textcoords="offset points",
                         va="center", fontsize="small")
-        ax.set_yticks(y, names)
-        ax.set_xlabel(label("prospects who reached the stage", "到达该阶段的潜在客户"))
-        ax.set_title(label("Sales funnel", "销售漏斗"))
+        ax.set_yticks(y, [label(name) for name in names])
+        ax.set_xlabel(label("prospects who reached the stage"))
+        ax.set_title(label("Sales funnel"))
         ax.legend(fontsize="small", frameon=False, loc="lower right")
         ax.margins(x=0.15)
     return ax
@@ -529,7 +597,7 @@ def plot_pyramid(tiers, ax=None, value: str = "customers", **kwargs):
     ``value``: "customers", "sales" or "profit" sets each bar's width; labels give all three.
     """
     if value not in ("customers", "sales", "profit"):
-        raise ValueError(f"value: got {value!r}, expected 'customers', 'sales' or 'profit'")
+        raise ValueError(_("value: got {value}, expected 'customers', 'sales' or 'profit'").format(value=repr(value)))
     ax = _axes(ax)
     tiers = list(tiers)
     widths = np.array([abs(getattr(t, value)) for t in tiers], dtype=float)
@@ -539,16 +607,25 @@ def plot_pyramid(tiers, ax=None, value: str = "customers", **kwargs):
     with _fonts(ax):
         ax.barh(y, widths, left=-widths / 2, color=colors, edgecolor="white", height=0.9, alpha=0.85, **kwargs)
         for yy, t in zip(y, tiers):
-            ax.annotate(f"{label(t.name, t.chinese)}: {t.customers:,} customers\nsales {format_money(t.sales)}, "
-                        f"profit {format_money(t.profit)}", (0, yy), ha="center", va="center",
+            ax.annotate(_tier_text(t), (0, yy), ha="center", va="center",
                         bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.8, "pad": 2})
         ax.set_yticks([])
         ax.set_xticks([])
         ax.set_xlim(-0.75, 0.75)
-        ax.set_title(label(f"Customer pyramid (bar width: {value})", "客户金字塔"))
+        ax.set_title(term_label(N_("Customer pyramid (bar width: {value})"), {"value": value}))
         for side in ("top", "right", "left", "bottom"):
             ax.spines[side].set_visible(False)
     return ax
+
+
+def _tier_text(tier) -> str:
+    """A tier's name, customers, sales and profit, on two lines inside its bar."""
+    numbers = {"customers": f"{tier.customers:,}", "sales": format_money(tier.sales),
+               "profit": format_money(tier.profit)}
+    template = N_("{tier}: {customers} customers\nsales {sales}, profit {profit}")
+    if get_language() == "both":   # the name in both languages, the figures once: two lines fit a bar, four do not
+        return template.format(tier=label(tier.name, tier.chinese), **numbers)
+    return term_label(template, {"tier": (tier.name, tier.chinese)}, **numbers)
 
 
 def plot_pareto(values, ax=None, what: str = "profit", **kwargs):
@@ -565,11 +642,12 @@ def plot_pareto(values, ax=None, what: str = "profit", **kwargs):
         ax.axhline(100, color="grey", linewidth=0.8)
         ax.axvline(20, color="grey", linewidth=0.8, linestyle=":")
         top = np.interp(0.2, customers, cumulative) * 100
-        ax.annotate(f"top 20 %: {top:.0f} % of {what}", (20, top), xytext=(8, -8), textcoords="offset points",
-                    va="top")
-        ax.set_xlabel(label("customers, most valuable first (%)", "客户（按价值排序，%）"))
-        ax.set_ylabel(f"cumulative share of {what} (%)")
-        ax.set_title(label(f"Who brings the {what}", "二八定律"))
+        ax.annotate(term_label(N_("top 20 %: {share} % of {what}"), {"what": what}, separator="\n",
+                               share=f"{top:.0f}"), (20, top),
+                    xytext=(8, -8), textcoords="offset points", va="top")
+        ax.set_xlabel(label("customers, most valuable first (%)"))
+        ax.set_ylabel(term_label(N_("cumulative share of {what} (%)"), {"what": what}))
+        ax.set_title(term_label(N_("Who brings the {what}"), {"what": what}))
     return ax
 
 
@@ -603,17 +681,17 @@ def plot_holdout_by_frequency(summary, predicted, truth, ax=None, model: str = "
     ax = _axes(ax)
     x = table["repeat_purchases"]
     with _fonts(ax):
-        ax.bar(x, table["actual"], color="#c6dbef", label=label("what happened (95 % interval)", "实际（95%区间）"),
-               **kwargs)
+        ax.bar(x, table["actual"], color="#c6dbef", label=label("what happened (95 % interval)"), **kwargs)
         ax.errorbar(x, table["actual"], yerr=table["actual_half"], fmt="none", ecolor="#3182bd", capsize=3)
-        ax.plot(x, table["predicted"], "o-", color="#de2d26", label=label(f"{model}: predicted", "模型预测"))
+        ax.plot(x, table["predicted"], "o-", color="#de2d26",
+                label=term_label(N_("{model}: predicted"), {"model": model}))
         if np.isfinite(table["oracle"]).all():
             ax.plot(x, table["oracle"], "s--", color="black", markersize=4,
-                    label=label("best possible (the truth's expectation)", "真实期望"))
+                    label=label("best possible (the truth's expectation)"))
         ax.set_xticks(x, [str(v) for v in x[:-1]] + [f"{x[-1]}+"])
-        ax.set_xlabel(label("repeat purchases in the calibration period", "校准期重复购买次数"))
-        ax.set_ylabel(label("mean holdout purchases", "验证期平均购买"))
-        ax.set_title(label("Holdout purchases by past frequency", "按历史频率的验证期购买"))
+        ax.set_xlabel(label("repeat purchases in the calibration period"))
+        ax.set_ylabel(label("mean holdout purchases"))
+        ax.set_title(label("Holdout purchases by past frequency"))
         ax.legend(fontsize="small", frameon=False, loc="upper left")
     return ax
 
@@ -630,9 +708,9 @@ def plot_alive_calibration(tables: dict, ax=None, **kwargs):
                         fmt="o-", color=colour, capsize=3, markersize=4, label=name, **kwargs)
         ax.set_xlim(0, 1)
         ax.set_ylim(0, 1.02)
-        ax.set_xlabel(label("predicted P(alive) at the cutoff", "预测的存活概率"))
-        ax.set_ylabel(label("share truly alive", "实际存活比例"))
-        ax.set_title(label("Is P(alive) calibrated?", "存活概率是否校准"))
-        ax.legend(fontsize="small", frameon=False, loc="upper left", title=label("95 % intervals", "95%区间"),
+        ax.set_xlabel(label("predicted P(alive) at the cutoff"))
+        ax.set_ylabel(label("share truly alive"))
+        ax.set_title(label("Is P(alive) calibrated?"))
+        ax.legend(fontsize="small", frameon=False, loc="upper left", title=label("95 % intervals"),
                   title_fontsize="small")
     return ax

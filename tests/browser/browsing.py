@@ -6,7 +6,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).parents[2]
 SCREENSHOTS = Path(__file__).parent / "screenshots"
-FOLDERS = ("notebooks", "exercises", "solutions")
+FOLDERS = ("notebooks", "exercises", "solutions", "zh/notebooks", "zh/exercises", "zh/solutions")
 #: The screen the panels must fit: a classroom projector.
 SCREEN = {"width": 1280, "height": 720}
 

@@ -17,10 +17,10 @@ import pytest
 
 from .browsing import FOLDERS, ROOT, SCREEN, screenshot
 
-NOTEBOOKS = sorted(str(p.relative_to(ROOT)) for folder in FOLDERS if folder != "solutions"
+NOTEBOOKS = sorted(str(p.relative_to(ROOT)) for folder in FOLDERS if not folder.endswith("solutions")
                    for p in (ROOT / folder).glob("*.ipynb"))
 #: Notebooks with a panel, and the panel's builder (each panel is one output holding an image).
-PANELS = {p: re.search(r"simkit\.widgets\.(\w+)\(", (ROOT / p).read_text(encoding="utf-8")).group(1)
+PANELS = {p: re.search(r"simkit\.views\.widgets\.(\w+)\(", (ROOT / p).read_text(encoding="utf-8")).group(1)
           for p in NOTEBOOKS if "simkit.views.widgets." in (ROOT / p).read_text(encoding="utf-8")}
 STDERR = ".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']"
 
@@ -131,7 +131,13 @@ def test_panel_fits_the_screen_and_redraws_on_a_control_change(page, lab, path):
     image = panel.locator("img").first
     image.wait_for()
     box = panel.bounding_box()
-    screenshot(panel, f"panel_{PANELS[path]}")
+    edition = "zh_" if path.startswith("zh/") else ""
+    screenshot(panel, f"panel_{edition}{PANELS[path]}")
+    if edition:   # the Chinese edition runs simkit.set_language("zh"): controls, tabs and status lines in Chinese
+        words = panel.inner_text()
+        assert len(re.findall(r"[\u4e00-\u9fff]", words)) > 10, f"{PANELS[path]}: no Chinese in {words[:200]!r}"
+        english = [s for s in re.findall(r"[A-Za-z][A-Za-z ,'-]{24,}", words)]
+        assert not english, f"{PANELS[path]}: English sentences in the Chinese panel: {english[:3]}"
     # one screen: the whole panel -- controls and figure -- fits under JupyterLab's own bars
     assert box["height"] <= SCREEN["height"] - 110, f"{PANELS[path]}: {box['height']:.0f} px high"
     assert page.evaluate("() => document.querySelector('.jp-WindowedPanel-outer, .jp-Notebook')"
@@ -147,10 +153,11 @@ def test_panel_fits_the_screen_and_redraws_on_a_control_change(page, lab, path):
     page.wait_for_function("([img, before]) => img.getAttribute('src') !== before",
                            arg=[image.element_handle(), before], timeout=60_000)
     notebook.wait_idle()
-    if panel.locator(".widget-html", has_text="simulating").count():   # a simulation panel: wait for its run
-        panel.locator(".widget-html", has_text="up to date").first.wait_for(timeout=60_000)
+    busy, ready = ("模拟中", "已是最新") if edition else ("simulating", "up to date")
+    if panel.locator(".widget-html", has_text=busy).count():   # a simulation panel: wait for its run
+        panel.locator(".widget-html", has_text=ready).first.wait_for(timeout=60_000)
     assert not notebook.problems()
-    screenshot(panel, f"panel_{PANELS[path]}_changed")
+    screenshot(panel, f"panel_{edition}{PANELS[path]}_changed")
 
 
 def _nudged(readout: str) -> str:
@@ -174,4 +181,21 @@ def test_exercise_checks_give_a_hint_then_right(page, lab):
     outputs = check.locator(".jp-OutputArea-output")
     assert outputs.count() == 1 and outputs.first.inner_text().strip() == "churn.lifetime: ✓ right"
     screenshot(check, "exercise_check_right")
+    assert not notebook.problems()
+
+
+def test_chinese_exercise_checks_speak_chinese(page, lab):
+    notebook = Lab(page, lab, "zh/exercises/01_churn_and_lifetime.ipynb")
+    notebook.run_all("zh_exercise_before_answers")
+    answer = notebook.code_cell("answer_1 = ...")
+    check = notebook.code_cell("check('churn.lifetime'")
+    assert "还没有答案" in check.inner_text()
+    notebook.type_into(answer, "answer_1 = 100 / 400")
+    notebook.type_into(check, "check('churn.lifetime', answer_1)")
+    verdict = check.locator(".jp-OutputArea-output").first.inner_text()
+    assert "✗ 还不对" in verdict and "提示" in verdict
+    notebook.type_into(answer, "answer_1 = 1 / (100 / 400)")
+    notebook.type_into(check, "check('churn.lifetime', answer_1)")
+    assert check.locator(".jp-OutputArea-output").first.inner_text().strip() == "churn.lifetime：✓ 正确"
+    screenshot(check, "zh_exercise_check_right")
     assert not notebook.problems()

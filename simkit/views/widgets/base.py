@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 
 from ...core.errors import ScenarioError
+from ...core.language import _
 from ..plots import new_figure
 from ...model.scenario import Scenario
 from .controls import FIGURE_DPI, figure_view, refuse, side_by_side, status_line
@@ -22,8 +23,14 @@ except ImportError:  # pragma: no cover - ipywidgets is a dependency; keep impor
     Base = object
 
 
-_BUSY = "<span style='color:#555'>⏳ simulating…</span>"
-_READY = "<span style='color:#2b7a2b'>✓ up to date</span>"
+def _busy() -> str:
+    """The status line while a run is going, in the language of messages now."""
+    return "<span style='color:#555'>⏳ {}</span>".format(html.escape(_("simulating…")))
+
+
+def _ready() -> str:
+    """The status line once the figure shows the controls' values."""
+    return "<span style='color:#2b7a2b'>✓ {}</span>".format(html.escape(_("up to date")))
 
 
 def in_kernel() -> bool:
@@ -65,7 +72,7 @@ class LatestOnly:
 
         with self._lock:
             self._wanted += 1
-            self.status.value = _BUSY
+            self.status.value = _busy()
             if self._worker is not None and self._worker.is_alive():
                 return  # the running worker sees the new request when its run ends
             self._worker = threading.Thread(target=self._work, daemon=True)
@@ -85,7 +92,7 @@ class LatestOnly:
         try:
             return self.current_scenario()
         except ScenarioError as error:
-            refuse(self.message, "Not run", error)
+            refuse(self.message, _("Not run"), error)
             self.view.layout.visibility = "hidden"  # never an old figure under the new values
             return None
 
@@ -97,22 +104,24 @@ class LatestOnly:
 
     def refresh(self):
         """Run with the controls' current values and redraw; a message instead of an error."""
-        self.status.value = _BUSY
+        self.status.value = _busy()
         try:
             self._refresh()
         except ScenarioError as error:  # e.g. the run budget: a message, and no old figure under it
-            refuse(self.message, "Not run", error)
+            refuse(self.message, _("Not run"), error)
             self.view.layout.visibility = "hidden"
         except KeyboardInterrupt:  # the kernel was interrupted during a run: say so, show no stale figure
-            self.message.value = "<span style='color:#b00020'>interrupted: change a control to run again</span>"
+            self.message.value = "<span style='color:#b00020'>{}</span>".format(
+                html.escape(_("interrupted: change a control to run again")))
             self.view.layout.visibility = "hidden"
         except Exception as error:  # a background run must never fail silently
-            self.message.value = (f"<span style='color:#b00020'>Something went wrong: "
-                                  f"{html.escape(type(error).__name__)}: {html.escape(str(error))}</span>")
+            self.message.value = "<span style='color:#b00020'>{}</span>".format(
+                _("Something went wrong: {kind}: {error}").format(kind=html.escape(type(error).__name__),
+                                                                   error=html.escape(str(error))))
             self.view.layout.visibility = "hidden"
             raise
         finally:
-            self.status.value = _READY
+            self.status.value = _ready()
 
 
 class TablePanel(Base):

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from ...core.formatting import format_money
+from ...core.language import N_, _
 from ...engines.run import run_simulation
+from ..plots import term_label
 from .base import LatestOnly, TablePanel
 from .controls import compact, refuse
 
@@ -26,15 +28,15 @@ class ChurnPanel(LatestOnly, TablePanel):
                        continuous_update=False, style=style, layout=layout)
 
         self.controls = {
-            "churn_a": slider(widgets.FloatSlider, churn_a, 0.01, 0.6, 0.01, "Firm A churn"),
-            "churn_b": slider(widgets.FloatSlider, churn_b, 0.01, 0.6, 0.01, "Firm B churn"),
-            "customers": slider(widgets.IntSlider, customers, 1, 5000, 1, "customers at start"),
-            "acquisition_cost": slider(widgets.FloatSlider, acquisition_cost, 0, 300, 1, "acquisition cost ¥"),
-            "horizon_years": slider(widgets.IntSlider, horizon_years, 1, 30, 1, "horizon (years)"),
-            "steady_state": widgets.ToggleButtons(options=[("steady state (replace lost)", True),
-                                                           ("closed cohort", False)], value=True,
+            "churn_a": slider(widgets.FloatSlider, churn_a, 0.01, 0.6, 0.01, _("Firm A churn")),
+            "churn_b": slider(widgets.FloatSlider, churn_b, 0.01, 0.6, 0.01, _("Firm B churn")),
+            "customers": slider(widgets.IntSlider, customers, 1, 5000, 1, _("customers at start")),
+            "acquisition_cost": slider(widgets.FloatSlider, acquisition_cost, 0, 300, 1, _("acquisition cost ¥")),
+            "horizon_years": slider(widgets.IntSlider, horizon_years, 1, 30, 1, _("horizon (years)")),
+            "steady_state": widgets.ToggleButtons(options=[(_("steady state (replace lost)"), True),
+                                                           (_("closed cohort"), False)], value=True,
                                                   style={"button_width": "16em"}),
-            "seed": widgets.IntText(value=seed, description="seed", style=style),
+            "seed": widgets.IntText(value=seed, description=_("seed"), style=style),
         }
         self.results = None
         self._start_requests(background)
@@ -49,21 +51,23 @@ class ChurnPanel(LatestOnly, TablePanel):
         values = {name: control.value for name, control in self.controls.items()}
         try:
             firms = [Firm(name, values["customers"], values["customers"] * values[key])
-                     for name, key in (("Firm A", "churn_a"), ("Firm B", "churn_b"))]
+                     for name, key in ((N_("Firm A"), "churn_a"), (N_("Firm B"), "churn_b"))]
             table = churn_table(firms, acquisition_cost=values["acquisition_cost"])
             scenarios = [firm_scenario(f, steady_state=values["steady_state"], horizon_years=values["horizon_years"],
                                        acquisition_cost=values["acquisition_cost"], seed=values["seed"])
                          for f in firms]
         except ValueError as error:  # ScenarioError is a ValueError
-            refuse(self.message, "Not run", error)
+            refuse(self.message, _("Not run"), error)
             self.view.layout.visibility = "hidden"
             return
         self.table_view.value = compact(table._repr_html_())
         self.results = [run_simulation(s, engine="numpy") for s in scenarios]
         closed = run_simulation(firm_scenario(firms[0], steady_state=False, horizon_years=values["horizon_years"],
                                               seed=values["seed"]), engine="numpy")
-        replaced = "all replaced" if values["steady_state"] else "closed cohort"
-        titles = [f"{f.name}: {f.customers:,}, {f.churn_rate:.0%} lost a year, {replaced}" for f in firms]
+        title = (N_("{firm}: {customers}, {rate} lost a year, all replaced") if values["steady_state"]
+                 else N_("{firm}: {customers}, {rate} lost a year, closed cohort"))
+        titles = [term_label(title, {"firm": f.name}, separator="\n", customers=f"{f.customers:,}",
+                             rate=f"{f.churn_rate:.0%}") for f in firms]
         if self._pictures is None or self._titles != titles:  # titles are drawn once: new ones, a new picture
             if getattr(self, "live", None) is None:
                 self.live = LiveFigure(self.figure, text_scale=0.85)
@@ -75,9 +79,11 @@ class ChurnPanel(LatestOnly, TablePanel):
             picture.update(result, None if values["steady_state"] else 1 - firm.churn_rate)
         self._pictures[2].update(closed, 1 - firms[0].churn_rate)
         lost = [round(f.customers * f.churn_rate) for f in firms]
-        self.message.value = (f"Firm A: group lifetime {firms[0].group_lifetime:.1f} years ({lost[0]:,} customers lost "
-                              f"a year); Firm B: {firms[1].group_lifetime:.1f} years ({lost[1]:,} a year). Firm A spends "
-                              f"{format_money(table.extra_spending())} a year more on replacing lost customers.")
+        self.message.value = _("Firm A: group lifetime {years_a} years ({lost_a} customers lost a year); Firm B: "
+                               "{years_b} years ({lost_b} a year). Firm A spends {amount} a year more on replacing "
+                               "lost customers.").format(
+            years_a=f"{firms[0].group_lifetime:.1f}", lost_a=f"{lost[0]:,}", years_b=f"{firms[1].group_lifetime:.1f}",
+            lost_b=f"{lost[1]:,}", amount=format_money(table.extra_spending()))
         self.view.layout.visibility = "visible"
         self.view.value = self.live.render()
 

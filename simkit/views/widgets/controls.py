@@ -11,11 +11,15 @@ from __future__ import annotations
 import html
 import math
 
-from ...core.language import readable
+from ...core.language import N_, _, pgettext, readable
+from ...model.scenario import FIELD_DOC, FIELD_UNIT
 from ...model.parts import Arrivals, Discounting, StageParams, field_info
 from ...model.scenario import Scenario
 
 _PART_CLASSES = {"arrivals": Arrivals, "discounting": Discounting}
+
+#: the horizon slider's label by time unit (``Scenario.time_unit``): one whole text per unit
+HORIZON = {"year": N_("horizon (years)"), "month": N_("horizon (months)")}
 
 
 def lookup(scenario: Scenario, path: str):
@@ -25,7 +29,8 @@ def lookup(scenario: Scenario, path: str):
     for part in parts:
         node = getattr(node, part, None)
         if node is None and part != parts[-1]:
-            raise ValueError(f"parameter: got {path!r}, expected a dotted path to a scenario field")
+            raise ValueError(_("parameter: got {value}, expected a dotted path to a scenario field")
+                             .format(value=repr(path)))
     if parts[0] == "stages" and len(parts) == 3:
         cls = StageParams
     elif len(parts) == 2 and parts[0] in _PART_CLASSES:
@@ -33,8 +38,8 @@ def lookup(scenario: Scenario, path: str):
     elif len(parts) == 1:
         cls = Scenario
     else:
-        raise ValueError(f"parameter: got {path!r}, expected a path like 'stages.loyal.orders_per_year', "
-                         "'arrivals.prospects_per_year' or 'discounting.interest_rate'")
+        raise ValueError(_("parameter: got {value}, expected a path like 'stages.loyal.orders_per_year', "
+                           "'arrivals.prospects_per_year' or 'discounting.interest_rate'").format(value=repr(path)))
     return node, field_info(cls, parts[-1])
 
 
@@ -67,8 +72,9 @@ def field_control(path: str, value, info: dict, description: str | None = None, 
     label = description or readable(path)
     style = {"description_width": label_width}
     layout = widgets.Layout(width=width)
-    unit = info.get("unit", "")
-    tooltip = f"{info.get('doc', '')} ({unit})" if unit else info.get("doc", "")
+    unit = pgettext(FIELD_UNIT, info["unit"]) if info.get("unit") else ""
+    doc = pgettext(FIELD_DOC, info["doc"]) if info.get("doc") else ""
+    tooltip = _("{doc} ({unit})").format(doc=doc, unit=unit) if unit else doc
     if isinstance(low, int) and isinstance(high, int) and isinstance(value, int):
         high = max(high, value)
         step = max(int(slider_step(low, high)), 1)
@@ -85,13 +91,14 @@ def field_control(path: str, value, info: dict, description: str | None = None, 
 
 
 def people(count: int) -> str:
-    return "1 person" if count == 1 else f"{count:,} people"
+    return _("1 person") if count == 1 else _("{count} people").format(count=f"{count:,}")
 
 
 def refuse(message, verb: str, error: ValueError):
     """Say in the panel, in red, why the controls' values were not run -- instead of raising."""
     problems = getattr(error, "problems", None) or (str(error),)
-    message.value = f"<span style='color:#b00020'>{verb}: {html.escape('; '.join(problems))}</span>"
+    text = _("{where}: {problem}").format(where=verb, problem="; ".join(problems))
+    message.value = f"<span style='color:#b00020'>{html.escape(text)}</span>"
 
 
 def figure_view(max_width: str = "1100px"):

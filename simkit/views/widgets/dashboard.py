@@ -17,6 +17,7 @@ from __future__ import annotations
 import html
 
 from ...core.formatting import format_money
+from ...core.language import N_, _, message_language
 from ...experiments.compare import compare
 from ...core.errors import ScenarioError
 from ..live import LiveComparison, LiveFigure, LiveLifecycle, LiveMoney, LiveParts, LiveStages
@@ -26,7 +27,7 @@ from ...model.parts import Arrivals, StageParams, field_info
 from ...model.scenario import Scenario
 from ...engines.run import run_simulation
 from .base import Base, LatestOnly, ScenarioPanel
-from .controls import field_control, figure_view, lookup, people, side_by_side, status_line
+from .controls import HORIZON, field_control, figure_view, lookup, people, side_by_side, status_line
 
 __all__ = ["COMPARISONS", "LifecycleDashboard", "lifecycle_dashboard"]
 
@@ -38,13 +39,14 @@ _STAGE_SLIDERS = ("mean_duration_years", "orders_per_year", "average_order_value
 _NARROW = {"width": "25em", "label_width": "11em"}
 
 #: Levers the dashboard can compare against the scenario on the sliders: name -> changes of a scenario.
+#: (The names are the dropdown's values; it shows them translated.)
 COMPARISONS = {
-    "loyal customers stay 10 % longer": lambda s: {
+    N_("loyal customers stay 10 % longer"): lambda s: {
         "stages.loyal.mean_duration_years": (s.stages.loyal.mean_duration_years or 1.0) * 1.1},
-    "10 % more acquisition budget (prospects)": lambda s: {
+    N_("10 % more acquisition budget (prospects)"): lambda s: {
         "arrivals.prospects_per_year": s.arrivals.prospects_per_year * 1.1,
         "arrivals.cohort_size": round(s.arrivals.cohort_size * 1.1)},
-    "loyal customers buy 10 % more often": lambda s: {
+    N_("loyal customers buy 10 % more often"): lambda s: {
         "stages.loyal.orders_per_year": s.stages.loyal.orders_per_year * 1.1},
 }
 
@@ -84,16 +86,16 @@ class LifecycleDashboard(LatestOnly, ScenarioPanel):
         self.figure = figure
         self._layout_key = None
         stage_models = [n for n in list_scenarios() if load_scenario(n).tenure is None]
-        self.preset = widgets.Dropdown(options=stage_models, description="preset",
+        self.preset = widgets.Dropdown(options=stage_models, description=_("preset"),
                                        value=self.base.name if self.base.name in stage_models else None)
-        self.comparison = widgets.Dropdown(options=[("no comparison", None)] + [(k, k) for k in COMPARISONS],
-                                           value=comparison, description="compare with",
+        self.comparison = widgets.Dropdown(options=[(_("no comparison"), None)] + [(_(k), k) for k in COMPARISONS],
+                                           value=comparison, description=_("compare with"),
                                            style={"description_width": "initial"})
         self.controls = {}
         self._build_controls()
-        self.reset_button = widgets.Button(description="reset", icon="undo")
-        self.png_button = widgets.Button(description="export PNG", icon="image")
-        self.csv_button = widgets.Button(description="export CSV", icon="table")
+        self.reset_button = widgets.Button(description=_("reset"), icon="undo")
+        self.png_button = widgets.Button(description=_("export PNG"), icon="image")
+        self.csv_button = widgets.Button(description=_("export CSV"), icon="table")
         self.reset_button.on_click(lambda _: self.load(self.base))
         self.png_button.on_click(lambda _: self.export_png())
         self.csv_button.on_click(lambda _: self.export_csv())
@@ -110,10 +112,10 @@ class LifecycleDashboard(LatestOnly, ScenarioPanel):
         import ipywidgets as widgets
 
         base = self.base
-        general = {"arrivals.cohort_size": ("customers at start", Arrivals, "cohort_size"),
-                   "arrivals.prospects_per_year": ("prospects per year", Arrivals, "prospects_per_year"),
-                   "arrivals.acquisition_cost": ("acquisition cost ¥", Arrivals, "acquisition_cost"),
-                   "horizon": (f"horizon ({base.time_unit}s)", Scenario, "horizon")}
+        general = {"arrivals.cohort_size": (N_("customers at start"), Arrivals, "cohort_size"),
+                   "arrivals.prospects_per_year": (N_("prospects per year"), Arrivals, "prospects_per_year"),
+                   "arrivals.acquisition_cost": (N_("acquisition cost ¥"), Arrivals, "acquisition_cost"),
+                   "horizon": (HORIZON[base.time_unit], Scenario, "horizon")}
         self.controls = {}
         for path, (text, cls, name) in general.items():
             info = field_info(cls, name)
@@ -121,8 +123,8 @@ class LifecycleDashboard(LatestOnly, ScenarioPanel):
                 info["slider"] = (1, CLASSROOM_MAXIMA["horizon_years"] * base.periods_per_year)
             elif name in CLASSROOM_MAXIMA:
                 info["slider"] = (info["slider"][0], CLASSROOM_MAXIMA[name])
-            self.controls[path] = field_control(path, lookup(base, path)[0], info, text, **_NARROW)
-        self.controls["seed"] = widgets.IntText(value=base.seed, description="seed", layout={"width": "20em"},
+            self.controls[path] = field_control(path, lookup(base, path)[0], info, _(text), **_NARROW)
+        self.controls["seed"] = widgets.IntText(value=base.seed, description=_("seed"), layout={"width": "20em"},
                                                 style={"description_width": _NARROW["label_width"]})
         for stage in ("prospect", "new", "loyal", "decline"):
             for name in _STAGE_SLIDERS:
@@ -133,7 +135,8 @@ class LifecycleDashboard(LatestOnly, ScenarioPanel):
                 info = field_info(StageParams, name)
                 if name in CLASSROOM_MAXIMA:
                     info["slider"] = (info["slider"][0], CLASSROOM_MAXIMA[name])
-                self.controls[path] = field_control(path, value, info, name.replace("_", " "), **_NARROW)
+                # the field's words, which the catalog holds (simkit.model.scenario.field_words)
+                self.controls[path] = field_control(path, value, info, _(name.replace("_", " ")), **_NARROW)
         for control in self.controls.values():
             control.observe(self._request, names="value")
 
@@ -142,10 +145,10 @@ class LifecycleDashboard(LatestOnly, ScenarioPanel):
 
         general = [c for p, c in self.controls.items() if not p.startswith("stages.")]
         tabs = [widgets.VBox(general)]
-        titles = ["people"]
+        titles = [_("people")]
         for stage in ("prospect", "new", "loyal", "decline"):
             tabs.append(widgets.VBox([c for p, c in self.controls.items() if p.startswith(f"stages.{stage}.")]))
-            titles.append(stage)
+            titles.append(_(stage))   # a stage's word, in the catalog (simkit.model.scenario.field_words)
         tab = widgets.Tab(children=tabs, layout=widgets.Layout(width="26.5em", flex="0 0 auto"))
         for index, title in enumerate(titles):
             tab.set_title(index, title)
@@ -170,8 +173,9 @@ class LifecycleDashboard(LatestOnly, ScenarioPanel):
             try:
                 other = scenario.updated(COMPARISONS[self.comparison.value](scenario))
             except ScenarioError as error:
-                note = (f" The comparison <i>{html.escape(self.comparison.value)}</i> does not apply to this "
-                        f"scenario ({html.escape('; '.join(error.problems))}).")
+                note = _gap() + _("The comparison {name} does not apply to this scenario ({problems}).").format(
+                    name=f"<i>{html.escape(_(self.comparison.value))}</i>",
+                    problems=html.escape("; ".join(error.problems)))
         if other is not None:
             self.comparison_result = comparison = compare(scenario, other, ledger=True)
             self.result = result = comparison.base
@@ -180,10 +184,12 @@ class LifecycleDashboard(LatestOnly, ScenarioPanel):
             self.result = result = run_simulation(scenario, engine="numpy")
         self._draw(result, comparison)
         profit = result.ledger["profit"].sum()
-        text = (f"{people(result.ltv.count)} entered; profit of the whole population {format_money(profit)} "
-                f"(every customer's own profit, undiscounted).")
+        text = _("{people} entered; profit of the whole population {profit} (every customer's own profit, "
+                 "undiscounted).").format(people=people(result.ltv.count), profit=format_money(profit))
         if comparison is not None:
-            text += (f" With <i>{html.escape(self.comparison.value)}</i>: <b>{html.escape(comparison.summary())}</b>")
+            text += _gap() + _("With {name}: {summary}").format(
+                name=f"<i>{html.escape(_(self.comparison.value))}</i>",
+                summary=f"<b>{html.escape(comparison.summary())}</b>")
         self.message.value = text + note
         self.view.layout.visibility = "visible"
         self.view.value = self.live.render()
@@ -212,7 +218,7 @@ class LifecycleDashboard(LatestOnly, ScenarioPanel):
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         png = self.live.render()
         write_all({Path(path): lambda target: target.write_bytes(png)})
-        self.message.value += f" Saved {html.escape(str(path))}."
+        self.message.value += _gap() + _("Saved {path}.").format(path=html.escape(str(path)))
         return str(path)
 
     def export_csv(self, folder="exports/simkit_dashboard_csv") -> list:
@@ -223,8 +229,13 @@ class LifecycleDashboard(LatestOnly, ScenarioPanel):
             return []
         folder = Path(folder)
         written = [str(p) for p in self.result.to_csv(folder)]
-        self.message.value += f" Saved {html.escape(', '.join(written))}."
+        self.message.value += _gap() + _("Saved {path}.").format(path=html.escape(", ".join(written)))
         return written
+
+
+def _gap() -> str:
+    """What goes between two sentences of the message: a space in English, nothing after a Chinese "。"."""
+    return "" if message_language() == "zh" else " "
 
 
 def lifecycle_dashboard(scenario="lifecycle_textbook", comparison: str | None = None,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ...core.formatting import format_money
 from ...core.errors import ScenarioError
+from ...core.language import N_, _
 from ...model.presets import load_scenario
 from ...model.scenario import Scenario
 from .base import TablePanel
@@ -12,11 +13,11 @@ from .controls import compact, lookup, refuse, show
 __all__ = ["LtvTablePanel", "ltv_table_panel"]
 
 _TABLE_ROWS = (  # tenure row, label, slider range, step
-    ("retention_rate", "retention rate", (0.0, 1.0), 0.01),
-    ("orders_per_year", "orders per year", (0.0, 10.0), 0.1),
-    ("average_order_value", "order value ¥", (0.0, 400.0), 1.0),
-    ("cost_of_sales_share", "cost of sales share", (0.0, 1.0), 0.01),
-    ("service_cost_per_year", "marketing ¥ per customer", (0.0, 100.0), 1.0),
+    ("retention_rate", N_("retention rate"), (0.0, 1.0), 0.01),
+    ("orders_per_year", N_("orders per year"), (0.0, 10.0), 0.1),
+    ("average_order_value", N_("order value ¥"), (0.0, 400.0), 1.0),
+    ("cost_of_sales_share", N_("cost of sales share"), (0.0, 1.0), 0.01),
+    ("service_cost_per_year", N_("marketing ¥ per customer"), (0.0, 100.0), 1.0),
 )
 
 
@@ -40,23 +41,23 @@ class LtvTablePanel(TablePanel):
         # a slider a table cell wide would be too coarse to reach 0.60 rather than 0.58
         cell = widgets.Layout(width="7em")
         self.controls = {}
-        grid = [widgets.Label("")] + [widgets.Label(f"year {n}") for n in range(1, tenure.n_years + 1)]
+        grid = [widgets.Label("")] + [widgets.Label(_("year {n}").format(n=n)) for n in range(1, tenure.n_years + 1)]
         for key, text, (low, high), step in _TABLE_ROWS:
-            grid.append(widgets.Label(text))
+            grid.append(widgets.Label(_(text)))
             for year, value in enumerate(getattr(tenure, key)):
                 control = widgets.BoundedFloatText(value=value, min=low, max=max(high, value), step=step,
                                                    continuous_update=False, layout=cell)
                 self.controls[(key, year)] = control
                 grid.append(control)
         style = {"description_width": "11em"}
-        for path, text, (low, high), step in (("arrivals.acquisition_cost", "acquisition cost ¥", (0, 300), 1),
-                                              ("discounting.interest_rate", "interest rate", (0, 0.3), 0.005),
-                                              ("discounting.risk_factor", "risk factor", (0, 4), 0.1)):
-            value, _ = lookup(self.base, path)
+        for path, text, (low, high), step in (("arrivals.acquisition_cost", N_("acquisition cost ¥"), (0, 300), 1),
+                                              ("discounting.interest_rate", N_("interest rate"), (0, 0.3), 0.005),
+                                              ("discounting.risk_factor", N_("risk factor"), (0, 4), 0.1)):
+            value, _info = lookup(self.base, path)
             self.controls[path] = widgets.FloatSlider(value=value, min=low, max=max(high, value), step=step,
-                                                      description=text, continuous_update=False, style=style,
+                                                      description=_(text), continuous_update=False, style=style,
                                                       layout=widgets.Layout(width="30em"))
-        self.reset_button = widgets.Button(description="reset to textbook", icon="undo",
+        self.reset_button = widgets.Button(description=_("reset to textbook"), icon="undo",
                                            layout=widgets.Layout(width="14em"))
         self.reset_button.on_click(lambda _: self.reset())
         self.grid = widgets.GridBox(grid, layout=widgets.Layout(
@@ -67,7 +68,7 @@ class LtvTablePanel(TablePanel):
     def current_scenario(self) -> Scenario:
         """The scenario the controls describe (raises ScenarioError if they break a rule)."""
         changes = {path: c.value for path, c in self.controls.items() if isinstance(path, str)}
-        for key, *_ in _TABLE_ROWS:
+        for key, *_rest in _TABLE_ROWS:
             years = sorted(year for (k, year) in (p for p in self.controls if isinstance(p, tuple)) if k == key)
             changes[f"tenure.{key}"] = [self.controls[(key, year)].value for year in years]
         return self.base.updated(changes)
@@ -76,7 +77,7 @@ class LtvTablePanel(TablePanel):
         """Put every control back to the starting scenario's value (one recomputation)."""
         self._resetting = True
         try:
-            for key, *_ in _TABLE_ROWS:
+            for key, *_rest in _TABLE_ROWS:
                 for year, value in enumerate(getattr(self.base.tenure, key)):
                     self.controls[(key, year)].value = value
             for path in ("arrivals.acquisition_cost", "discounting.interest_rate", "discounting.risk_factor"):
@@ -95,7 +96,7 @@ class LtvTablePanel(TablePanel):
         try:
             scenario = self.current_scenario()
         except ScenarioError as error:
-            refuse(self.message, "Not computed", error)
+            refuse(self.message, _("Not computed"), error)
             return
         self.table = table = cohort_table(scenario)
         self.table_view.value = compact(table._repr_html_())
@@ -104,9 +105,12 @@ class LtvTablePanel(TablePanel):
         plot_cumulative_npv(table, ax=self.axes[0])
         plot_sensitivity(ltv_sensitivity(scenario), ax=self.axes[1])
         even = table.break_even_year
-        self.message.value = (f"average LTV after year {table.years}: <b>{format_money(table.ltv[-1], 2)}</b>; "
-                              + (f"the cohort breaks even in year {even}." if even else
-                                 "the cohort does not break even within the table."))
+        ltv = f"<b>{format_money(table.ltv[-1], 2)}</b>"
+        self.message.value = (
+            _("average LTV after year {years}: {ltv}; the cohort breaks even in year {even}.").format(
+                years=table.years, ltv=ltv, even=even) if even else
+            _("average LTV after year {years}: {ltv}; the cohort does not break even within the table.").format(
+                years=table.years, ltv=ltv))
         show(self.figure, self.view)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ...core.formatting import format_money
+from ...core.language import _, message_language
 from ..fonts import label
 from .base import TablePanel
 from .controls import compact, refuse, show
@@ -28,11 +29,13 @@ class PyramidPanel(TablePanel):
             if index > 0:
                 self.controls[("up", index)] = widgets.FloatSlider(
                     value=0.02 if tier.name == "small" else 0.0, min=0, max=0.3, step=0.005, readout_format=".1%",
-                    description=f"{tier.name}: move up", continuous_update=False, style=style, layout=layout)
+                    description=_("{tier}: move up").format(tier=_tier_name(tier)), continuous_update=False,
+                    style=style, layout=layout)
             if index < len(self.tiers) - 1:
                 self.controls[("down", index)] = widgets.FloatSlider(
                     value=0.0, min=0, max=0.3, step=0.005, readout_format=".1%",
-                    description=f"{tier.name}: move down", continuous_update=False, style=style, layout=layout)
+                    description=_("{tier}: move down").format(tier=_tier_name(tier)), continuous_update=False,
+                    style=style, layout=layout)
         self.after = None
         self._assemble(list(self.controls.values()), ncols=2, width=13, height=3.4)
 
@@ -48,7 +51,7 @@ class PyramidPanel(TablePanel):
             matrix = migration_matrix(self.tiers, up=[c.value if c else 0.0 for c in up],
                                       down=[c.value if c else 0.0 for c in down])
         except ValueError as error:
-            refuse(self.message, "Not computed", error)
+            refuse(self.message, _("Not computed"), error)
             return
         counts = np.rint(expected_counts(self.tiers, matrix, 1)[1]).astype(int)[:n]
         from dataclasses import replace
@@ -58,17 +61,23 @@ class PyramidPanel(TablePanel):
         self.table_view.value = compact(after._repr_html_())
         change = after.total_sales - before.total_sales
         profit_change = after.total_profit - before.total_profit
-        self.message.value = (f"after one period of moves (expected counts, rounded): sales "
-                              f"{format_money(after.total_sales)} ({format_money(change, sign=True)}, "
-                              f"{change / before.total_sales:+.1%}); profit {format_money(after.total_profit)} "
-                              f"({format_money(profit_change, sign=True)}) from the tier figures.")
+        self.message.value = _("after one period of moves (expected counts, rounded): sales {sales} ({change}, "
+                               "{share}); profit {profit} ({profit_change}) from the tier figures.").format(
+            sales=format_money(after.total_sales), change=format_money(change, sign=True),
+            share=f"{change / before.total_sales:+.1%}", profit=format_money(after.total_profit),
+            profit_change=format_money(profit_change, sign=True))
         for ax in self.axes:
             ax.clear()
         plot_pyramid(self.tiers, ax=self.axes[0])
-        self.axes[0].set_title(label("before", "调整前"))
+        self.axes[0].set_title(label("before"))
         plot_pyramid(self.after, ax=self.axes[1])
-        self.axes[1].set_title(label("after the moves", "调整后"))
+        self.axes[1].set_title(label("after the moves"))
         show(self.figure, self.view)
+
+
+def _tier_name(tier) -> str:
+    """A tier's name in the language of messages: the textbook's term in Chinese ("小客户"), else its name."""
+    return tier.chinese if message_language() == "zh" else tier.name
 
 
 def pyramid_panel():

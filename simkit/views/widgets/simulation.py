@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from ...core.formatting import format_money
+from ...core.language import _
 from ..plots import new_figure
 from ...model.presets import load_scenario
 from ...model.parts import Arrivals, field_info
 from ...model.scenario import Scenario
 from ...engines.run import run_simulation
 from .base import LatestOnly, ScenarioPanel
-from .controls import columns, field_control, figure_view, lookup, people, status_line
+from .controls import HORIZON, columns, field_control, figure_view, lookup, people, status_line
 
 __all__ = ["SimulationPanel", "simulation_panel"]
 
@@ -44,14 +45,14 @@ class SimulationPanel(LatestOnly, ScenarioPanel):
         self._layout_key = None
         self.controls = {
             "arrivals.cohort_size": field_control("arrivals.cohort_size", self.base.arrivals.cohort_size,
-                                             field_info(Arrivals, "cohort_size"), "customers at start"),
+                                             field_info(Arrivals, "cohort_size"), _("customers at start")),
             "horizon": field_control("horizon", self.base.horizon, field_info(Scenario, "horizon"),
-                                f"horizon ({self.base.time_unit}s)"),
+                                     _(HORIZON[self.base.time_unit])),
         }
         for path in parameters:
             value, info = lookup(self.base, path)
             self.controls[path] = field_control(path, value, info)
-        self.controls["seed"] = widgets.IntText(value=self.base.seed, description="seed",
+        self.controls["seed"] = widgets.IntText(value=self.base.seed, description=_("seed"),
                                                 style={"description_width": "14em"})
         self.message = widgets.HTML()
         self.view = figure_view()
@@ -77,10 +78,12 @@ class SimulationPanel(LatestOnly, ScenarioPanel):
         for picture in self.pictures:
             picture.update(result)
         ltv = result.ltv_acquired
-        acquired = (f"average discounted lifetime value of the {ltv.count:,} acquired: "
-                    f"{format_money(ltv.mean, 2)} ± {format_money(ltv.standard_error * 1.96, 2)} (95 %)"
-                    if ltv.count > 1 else "too few were acquired for an average")
-        self.message.value = f"{people(result.ltv.count)} entered; {acquired}."
+        entered = people(result.ltv.count)
+        self.message.value = (
+            _("{people} entered; average discounted lifetime value of the {count} acquired: {mean} ± {half} (95 %).")
+            .format(people=entered, count=f"{ltv.count:,}", mean=format_money(ltv.mean, 2),
+                    half=format_money(ltv.standard_error * 1.96, 2)) if ltv.count > 1 else
+            _("{people} entered; too few were acquired for an average.").format(people=entered))
         self.view.layout.visibility = "visible"
         self.view.value = self.live.render()
 
