@@ -256,6 +256,14 @@ def _edition(language: str, folder: str) -> str:
 
 
 def _cmd_exercises(args) -> int:
+    try:
+        return _exercises(args)
+    except ValueError as error:   # a target inside the solutions, a broken or failing solution notebook
+        print(_("error: {error}").format(error=error), file=sys.stderr)
+        return EXIT_BAD_INPUT
+
+
+def _exercises(args) -> int:
     from .teaching.checks import key_entry
     from .teaching.exercises import build_exercises
 
@@ -275,7 +283,7 @@ def _cmd_exercises(args) -> int:
         from .teaching.grading import export_nbgrader
 
         written = export_nbgrader(args.nbgrader, args.solutions or _edition(args.language, "solutions"),
-                                  force=args.force)
+                                  force=args.force, timeout=args.timeout)
         print(_("wrote an nbgrader course of {n} assignments into {folder}; next: cd there and run "
                 "nbgrader generate_assignment NAME (INSTRUCTORS.md)").format(n=len(written) - 1, folder=args.nbgrader))
         return 0
@@ -410,6 +418,8 @@ def build_parser() -> argparse.ArgumentParser:
                     help=_("the edition: en (solutions/) or zh, the Chinese edition (zh/solutions/)"))
     ex.add_argument("--solutions", help=_("folder of solution notebooks (default: the edition's solutions)"))
     ex.add_argument("--force", action="store_true", help=_("replace the course files already there"))
+    ex.add_argument("--timeout", type=int, default=120, metavar="SECONDS",
+                    help=_("seconds a solution cell may run while its answers are read (default 120)"))
     k = actions.add_parser("key", help=_("print the answer-key entry of a question (paste it into exercise_key.toml)"))
     k.add_argument("question", help=_("question id, e.g. churn.lifetime"))
     k.add_argument("value", help=_("the right answer: a number, or a letter with --choice"))

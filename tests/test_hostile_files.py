@@ -39,6 +39,11 @@ CORPUS = {  # file name -> (bytes, a phrase the message must hold; None: the fil
     "seed_past_the_end.toml": (f'name = "s"\nseed = {2 ** 63}\n' + VALID.split("\n", 1)[1], "seed: got"),
     "not_a_table.json": ("[1, 2, 3]", "expected a table"),
     "garbage.toml": (b"\x00\x01\x02 = = [", "not valid TOML"),
+    # a hexadecimal number past Python's 4,300 digits for text: once a traceback in formatting its message
+    "hex_horizon.toml": ("horizon = 0x" + "f" * 5000 + "\n" + VALID.split("\n", 1)[1], "whole number of about 6,021"),
+    # a name with a line break forged lines of `validate`'s report
+    "two_line_name.toml": ('name = "ok\\nlifecycle_basic.toml: valid"\n' + VALID.split("\n", 1)[1],
+                           "without control characters"),
     "empty.json": ("", "not valid JSON"),
 }
 
@@ -108,3 +113,56 @@ def test_the_order_a_file_lists_next_stages_in_never_changes_results(engine):
     a, b = (simkit.run_simulation(s, engine=engine, event_log=True) for s in (one, two))
     assert a.stage_counts.tolist() == b.stage_counts.tolist() and a.ltv == b.ltv
     assert a.events.to_csv() == b.events.to_csv()
+
+
+CLV_VALID = 'name = "w"\nmodel = "pareto_nbd"\ncustomers = 100\n'
+CLV_CORPUS = {  # the CLV loader has the lifecycle loader's guard rails (simkit.model.reading)
+    "deep.toml": ("a = " + "[" * 400 + "]" * 400 + "\n", "nested"),
+    "very_deep.toml": ("a = " + "[" * 5000 + "]" * 5000 + "\n", "nested too deeply"),
+    "digits_4301.toml": (CLV_VALID.replace("100", "9" * 4301), "thousands of digits"),
+    "digits_401.toml": (CLV_VALID + "r = " + "9" * 401 + "\n", "r: got"),
+    "hex_customers.toml": (CLV_VALID.replace("100", "0x" + "f" * 5000), "whole number of about 6,021"),
+    "two_line_name.toml": (CLV_VALID.replace('"w"', '"w\\nforged"'), "without control characters"),
+    "gbk.toml": (CLV_VALID.replace('"w"', '"客户"').encode("gbk"), "save it as UTF-8"),
+    "not_toml.toml": ("model = = \n", "not valid TOML"),
+    "too_big.toml": (CLV_VALID + "#" * 1_000_001, "expected at most 1,000,000"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CLV_CORPUS))
+def test_each_hostile_clv_file_gets_one_clear_error(tmp_path, name):
+    from simkit.experiments.clv import load_clv_scenario
+
+    content, phrase = CLV_CORPUS[name]
+    path = tmp_path / name
+    path.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
+    with pytest.raises(ScenarioError) as caught:
+        load_clv_scenario(str(path))
+    assert phrase in str(caught.value), str(caught.value)
+
+
+def test_a_clv_file_that_is_a_pipe_is_refused_at_once(tmp_path):
+    from simkit.experiments.clv import load_clv_scenario
+
+    os.mkfifo(tmp_path / "pipe.toml")
+    with pytest.raises(ScenarioError, match="not a regular file"):
+        load_clv_scenario(str(tmp_path / "pipe.toml"))
+
+
+@pytest.mark.parametrize("command", [
+    ["clv-data", "clv_pareto_nbd", "--calibration-weeks", "39", "--holdout-weeks", "13", "--seed", "-1"],
+    ["sweep", "cohort_10000", "--set", "horizon=1,2", "--seed", "-1", "--replications", "2"],
+    ["clv-data", "clv_pareto_nbd", "--calibration-weeks", "39", "--holdout-weeks", "13", "--customers", "2000000"],
+])
+def test_bad_numbers_on_the_command_line_are_one_clear_error(tmp_path, command):
+    if command[0] == "clv-data":
+        command = command + ["--out", str(tmp_path / "out")]
+        if "--customers" in command:   # 2,000,000 customers of fast buyers: refused before allocating
+            clv = tmp_path / "fast.toml"
+            clv.write_text('name = "fast"\nmodel = "pareto_nbd"\ncustomers = 2000000\nalpha = 0.01\n',
+                           encoding="utf-8")
+            command[1] = str(clv)
+    done = subprocess.run([sys.executable, "-m", "simkit", *command], capture_output=True, text=True, timeout=120,
+                          cwd=tmp_path)
+    assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr[-2000:]
+    assert "seed: got -1" in done.stderr or "purchases, more than the 10,000,000" in done.stderr, done.stderr

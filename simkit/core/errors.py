@@ -40,3 +40,10 @@ class ScenarioError(ValueError):
                 lines += "\n  " + _("... and {n} more").format(n=f"{more:,}")
             message = _("{where}, {n} problems:").format(where=where, n=f"{len(self.problems):,}") + "\n" + lines
         super().__init__(message)
+        self.message = message
+        # rebuilt from its arguments -- by pickle (a sweep's worker) or by SimPy (an error inside a process) --
+        # it is the same error, not one whose single problem is the whole message
+        self.args = (list(self.problems), source)
+
+    def __str__(self) -> str:
+        return self.message

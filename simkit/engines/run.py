@@ -14,7 +14,8 @@ import numpy as np
 
 from ..core.errors import ScenarioError
 from ..core.language import _
-from ..model.budget import check_budget
+from ..model.budget import DEFAULT_BUDGET, check_budget
+from .limits import RunLimits, enforced
 from ..model.scenario import Scenario
 from .numpy_engine import engine as numpy_engine
 from .results import SimulationResult
@@ -61,7 +62,9 @@ def run_simulation(scenario: Scenario, *, seed: int | None = None, n_customers: 
         The run budget.  Before anything runs, the people and events the run will create
         are estimated (:func:`simkit.model.budget.estimate_run`, with the referral branching
         process); above the budget -- by default :data:`simkit.model.budget.DEFAULT_BUDGET`, a
-        run of seconds -- the run is refused with a ScenarioError that says why.
+        run of seconds -- the run is refused with a ScenarioError that says why.  While it runs,
+        both engines count the people and events they make and stop it, with the same kind of
+        message, the moment a count passes its limit (:mod:`simkit.engines.limits`).
 
     Returns
     -------
@@ -95,11 +98,17 @@ def run_simulation(scenario: Scenario, *, seed: int | None = None, n_customers: 
         raise ScenarioError(_("{path}: a table given by margin per customer has no purchases to simulate (orders, "
                               "order value, cost share); simkit.cohort_table computes it exactly, or give those three "
                               "rows to simulate it").format(path="tenure.margin_per_customer"), scenario.name)
-    check_budget(scenario, engine, max_people=max_people, max_events=max_events)
+    estimate = check_budget(scenario, engine, max_people=max_people, max_events=max_events)
+    default_people, default_events = DEFAULT_BUDGET[engine]
+    limits = RunLimits(people=default_people if max_people is None else max_people,
+                       events=default_events if max_events is None else max_events,
+                       estimated_people=estimate.people, estimated_events=estimate.events, engine=engine,
+                       name=scenario.name)
     try:
-        if engine == "numpy":
-            return numpy_engine.simulate(scenario, ledger, event_log)
-        return simpy_engine.simulate(scenario, ledger, event_log)
+        with enforced(limits):   # held while the run goes: the engines count people and events as they make them
+            if engine == "numpy":
+                return numpy_engine.simulate(scenario, ledger, event_log)
+            return simpy_engine.simulate(scenario, ledger, event_log)
     except KeyboardInterrupt:
         # a fresh exception without the run's frames: IPython keeps the last traceback, which would
         # otherwise hold every customer of the interrupted run; unwound, they are freed at once

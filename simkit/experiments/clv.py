@@ -101,12 +101,16 @@ class ClvScenario:
 
 
 def _check(s: ClvScenario) -> None:
+    from ..model.rules import Text, show_value
+
     def fail(name, value, allowed):
-        raise ClvScenarioError(_("{path}: got {value}, expected {rule}").format(path=name, value=repr(value),
+        raise ClvScenarioError(_("{path}: got {value}, expected {rule}").format(path=name, value=show_value(value),
                                                                                 rule=allowed))
 
-    if not isinstance(s.name, str) or not s.name:
-        fail("name", s.name, _("a non-empty text"))
+    problems = []
+    Text(100, non_empty=True, single_line=True).check("name", s.name, problems)
+    if problems:
+        raise ClvScenarioError(problems)
     if s.model not in MODELS:
         fail("model", s.model, _("one of {options}").format(options=", ".join(map(repr, MODELS))))
     if isinstance(s.customers, bool) or not isinstance(s.customers, int) or not 1 <= s.customers <= _MAX_CUSTOMERS:
@@ -115,7 +119,11 @@ def _check(s: ClvScenario) -> None:
         fail("seed", s.seed, _("a whole number ≥ 0"))
     for name in ("acquisition_weeks", "r", "alpha", "s", "beta", "a", "b", "p", "q", "gamma"):
         value = getattr(s, name)
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
+        try:
+            finite = not isinstance(value, bool) and isinstance(value, (int, float)) and math.isfinite(value)
+        except OverflowError:   # a whole number too long for a float (hundreds of digits)
+            finite = False
+        if not finite or value <= 0:
             fail(name, value, _("a positive number"))
     try:
         dt.date.fromisoformat(s.start_date)
@@ -131,26 +139,21 @@ def list_clv_scenarios() -> list[str]:
 
 def load_clv_scenario(name_or_path) -> ClvScenario:
     """A built-in CLV scenario by name (``clv_pareto_nbd``, ``clv_bg_nbd``) or a TOML file of the same fields."""
-    text = None
+    from ..model.reading import parse_text, read_text
+
     if isinstance(name_or_path, str) and "/" not in name_or_path and not name_or_path.endswith(".toml"):
         source = resources.files("simkit.model") / "scenarios" / "clv" / f"{name_or_path}.toml"
         if not source.is_file():
             raise ClvScenarioError(_("{path}: got {value}, expected {rule}").format(
                 path="scenario", value=repr(name_or_path),
                 rule=_("one of {names} or a .toml file").format(names=", ".join(list_clv_scenarios()))))
-        text = source.read_text(encoding="utf-8")
-    else:
-        path = Path(name_or_path)
-        if not path.is_file():
-            raise ClvScenarioError(_("scenario: {file} is not a file").format(file=repr(str(path))))
-        if path.stat().st_size > _MAX_FILE_BYTES:
-            raise ClvScenarioError(_("scenario: {file} is larger than {limit} bytes").format(
-                file=repr(str(path)), limit=f"{_MAX_FILE_BYTES:,}"))
-        text = path.read_text(encoding="utf-8")
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        raise ClvScenarioError(_("scenario: not valid TOML: {reason}").format(reason=error)) from None
+        text, where = source.read_text(encoding="utf-8"), name_or_path
+    else:   # the lifecycle loader's guard rails: a regular file, its size, UTF-8, nesting, long numbers
+        text, _format = read_text(name_or_path)
+        where = str(name_or_path)
+    data = parse_text(text, "toml", where)
+    if not isinstance(data, dict):
+        raise ClvScenarioError(_("scenario: not a table of fields"))
     return ClvScenario.from_dict(data)
 
 
@@ -303,6 +306,15 @@ def _check_weeks(calibration_weeks, holdout_weeks) -> None:
                 path=name, value=repr(value), rule=_("weeks in (0, 520], a whole number of days")))
 
 
+def check_seed(seed) -> None:
+    """Refuse a seed that is not a whole number >= 0 (``None``: the scenario's own)."""
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or seed < 0):
+        from ..model.rules import show_value
+
+        raise ClvScenarioError(_("{path}: got {value}, expected {rule}").format(
+            path="seed", value=show_value(seed), rule=_("a whole number ≥ 0")))
+
+
 def check_split(scenario, calibration_weeks, holdout_weeks) -> None:
     """Refuse, before anything runs, a split that does not fit the scenario."""
     from ..model.scenario import Scenario
@@ -350,6 +362,7 @@ def clv_data(scenario: ClvScenario, calibration_weeks: float, holdout_weeks: flo
 
     if isinstance(scenario, Scenario):
         return lifecycle_clv_data(scenario, calibration_weeks, holdout_weeks, seed)
+    check_seed(seed)
     check_split(scenario, calibration_weeks, holdout_weeks)
     cutoff, end = float(calibration_weeks), float(calibration_weeks + holdout_weeks)
     world = simulate_clv(scenario, end, seed)
@@ -404,6 +417,7 @@ def lifecycle_clv_data(scenario, calibration_weeks: float, holdout_weeks: float,
 
     from ..engines.run import run_simulation
 
+    check_seed(seed)
     check_split(scenario, calibration_weeks, holdout_weeks)
     cutoff_day = round(calibration_weeks * _DAYS_PER_WEEK)
     end_day = round((calibration_weeks + holdout_weeks) * _DAYS_PER_WEEK)

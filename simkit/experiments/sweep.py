@@ -275,6 +275,8 @@ def sweep(scenario: Scenario, grid: Mapping | None = None, *, variants: Mapping 
     _check_minutes(estimates, replications, engine, workers if client is None else _cluster_size(client),
                    DEFAULT_MAX_MINUTES if max_minutes is None else max_minutes, scenario.name,
                    tenure=scenario.tenure is not None)
+    if seed is not None:   # the scenario's own rule for a seed, and its message
+        scenario.updated({"seed": seed})
     base_seed = scenario.seed if seed is None else seed
     seeds = [int(s) for s in np.random.SeedSequence(base_seed).generate_state(replications, dtype=np.uint32)]
     tasks = [(v, r, data, seeds[r], n_customers, engine, metrics)

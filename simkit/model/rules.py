@@ -37,6 +37,8 @@ def show_value(value: Any) -> str:
         text = repr(value)  # escapes control characters and lone surrogates in texts
     except RecursionError:
         return _("(nested too deeply to show)")
+    except ValueError:       # a whole number past Python's 4,300 digits for text (0x followed by 5,000 digits)
+        return _("(a whole number of about {n} digits)").format(n=f"{int(value.bit_length() * 0.30103) + 1:,}")
     return text if len(text) <= 60 else text[:57] + "..."
 
 
@@ -122,8 +124,12 @@ class Choice:
 class Text:
     max_length: int = 2000
     non_empty: bool = False
+    #: one line (a name): no line break or tab, which could forge lines of a printed report
+    single_line: bool = False
 
     def describe(self) -> str:
+        if self.single_line:
+            return _("a non-empty line of at most {n} characters").format(n=self.max_length)
         text = _("a non-empty text of at most {n} characters") if self.non_empty else _("a text of at most {n} characters")
         return text.format(n=self.max_length)
 
@@ -138,7 +144,7 @@ class Text:
             problems.append(_("{path}: got {value}, which holds a character no file or screen can show "
                               "(a lone surrogate); expected ordinary text").format(path=path, value=show_value(value)))
             return None
-        if any(not ch.isprintable() and ch not in "\n\t" for ch in value):
+        if any(not ch.isprintable() and (self.single_line or ch not in "\n\t") for ch in value):
             problems.append(_("{path}: got {value}, expected text without control characters").format(
                 path=path, value=show_value(value)))
             return None

@@ -130,7 +130,7 @@ class Scenario:
         Listing every broken rule: field path, value received, what is allowed.
     """
 
-    name: str = rule_field("scenario", Text(100, non_empty=True), "", "short identifier")
+    name: str = rule_field("scenario", Text(100, non_empty=True, single_line=True), "", "short identifier")
     description: str = rule_field("", Text(2000), "", "a sentence for people")
     time_unit: str = rule_field("year", Choice(tuple(PERIODS_PER_YEAR)), "",
                             "reporting period and unit of the horizon")

@@ -122,15 +122,24 @@ def build_exercises(solutions: Path | str = "solutions", exercises: Path | str =
                                                                            folder=repr(str(solutions))))
     built = {}
     for source in sorted(solutions.glob("*.ipynb")):
-        notebook = json.loads(source.read_text(encoding="utf-8"))
         try:
-            built[exercises / source.name] = exercise_from_solution(notebook)
-        except ValueError as error:
+            built[exercises / source.name] = exercise_from_solution(json.loads(source.read_text(encoding="utf-8")))
+        except (ValueError, KeyError, TypeError) as error:   # not JSON, not a notebook, a broken block
             raise ValueError(_("{where}: {problem}").format(where=source, problem=error)) from None
     check_targets(list(built), force)
     written, _removed = write_all({target: (lambda path, exercise=exercise: _write(exercise, path))
                                    for target, exercise in built.items()})
     return written
+
+
+def outside(target: Path, *folders: Path) -> None:
+    """Refuse a ``target`` that is one of ``folders`` or lies inside one (through a symbolic link too)."""
+    where = Path(target).resolve()
+    for folder in folders:
+        home = Path(folder).resolve()
+        if where == home or home in where.parents:
+            raise ValueError(_("target: got {value}, expected a folder outside {folder}").format(
+                value=repr(str(target)), folder=repr(str(folder))))
 
 
 def pack_for_students(target: Path | str, solutions: Path | str = "solutions", notebooks: Path | str = "notebooks",
@@ -147,14 +156,12 @@ def pack_for_students(target: Path | str, solutions: Path | str = "solutions", n
     for folder, name in ((solutions, "solutions"), (notebooks, "notebooks")):
         if not folder.is_dir():
             raise FileNotFoundError(_("{name}: {folder} is not a folder").format(name=name, folder=repr(str(folder))))
-    if target.resolve() in (solutions.resolve(), notebooks.resolve()) or solutions.resolve() in target.resolve().parents:
-        raise ValueError(_("target: got {value}, expected a folder outside solutions/ and notebooks/")
-                         .format(value=repr(str(target))))
+    outside(target, solutions, notebooks)
     files = {}
     for source in sorted(solutions.glob("*.ipynb")):
         try:
             exercise = exercise_from_solution(json.loads(source.read_text(encoding="utf-8")))
-        except ValueError as error:
+        except (ValueError, KeyError, TypeError) as error:   # not JSON, not a notebook, a broken block
             raise ValueError(_("{where}: {problem}").format(where=source, problem=error)) from None
         files[target / "exercises" / source.name] = exercise
     for source in sorted(notebooks.glob("*.ipynb")):

@@ -117,12 +117,28 @@ def _solution_answers(notebook: dict, folder: Path, timeout: int) -> dict:
                          "execution_count": None,
                          "source": "import json as _json\nprint(_json.dumps({q: a if isinstance(a, str) else float(a)"
                                    " for q, a in _simkit_answers.items()}))"})
+    from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
+
     executed = nbformat.reads(json.dumps(run), as_version=4)   # joins each cell's source lines
     client = NotebookClient(executed, timeout=timeout, kernel_name="python3",
                             resources={"metadata": {"path": str(folder)}})
-    client.execute(stderr=subprocess.DEVNULL)   # the kernel's start-up notices; a failing cell still raises
+    try:
+        client.execute(stderr=subprocess.DEVNULL)   # the kernel's start-up notices; a failing cell still raises
+    except CellTimeoutError:
+        raise SolutionError(_("a cell ran longer than {n} seconds (an endless loop?); fix the solution, or pass "
+                              "--timeout SECONDS").format(n=timeout)) from None
+    except CellExecutionError as error:
+        last = (getattr(error, "ename", "") + ": " + getattr(error, "evalue", "")).strip(": ")
+        raise SolutionError(_("the solution fails when it runs ({error}); run it in JupyterLab to see where")
+                            .format(error=last or _("an error"))) from None
+    except DeadKernelError:
+        raise SolutionError(_("the kernel died while the solution ran (out of memory?)")) from None
     printed = "".join(output.get("text", "") for output in executed.cells[-1].outputs)
     return json.loads(printed)
+
+
+class SolutionError(ValueError):
+    """A solution notebook that cannot be read or run: the instructor's to fix, named in the message."""
 
 
 def _test_source(question: str, expression: str, student: str | None, entry: dict, answer,
@@ -211,12 +227,17 @@ c.CourseDirectory.course_id = "simkit"
 '''
 
 
+#: seconds a cell of a solution notebook may run while the export reads its answers
+SOLUTION_TIMEOUT = 120
+
+
 def export_nbgrader(target: Path | str, solutions: Path | str = "solutions", force: bool = False,
-                    timeout: int = 600) -> list[Path]:
+                    timeout: int = SOLUTION_TIMEOUT) -> list[Path]:
     """Write an nbgrader course: ``target/nbgrader_config.py`` and ``target/source/NAME/NAME.ipynb``.
 
-    One assignment per solution notebook.  The solutions are run once to read their answers.
-    ``force=False`` refuses to replace files already there.
+    One assignment per solution notebook.  The solutions are run once to read their answers (a cell may run
+    ``timeout`` seconds).  ``force=False`` refuses to replace files already there.  The course folder must lie
+    outside the solutions' folder (a course inside it would be packed with them).
     """
     from .exercises import _write
     from ..core.files import check_targets, write_all
@@ -225,6 +246,12 @@ def export_nbgrader(target: Path | str, solutions: Path | str = "solutions", for
     if not solutions.is_dir():
         raise FileNotFoundError(_("{name}: {folder} is not a folder").format(name="solutions",
                                                                            folder=repr(str(solutions))))
+    from .exercises import outside
+
+    if isinstance(timeout, bool) or not isinstance(timeout, int) or not 1 <= timeout <= 3600:
+        raise ValueError(_("{path}: got {value}, expected {rule}").format(
+            path="timeout", value=repr(timeout), rule=_("a whole number in [{low}, {high}]").format(low=1, high=3600)))
+    outside(target, solutions)
     sources = sorted(solutions.glob("*.ipynb"))
     if not sources:
         raise FileNotFoundError(_("solutions: no notebooks in {folder}").format(folder=repr(str(solutions))))
@@ -238,8 +265,11 @@ def export_nbgrader(target: Path | str, solutions: Path | str = "solutions", for
     check_targets([*paths.values(), config], force)      # before the solutions run
     files = {}
     for source, path in paths.items():
-        notebook = json.loads(source.read_text(encoding="utf-8"))
-        files[path] = nbgrader_notebook(notebook, _solution_answers(notebook, solutions, timeout))
+        try:
+            notebook = json.loads(source.read_text(encoding="utf-8"))
+            files[path] = nbgrader_notebook(notebook, _solution_answers(notebook, solutions, timeout))
+        except (ValueError, KeyError, TypeError) as error:   # not JSON, not a notebook, or a failing solution
+            raise SolutionError(_("{where}: {problem}").format(where=source, problem=error)) from None
     writers = {path: (lambda path, notebook=notebook: _write(notebook, path)) for path, notebook in files.items()}
     writers[config] = lambda path: path.write_text(_CONFIG, encoding="utf-8")
     written, _removed = write_all(writers)

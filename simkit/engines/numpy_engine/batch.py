@@ -17,6 +17,7 @@ import math
 import numpy as np
 
 from ..assemble import GROUPS, SOURCE_REFERRAL, SOURCE_REPLACEMENT
+from ..limits import current as current_limits
 from .arrays import (_add_once, _all, _any, _as_slice, _column, _repeated_sums, _running_total,
                      _smallest_of_each, _which)
 from .books import (_COUNT_CROSS_SELL, _COUNT_DAMAGE, _COUNT_PURCHASES, _COUNT_REFERRALS, _Books, _Spells,
@@ -43,6 +44,7 @@ class _Batch:
     def __init__(self, plan: _Plan, books: _Books, entrants: _Entrants, first_id: int, generation: int,
                  batch: int, keep_ledger: bool, keep_events: bool, joint=None):
         self.plan, self.books = plan, books
+        self.limits = current_limits()   # the run budget, held while the run goes (None outside run_simulation)
         self.generation, self.batch = generation, batch
         n = self.n = len(entrants)
         self.ids = first_id + np.arange(n)
@@ -274,6 +276,8 @@ class _Batch:
         if orders > 0:
             u = draws.uniform(_PURCHASES, a)
             counts = _inverse_by_table(u, float(orders)) if n > 64 else poisson_inverse(u, np.full(n, orders))
+            if self.limits is not None:   # the run budget: events counted before any is laid out
+                self.limits.add_events(int(counts.sum()))
         if counts is not None and _any(counts):
             slots = self.slot[at]
             layout = draws.items(slots, counts, group)

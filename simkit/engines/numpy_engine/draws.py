@@ -29,6 +29,7 @@ import threading
 import numpy as np
 
 from ..assemble import GROUPS
+from ..limits import current as current_limits
 from .arrays import _any, _as_slice, _running_counts_down, _which
 
 # aligned uniforms: one per purpose and person of the batch (common random numbers)
@@ -336,6 +337,9 @@ def _poisson_counts(chunks: list, large_kind: int = _LARGE) -> list:
             if here.size:
                 counts[here] = draws._keyed(large_kind, draws.batch_key, large_kind).poisson(mean[here])
             start = stop
+    limits = current_limits()
+    if limits is not None:   # the run budget: every count is of events, counted before any is laid out
+        limits.add_events(int(counts.sum()))
     ends = list(itertools.accumulate(sizes))
     parts = [counts[stop - size:stop] for size, stop in zip(sizes, ends)]
     out, i = [], 0

@@ -35,6 +35,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..assemble import SOURCE_COHORT, SOURCE_STREAM, ArrayStats, assemble_result
+from ..limits import current as current_limits
 from .batch import BATCH, _Batch
 from .books import _Books
 from .draws import _ARRIVALS
@@ -82,9 +83,13 @@ def simulate(scenario, keep_ledger: bool, keep_events: bool):
 
     next_id = 0
     g = 0
+    limits = current_limits()   # the run budget, held while the run goes (None outside run_simulation)
     while len(generation):
         children = []
         for b, start in enumerate(range(0, len(generation), BATCH)):
+            if limits is not None:   # the people of the batch about to live, and the next generation so far
+                limits.add_people(min(BATCH, len(generation) - start))
+                limits.add_people(0, waiting=sum(len(c) for c in children))
             batch = _Batch(plan, books, generation.part(start, start + BATCH), next_id, g, b, keep_ledger,
                            keep_events, joint)
             next_id += batch.n

@@ -88,11 +88,16 @@ class RandomStream:
         return k
 
 
-def poisson_times(stream: RandomStream, rate: float, span: float) -> list:
-    """Times (offsets from the spell start) of a Poisson process of ``rate`` per year on [0, span)."""
+def poisson_times(stream: RandomStream, rate: float, span: float, limits=None) -> list:
+    """Times (offsets from the spell start) of a Poisson process of ``rate`` per year on [0, span).
+
+    ``limits``: the run budget (:mod:`simkit.engines.limits`); the events are counted before they are drawn.
+    """
     if rate <= 0.0 or span <= 0.0:
         return []
     n = stream.poisson(rate * span)
+    if limits is not None:
+        limits.add_events(n)
     if n == 0:
         return []
     return sorted([span * u for u in stream.uniforms(n)])
@@ -216,13 +221,14 @@ def life(run, customer):
     env = run.env
     rng = run.rng
     log = run.event_rows
+    limits = run.limits   # the run budget: events counted as they are drawn
     cross_orders, cross_value, cross_share = run.cross_sell
     spell = first_spell(run, customer)
     while spell is not None:
         span, terms, cut = spell
         orders, value_mean, value_sd, cost_share, service_rate, referral_rate, damage_rate, discount, adoption = terms
         start = env.now
-        times = poisson_times(rng, orders, span)
+        times = poisson_times(rng, orders, span, limits)
         values = order_values(rng, len(times), value_mean, value_sd)
         adopt_at = None
         cross_times = []
@@ -232,12 +238,12 @@ def life(run, customer):
                 adopt_at = wait
         if cross_orders > 0.0 and (adopt_at is not None or customer.adopted_at == customer.adopted_at):
             begin = adopt_at or 0.0
-            cross_times = [begin + t for t in poisson_times(rng, cross_orders, span - begin)]
+            cross_times = [begin + t for t in poisson_times(rng, cross_orders, span - begin, limits)]
         last = 0.0
         if referral_rate > 0.0 or damage_rate > 0.0 or log is not None or adopt_at is not None or cross_times:
             timeline = [(t, PURCHASE, v) for t, v in zip(times, values)]
-            timeline += [(t, REFERRAL, 0.0) for t in poisson_times(rng, referral_rate, span)]
-            timeline += [(t, DAMAGE, 0.0) for t in poisson_times(rng, damage_rate, span)]
+            timeline += [(t, REFERRAL, 0.0) for t in poisson_times(rng, referral_rate, span, limits)]
+            timeline += [(t, DAMAGE, 0.0) for t in poisson_times(rng, damage_rate, span, limits)]
             timeline += [(t, CROSS_SELL, cross_value) for t in cross_times]
             if adopt_at is not None:
                 timeline.append((adopt_at, ADOPTION, 0.0))

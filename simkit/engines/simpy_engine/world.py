@@ -20,6 +20,7 @@ from ...model.scenario import Scenario
 from ...model.stages import Stage
 from ..assemble import (GROUPS, SOURCE_COHORT, SOURCE_REFERRAL, SOURCE_REPLACEMENT, SOURCE_STREAM,
                         assemble_result)
+from ..limits import current as current_limits
 from ..results import EventLog, Ledger, RunningStats, SimulationResult
 from .processes import RandomStream, life, prospect_stream
 
@@ -163,6 +164,7 @@ class _Run:
         self.ltv_acquired = RunningStats()
         self.ledger_rows = [] if keep_ledger else None
         self.event_rows = [] if keep_events else None
+        self.limits = current_limits()   # the run budget, held while the run goes (None outside run_simulation)
         self.next_id = 0
         self.next_family = 0
         self.group_profit = [[0.0] * n for _ in range(GROUPS)]  # profit per period of groups of families
@@ -201,6 +203,8 @@ class _Run:
         boundary it is booked in the next period rather than the one that ends.
         """
         now = self.env.now
+        if self.limits is not None:
+            self.limits.add_people(1)
         customer = _Customer(self.next_id, source, now, stage)
         customer.referred_by = referred_by
         self.next_id += 1
