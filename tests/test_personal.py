@@ -77,3 +77,20 @@ def test_unknown_sets_and_fields_are_named():
         your_numbers("churn", "2026001").scenario
     with pytest.raises(KeyError, match="question: got 'churn.lifetime'"):
         expected_answer("churn.lifetime", "2026001")
+
+
+def test_an_id_typed_with_full_width_digits_is_the_same_student():
+    """A Chinese input method types "２０２６００１"; the student is 2026001 and gets 2026001's numbers (NFKC)."""
+    from simkit.teaching.personal import student_key, your_numbers
+
+    assert student_key("２０２６００１") == student_key("\u30002026001 ") == "2026001"
+    assert your_numbers("ltv", "２０２６００１") == your_numbers("ltv", 2026001)
+    assert your_numbers("ltv", "2026001") != your_numbers("ltv", "2026002")
+
+
+@pytest.mark.parametrize("bad", ["", "\u3000", "a\nb", 10 ** 500, -1, 3.5, None, b"2026001"], ids=repr)
+def test_what_cannot_be_an_id_is_one_clear_error(bad):
+    from simkit.teaching.personal import student_key
+
+    with pytest.raises(ValueError, match="student_id: got .*, expected your student number"):
+        student_key(bad)

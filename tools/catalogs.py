@@ -21,7 +21,6 @@ import argparse
 import datetime
 import io
 import sys
-import tomllib
 from pathlib import Path
 
 from babel.messages.catalog import Catalog
@@ -33,7 +32,6 @@ ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "simkit"
 PO = PACKAGE / "core" / "locale" / "zh_CN" / "LC_MESSAGES" / "simkit.po"
 MO = PO.with_suffix(".mo")
-KEY = PACKAGE / "teaching" / "exercise_key.toml"
 KEYWORDS = {"_": None, "N_": None, "label": (1,)}   # label(english, ...): a figure's label
 #: the catalog's dates stay put, so that the file changes only when a message does
 FIXED_DATE = datetime.datetime(2026, 12, 6, tzinfo=datetime.timezone.utc)
@@ -52,20 +50,13 @@ def extract() -> Catalog:
         template.add(words, locations=[("simkit/model/parts.py", 0)], auto_comments=["a scenario field or stage"])
     for context, text in field_texts():   # a field's meaning and unit: a slider's tooltip
         template.add(text, locations=[("simkit/model/parts.py", 0)], context=context)
-    key = tomllib.loads(KEY.read_text(encoding="utf-8"))
-    for question, entry in _entries(key):
+    from simkit.teaching.checks import load_key
+
+    for question, entry in load_key().items():
         if entry.get("hint"):
             template.add(entry["hint"], locations=[("simkit/teaching/exercise_key.toml", 0)],
                          auto_comments=[f"hint of {question}"])
     return template
-
-
-def _entries(table, prefix=""):
-    for name, value in table.items():
-        if isinstance(value, dict) and "kind" not in value:
-            yield from _entries(value, f"{prefix}{name}.")
-        else:
-            yield f"{prefix}{name}", value
 
 
 def read_catalog(path: Path | None = None) -> Catalog:

@@ -26,7 +26,7 @@ import numpy as np
 
 from ..core.language import N_, _
 
-__all__ = ["alive_calibration", "calibration_summary", "describe_holdout", "describe_parameters", "holdout_score",
+__all__ = ["ExtraNeeded", "alive_calibration", "calibration_summary", "describe_holdout", "describe_parameters", "holdout_score",
            "expected_purchases_at", "import_pymc_marketing", "parameter_table"]
 
 
@@ -50,8 +50,18 @@ def import_pymc_marketing():
             warnings.simplefilter("ignore")
             from pymc_marketing import clv
     except ImportError:
-        raise ImportError(_("fitting CLV models needs pymc-marketing: pip install 'simkit[clv]'")) from None
+        raise ExtraNeeded(_("fitting CLV models needs pymc-marketing: pip install 'simkit[clv]'")) from None
     return clv
+
+
+class ExtraNeeded(ImportError):
+    """An optional part of simkit is not installed.  In a notebook it shows as its message and what to do, not as
+    a traceback (IPython's ``_render_traceback_``), and Run All stops there: a student sees what to install."""
+
+    def _render_traceback_(self) -> list[str]:
+        return [str(self), _("Install it in a terminal, in the folder of simkit: .venv/bin/python -m pip install -e "
+                             "\".[clv]\" (Windows: .venv\\Scripts\\python), then restart the kernel (Kernel menu) "
+                             "and run this notebook again. It stops here until then.")]
 
 
 def calibration_summary(data):

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..core.errors import ScenarioError
-from ..core.language import _
+from ..core.language import N_, _
 from .stages import ACTIVE_STAGES, Stage
 
 __all__ = ["DEFAULT_BUDGET", "RunEstimate", "check_budget", "estimate_run"]
@@ -263,6 +263,15 @@ def _growth_rate(refer: np.ndarray, ages: np.ndarray) -> float:
     return (low + high) / 2
 
 
+#: the refusals of :func:`check_budget`, one whole sentence each (their words differ in Chinese)
+_OVER_PEOPLE = N_("run budget: this run would create about {n} people ({cause}); the {engine} engine runs at most "
+                  "{limit} people unless asked: pass max_people= / max_events= to run_simulation (python -m simkit "
+                  "run --max-people N --max-events N), or make the run smaller")
+_OVER_EVENTS = N_("run budget: this run would create about {n} events ({cause}); the {engine} engine runs at most "
+                  "{limit} events unless asked: pass max_people= / max_events= to run_simulation (python -m simkit "
+                  "run --max-people N --max-events N), or make the run smaller")
+
+
 def check_budget(scenario, engine: str, n_customers: int | None = None, max_people: int | None = None,
                  max_events: int | None = None) -> RunEstimate:
     """Refuse, before it starts, a run that would take minutes or exhaust memory; return the estimate."""
@@ -270,16 +279,8 @@ def check_budget(scenario, engine: str, n_customers: int | None = None, max_peop
     people_cap = default_people if max_people is None else max_people
     events_cap = default_events if max_events is None else max_events
     estimate = estimate_run(scenario, n_customers)
-    if estimate.people > people_cap:
-        raise ScenarioError(_("run budget: this run would create about {n} people ({cause}); the {engine} engine runs "
-                              "at most {limit} people unless asked: pass max_people= / max_events= to run_simulation "
-                              "(python -m simkit run --max-people N --max-events N), or make the run smaller").format(
-            n=f"{estimate.people:,.0f}", cause=estimate.cause, engine=engine, limit=f"{people_cap:,}"),
-                            scenario.name)
-    if estimate.events > events_cap:
-        raise ScenarioError(_("run budget: this run would create about {n} events ({cause}); the {engine} engine runs "
-                              "at most {limit} events unless asked: pass max_people= / max_events= to run_simulation "
-                              "(python -m simkit run --max-people N --max-events N), or make the run smaller").format(
-            n=f"{estimate.events:,.0f}", cause=estimate.cause, engine=engine, limit=f"{events_cap:,}"),
-                            scenario.name)
+    for count, cap, message in ((estimate.people, people_cap, _OVER_PEOPLE), (estimate.events, events_cap, _OVER_EVENTS)):
+        if count > cap:
+            raise ScenarioError(_(message).format(n=f"{count:,.0f}", cause=estimate.cause, engine=engine,
+                                                  limit=f"{cap:,}"), scenario.name)
     return estimate

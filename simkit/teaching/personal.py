@@ -22,6 +22,7 @@ numbers are those of the sample student ``"example"``.
 from __future__ import annotations
 
 import hashlib
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -41,18 +42,24 @@ _MAX_ID_LENGTH = 64
 def student_key(student_id) -> str:
     """The student id as text, checked: a non-empty string (or a whole number) of at most 64 characters.
 
-    ``...`` (a blank not yet filled in) stands for the sample student.
+    ``...`` (a blank not yet filled in) stands for the sample student.  The id is normalised as Unicode's
+    NFKC does and stripped of surrounding spaces, so "２０２６００１" typed with a Chinese input method's
+    full-width digits, or " 2026001 ", is the same student as "2026001".
+
+    >>> student_key("２０２６００１") == student_key(" 2026001 ") == student_key(2026001) == "2026001"
+    True
     """
     if student_id is Ellipsis:
         return SAMPLE_STUDENT
-    if isinstance(student_id, int) and not isinstance(student_id, bool) and student_id >= 0:
+    if isinstance(student_id, int) and not isinstance(student_id, bool) and 0 <= student_id < 10 ** _MAX_ID_LENGTH:
         return str(student_id)
     if isinstance(student_id, str):
-        text = student_id.strip()
+        text = unicodedata.normalize("NFKC", student_id).strip()
         if 0 < len(text) <= _MAX_ID_LENGTH and text.isprintable():
             return text
-    shown = repr(student_id)
-    shown = shown if len(shown) <= 80 else shown[:77] + "..."
+    from ..model.rules import show_value
+
+    shown = show_value(student_id)
     raise ValueError(_("student_id: got {value}, expected your student number (学号) as text, e.g. \"2026001\" "
                        "(1 to {n} printable characters)").format(value=shown, n=_MAX_ID_LENGTH))
 
