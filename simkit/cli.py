@@ -203,9 +203,8 @@ def _cmd_pyramid(args) -> int:
     except ValueError as error:
         print(_("error: {error}").format(error=error), file=sys.stderr)
         return EXIT_BAD_INPUT
-    chinese = message_language() == "zh"   # the tiers by their textbook names (大客户), as the table shows them
-    names = {t.name: t.chinese for t in TEXTBOOK_TIERS} if chinese else {}
-    described = ("，" if chinese else ", ").join(
+    names = {t.name: t.local_name for t in TEXTBOOK_TIERS}   # the tiers as the table names them (大客户 in Chinese)
+    described = ("，" if message_language() == "zh" else ", ").join(
         _("{count} {source}->{target}").format(count=n, source=names.get(a, a), target=names.get(b, b))
         for (a, b), n in moves.items())
     print(compare_text(pyramid_table(TEXTBOOK_TIERS), after))

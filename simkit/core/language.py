@@ -34,8 +34,8 @@ import locale
 import os
 from pathlib import Path
 
-__all__ = ["LANGUAGES", "N_", "_", "get_language", "message_language", "pgettext", "readable", "set_language",
-           "speaking"]
+__all__ = ["LANGUAGES", "N_", "_", "get_language", "message_language", "pgettext", "path_words", "readable",
+           "set_language", "speaking"]
 
 #: The choices of :func:`set_language`.
 LANGUAGES = ("both", "zh", "en")
@@ -154,8 +154,18 @@ def readable(path: str) -> str:
     ('loyal: orders per year', 'prospects per year')
     >>> set_language("both")
     """
+    stage, words = path_words(path)
+    if stage is not None:
+        return _("{stage}: {field}").format(stage=_(stage), field=_(words))
+    return _(words)
+
+
+def path_words(path: str) -> tuple[str | None, str]:
+    """A dotted path's stage (for a ``stages.<stage>.<field>`` path, else None) and its field as words (English).
+
+    >>> path_words("stages.loyal.orders_per_year"), path_words("arrivals.acquisition_cost")
+    (('loyal', 'orders per year'), (None, 'acquisition cost'))
+    """
     parts = path.split(".")
-    words = _(parts[-1].replace("_", " "))
-    if parts[0] == "stages" and len(parts) == 3:
-        return _("{stage}: {field}").format(stage=_(parts[1]), field=words)
-    return words
+    stage = parts[1] if parts[0] == "stages" and len(parts) == 3 else None
+    return stage, parts[-1].replace("_", " ")

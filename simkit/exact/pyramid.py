@@ -44,6 +44,11 @@ class Tier:
     average_sales: float
     profit_margin: float
 
+    @property
+    def local_name(self) -> str:
+        """The tier's name in the language of messages: the textbook's term in Chinese ("小客户"), else its name."""
+        return self.chinese if message_language() == "zh" else self.name
+
     def __post_init__(self):
         check_values(self.name, [("customers", self.customers, Number(0, 10**9, integer=True)),
                                  ("average_sales", self.average_sales, Number(0.0)),

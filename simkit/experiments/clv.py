@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import tomllib
 from dataclasses import asdict, dataclass, fields
 from importlib import resources
 from pathlib import Path
@@ -48,7 +47,6 @@ _MAX_CUSTOMERS = 2_000_000
 #: most purchases a CLV data set holds (about 0.5 GB while it is made): checked on the expectation before
 #: anything is drawn, and on the drawn counts before the purchases are laid out
 MAX_PURCHASES = 10_000_000
-_MAX_FILE_BYTES = 100_000
 
 
 class ClvScenarioError(ScenarioError):
@@ -163,12 +161,14 @@ def is_clv_scenario(name_or_path) -> bool:
         return True
     if isinstance(name_or_path, str) and "/" not in name_or_path and not name_or_path.endswith(".toml"):
         return (resources.files("simkit.model") / "scenarios" / "clv" / f"{name_or_path}.toml").is_file()
-    path = Path(name_or_path)
-    try:
-        return path.is_file() and path.stat().st_size <= _MAX_FILE_BYTES and \
-            tomllib.loads(path.read_text(encoding="utf-8")).get("model") in MODELS
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+    from ..model.reading import parse_text, read_text
+
+    try:   # the loaders' own safe reading: a file that cannot be read is not a CLV scenario
+        text, _format = read_text(name_or_path)
+        data = parse_text(text, "toml", str(name_or_path))
+    except ScenarioError:
         return False
+    return isinstance(data, dict) and data.get("model") in MODELS
 
 
 # ------------------------------------------------------------------ simulation

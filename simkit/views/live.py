@@ -325,8 +325,7 @@ class LiveComparison(LivePlot):
         money_axis(ax.yaxis)
 
     def update(self, comparison):
-        from ..core.formatting import format_money
-        from .plots import label
+        from .plots import interval_note
 
         x = comparison.base.period_end_years
         difference, half = comparison.difference, comparison.half_width
@@ -337,8 +336,7 @@ class LiveComparison(LivePlot):
                                          linewidth=0)
         self.live.animate(self.band)
         self.live.artists.insert(0, self.live.artists.pop())  # the band under the line
-        self.text.set_text(label("after {years} years: {total} ± {half}", separator="\n", years=format(x[-1], "g"),
-                                 total=format_money(comparison.total), half=format_money(half[-1])))
+        self.text.set_text(interval_note(x[-1], comparison.total, half[-1]))
         self.limit_y((difference - half).min(), (difference + half).max())
 
 

@@ -21,13 +21,13 @@ import contextlib
 import numpy as np
 
 from ..core.formatting import format_money
-from ..core.language import N_, _, get_language
+from ..core.language import N_, _, get_language, path_words
 from ..core.language import chinese as catalog_chinese
 from .fonts import font_families, label
 from ..model.stages import ACTIVE_STAGES, Stage
 
-__all__ = ["STAGE_COLORS", "font_families", "holdout_by_frequency", "label", "money_axis", "new_figure",
-           "path_label", "plot_alive_calibration", "plot_churn", "plot_comparison", "plot_cumulative_npv",
+__all__ = ["STAGE_COLORS", "font_families", "holdout_by_frequency", "interval_note", "label", "money_axis",
+           "new_figure", "path_label", "plot_alive_calibration", "plot_churn", "plot_comparison", "plot_cumulative_npv",
            "plot_funnel", "plot_holdout_by_frequency", "plot_ltv_histogram", "plot_pareto", "plot_period_money",
            "plot_profit_by_stage", "plot_profit_parts", "plot_pyramid", "plot_sensitivity", "plot_stage_counts",
            "plot_sweep_effects", "plot_sweep_grid", "plot_tenure", "term_label", "use_fonts"]
@@ -127,11 +127,17 @@ def path_label(path: str) -> str:
 
     What :func:`simkit.core.language.readable` says in a message, said in a figure.
     """
-    parts = path.split(".")
-    words = parts[-1].replace("_", " ")
-    if parts[0] == "stages" and len(parts) == 3:
-        return term_label(N_("{stage}: {field}"), {"stage": parts[1], "field": words})
+    stage, words = path_words(path)
+    if stage is not None:
+        return term_label(N_("{stage}: {field}"), {"stage": stage, "field": words})
     return label(_literal(words))
+
+
+def interval_note(years: float, total: float, half: float) -> str:
+    """"after 3 years: ¥1,471 ± ¥526" in the figure's language, the amounts once ("after 3 years / 3 年后：...")."""
+    words = label("after {years} years", separator="\n", years=format(years, "g"))
+    colon = "：" if "\u4e00" <= words[-1] <= "\u9fff" else ": "
+    return f"{words}{colon}{format_money(total)} ± {format_money(half)}"
 
 
 def stage_tick(stage) -> str:
@@ -375,8 +381,7 @@ def plot_comparison(comparison, ax=None, **kwargs):
         ax.set_xlabel(label(YEARS))
         ax.set_ylabel(label("cumulative profit difference"))
         ax.set_title(label("Difference the change makes ({percent} band)", percent=percent))
-        ax.text(0.98, 0.04, label("after {years} years: {total} ± {half}", separator="\n", years=format(x[-1], "g"),
-                                  total=format_money(comparison.total), half=format_money(comparison.half_width[-1])),
+        ax.text(0.98, 0.04, interval_note(x[-1], comparison.total, comparison.half_width[-1]),
                 transform=ax.transAxes, ha="right", va="bottom",
                 fontweight="bold", bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.85})
         ax.legend(loc="upper left", fontsize="small", frameon=False)

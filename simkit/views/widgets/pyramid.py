@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ...core.formatting import format_money
-from ...core.language import _, message_language
+from ...core.language import _
 from ..fonts import label
 from .base import TablePanel
 from .controls import compact, refuse, show
@@ -29,12 +29,12 @@ class PyramidPanel(TablePanel):
             if index > 0:
                 self.controls[("up", index)] = widgets.FloatSlider(
                     value=0.02 if tier.name == "small" else 0.0, min=0, max=0.3, step=0.005, readout_format=".1%",
-                    description=_("{tier}: move up").format(tier=_tier_name(tier)), continuous_update=False,
+                    description=_("{tier}: move up").format(tier=tier.local_name), continuous_update=False,
                     style=style, layout=layout)
             if index < len(self.tiers) - 1:
                 self.controls[("down", index)] = widgets.FloatSlider(
                     value=0.0, min=0, max=0.3, step=0.005, readout_format=".1%",
-                    description=_("{tier}: move down").format(tier=_tier_name(tier)), continuous_update=False,
+                    description=_("{tier}: move down").format(tier=tier.local_name), continuous_update=False,
                     style=style, layout=layout)
         self.after = None
         self._assemble(list(self.controls.values()), ncols=2, width=13, height=3.4)
@@ -73,11 +73,6 @@ class PyramidPanel(TablePanel):
         plot_pyramid(self.after, ax=self.axes[1])
         self.axes[1].set_title(label("after the moves"))
         show(self.figure, self.view)
-
-
-def _tier_name(tier) -> str:
-    """A tier's name in the language of messages: the textbook's term in Chinese ("小客户"), else its name."""
-    return tier.chinese if message_language() == "zh" else tier.name
 
 
 def pyramid_panel():
