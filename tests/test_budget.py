@@ -38,6 +38,54 @@ def test_a_subcritical_cascade_adds_one_over_one_minus_m():
     assert not estimate.people == pytest.approx(1000 / (1 - 0.6), rel=0.02)   # a wrong m is told apart
 
 
+def test_a_critical_cascade_adds_one_generation_every_mean_generation_time():
+    """A closed form for branching at exactly 1 and generations far shorter than any grid step of the horizon.
+
+    100 prospects stay Exp(mean 0.01 years) each, half convert, and a new customer (Exp(mean 0.01) years) refers
+    200 prospects a year: m = 0.5 x 200 x 0.01 = 1.  A referral comes at an age in the new stage that is again
+    Exp(mean 0.01) (a Poisson process stopped at an exponential time), so the time between generations is the sum
+    of two exponential times of rate 100: Erlang-2.  Critical: every generation adds, in expectation, one person
+    per root, if it is born before the horizon; the expected number of generations by time t is the renewal
+    function of Erlang-2 with rate l, U(t) = l t / 2 - (1 - exp(-2 l t)) / 4.  Over one year:
+    U(1) = 50 - 1/4, so 100 x (1 + 49.75) = 5,075 people.
+    """
+    scenario = simkit.Scenario.from_dict({
+        "name": "critical", "horizon": 1, "arrivals": {"cohort_size": 100},
+        "stages": {"prospect": {"mean_duration_years": 0.01, "next_stage": {"new": 0.5, "unconverted": 0.5}},
+                   "new": {"mean_duration_years": 0.01, "next_stage": {"lost": 1.0}, "referrals_per_year": 200}}})
+    estimate = estimate_run(scenario)
+    assert estimate.referrals_per_person == pytest.approx(1.0, rel=1e-3)
+    assert estimate.people == pytest.approx(5075, rel=1e-3)
+
+
+def test_fixed_stays_by_hand():
+    """Fixed stays, generation by generation (the old grid estimate was 5,742 people: 1.36 times too few).
+
+    1,000 new customers at time 0 stay exactly 0.5 years and refer 4 prospects a year; a prospect converts after
+    exactly 0.25 years and refers the same way as a new customer; horizon 1 year.
+    Generation 1: 1,000 x 4 x 0.5 = 2,000, born uniformly over [0, 0.5] (4,000 a year).
+    Generation 2: one born at u converts at u + 0.25 and refers until u + 0.75 or the horizon:
+    4,000 x 4 x integral over [0, 0.5] of min(0.5, 0.75 - u) du = 16,000 x (0.125 + 0.09375) = 3,500.
+    Generation 3: one of generation 2 born at t < 0.75 refers 4 x (0.75 - t) before the horizon:
+    4,000 x integral over u in [0, 0.5] of (integral over t in [u + 0.25, 0.75] of 4 x 4 (0.75 - t) dt) du
+    = 4,000 x integral over [0, 0.5] of 8 (0.5 - u)^2 du = 32,000 x 0.5^3 / 3 = 1,333.3 (generation 4 would
+    convert at the horizon or later).
+    People: 1,000 + 2,000 + 3,500 + 1,333.3 = 7,833.3.  Events: 6,833.3 referrals and 6,000 moves (1,000 of
+    the cohort lost at 0.5; 2,000 conversions and 1,000 losses of generation 1, those born before 0.25; 2,000
+    conversions of generation 2, 16,000 x integral over [0, 0.5] of (0.5 - u) du) = 12,833.3.
+    A fixed stay is counted as 16 exponential phases of the same mean: within 3 %.
+    """
+    scenario = simkit.Scenario.from_dict({
+        "name": "fixed", "horizon": 1, "arrivals": {"cohort_size": 1000, "cohort_stage": "new"},
+        "stages": {"prospect": {"mean_duration_years": 0.25, "duration_distribution": "fixed",
+                                "next_stage": {"new": 1.0}},
+                   "new": {"mean_duration_years": 0.5, "duration_distribution": "fixed",
+                           "next_stage": {"lost": 1.0}, "referrals_per_year": 4.0}}})
+    estimate = estimate_run(scenario)
+    assert estimate.people == pytest.approx(7833.3, rel=0.03)
+    assert estimate.events == pytest.approx(12833.3, rel=0.03)
+
+
 def test_a_run_that_would_explode_is_refused_before_it_starts():
     scenario = simkit.load_scenario("lifecycle_textbook").updated({"stages.prospect.referrals_per_year": 5.0})
     with pytest.raises(simkit.ScenarioError) as caught:
@@ -80,17 +128,18 @@ def test_panels_sweeps_and_the_command_line_show_the_budget(tmp_path):
     assert done.returncode == 2 and "run budget" in done.stderr and "--max-people" in done.stderr
 
 
-def _renewal_step_by_step(births, kernel, step, replace):
-    """The renewal equation solved one grid step at a time (what the power series must equal)."""
+def _renewal_step_by_step(born, lags, n):
+    """The renewal equation solved one grid cell at a time (what the power series must equal): the births of
+    a cell are its arrivals plus the children of the earlier cells, plus the children its own births have in
+    the same cell (lag 0), solved for as two equations in two unknowns."""
     from simkit.model.stages import Stage
-    births = {kind: values.copy() for kind, values in births.items()}
-    for t in range(1, len(births[Stage.PROSPECT])):
-        for parent in (Stage.PROSPECT, Stage.NEW):
-            past = births[parent][:t][::-1] * step            # born 1, 2, ... steps ago
-            refer, lose, _ = kernel[parent]
-            births[Stage.PROSPECT][t] += past @ refer[:t]
-            if replace:
-                births[Stage.NEW][t] += past @ lose[:t]
+    kinds = (Stage.PROSPECT, Stage.NEW)
+    births = {kind: np.zeros(n) for kind in kinds}
+    same = np.array([[lags[parent, child][0] for parent in kinds] for child in kinds])
+    for t in range(n):
+        known = np.array([born[child][t] + sum(births[parent][:t][::-1] @ lags[parent, child][1:t + 1]
+                                               for parent in kinds) for child in kinds])
+        births[Stage.PROSPECT][t], births[Stage.NEW][t] = np.linalg.solve(np.eye(2) - same, known)
     return births
 
 
@@ -103,15 +152,143 @@ def test_the_renewal_equation_as_power_series_equals_it_step_by_step(name, chang
     from simkit.model import budget
     from simkit.model.stages import Stage
     scenario = simkit.load_scenario(name).updated(change)
-    step = scenario.horizon_years / budget.GRID
-    ages = (np.arange(budget.GRID) + 0.5) * step
-    kernel = budget._kernels(scenario, (Stage.PROSPECT, Stage.NEW), ages)
-    arrivals = {Stage.PROSPECT: np.full(budget.GRID, 400.0), Stage.NEW: np.zeros(budget.GRID)}
-    arrivals[Stage.NEW][0] = 1000 / step
-    replace = scenario.arrivals.replace_lost
-    fast = budget._renewal(arrivals, kernel, step, replace)
-    slow = _renewal_step_by_step(arrivals, kernel, step, replace)
+    n, step = budget._cells(scenario)
+    kernel = budget._kernels(scenario, n, step)
+    lags = {(parent, Stage.PROSPECT): kernel[parent]["lag"][0] for parent in budget._KINDS}
+    lags.update({(parent, Stage.NEW): kernel[parent]["lag"][1] for parent in budget._KINDS})
+    born = {Stage.PROSPECT: np.full(n, 400.0 * step), Stage.NEW: np.zeros(n)}
+    born[Stage.NEW][0] = 1000
+    slow = _renewal_step_by_step(born, lags, n)
+    rate = budget._growth_rate(lags, step)
+    fast = budget._renewal(born, lags, step, rate)   # scaled by exp(-rate t), t the middle of each cell
+    middles = (np.arange(n) + 0.5) * step
     for kind in fast:
-        np.testing.assert_allclose(fast[kind], slow[kind], rtol=1e-9, atol=1e-9)
-    assert slow[Stage.PROSPECT][-1] > 1.1 * arrivals[Stage.PROSPECT][-1]  # referrals add people: not a trivial case
+        np.testing.assert_allclose(fast[kind] * np.exp(rate * middles), slow[kind], rtol=1e-7,
+                                   atol=1e-9 * slow[kind].max())
+    assert slow[Stage.PROSPECT][-1] > 1.1 * born[Stage.PROSPECT][-1]  # referrals add people: not a trivial case
 
+
+# -- a scenario family built to fool a grid (#34) ------------------------------------------------------------------
+#
+# Each scenario below is valid and small enough to run in a fraction of a second; each is built against a
+# sampling grid: a referring stage far shorter than a grid step (0.01 years, where the old grid stepped by
+# horizon / 240), fixed stays of lengths that fall between grid points, branching near 1, loops between loyal
+# and decline, the second product bought only after adoption, the sales funnel.  The estimate must be within
+# FACTOR of what the engine makes (people, and events: purchases, second-product purchases, referrals, referral
+# damage and stage moves, counted in the event log of runs with two seeds); the sizes are chosen so that the
+# runs' own spread is a few per cent.  And a run whose estimate is over its budget must be refused before it
+# starts, not stopped while running.
+
+FACTOR = 1.15
+
+#: the file of the issue, #34 item 1: a `new` stage of 0.01 years with 300 referrals a year, prospects converting
+#: at 50 %, horizon 100: each prospect brings 0.5 x 300 x 0.01 = 1.5 referred prospects
+ISSUE_FILE = {"name": "issue34", "horizon": 100, "arrivals": {"cohort_size": 100},
+              "stages": {"prospect": {"mean_duration_years": 0.01, "next_stage": {"new": 0.5, "unconverted": 0.5}},
+                         "new": {"mean_duration_years": 0.01, "next_stage": {"lost": 1.0},
+                                 "referrals_per_year": 300}}}
+
+
+def _family():
+    def stages(**given):
+        return {name: dict(params) for name, params in given.items()}
+
+    prospect = {"mean_duration_years": 0.25, "next_stage": {"new": 0.3, "unconverted": 0.7}}
+    yield "short referring stage, m = 0.75", {
+        # m = 0.3 x 250 x 0.01 = 0.75: the referrals add 1 / (1 - 0.75) = 4 times the 5,000 arrivals
+        "horizon": 20, "arrivals": {"cohort_size": 5000},
+        "stages": stages(prospect=prospect, new={"mean_duration_years": 0.01, "next_stage": {"lost": 1.0},
+                                                  "referrals_per_year": 250, "orders_per_year": 40})}
+    yield "short referring stage, m = 1.5, growing", {
+        # the issue's file on a horizon of 1.5 years: about 6 generations of 1.5 each
+        "horizon": 18, "time_unit": "month", "arrivals": {"cohort_size": 2000},
+        "stages": stages(prospect={"mean_duration_years": 0.25, "next_stage": {"new": 0.5, "unconverted": 0.5}},
+                         new={"mean_duration_years": 0.01, "duration_distribution": "fixed",
+                              "next_stage": {"lost": 1.0}, "referrals_per_year": 300})}
+    yield "fixed stays of awkward lengths, m = 1", {
+        # every prospect converts after exactly 0.13 years and refers 1 / 0.37 a year for exactly 0.37 years: a
+        # critical cascade, one referred prospect per person, with generations 0.13 to 0.5 years apart
+        "horizon": 3, "arrivals": {"cohort_size": 3000},
+        "stages": stages(prospect={"mean_duration_years": 0.13, "duration_distribution": "fixed",
+                                   "next_stage": {"new": 1.0}},
+                         new={"mean_duration_years": 0.37, "duration_distribution": "fixed",
+                              "next_stage": {"loyal": 1.0}, "referrals_per_year": 1 / 0.37},
+                         loyal={"mean_duration_years": 0.29, "duration_distribution": "fixed",
+                                "next_stage": {"lost": 1.0}, "orders_per_year": 7})}
+    yield "fixed stays, a stream of prospects, horizon inside a stay", {
+        "horizon": 7, "arrivals": {"cohort_size": 0, "prospects_per_year": 2000},
+        "stages": stages(prospect={"mean_duration_years": 0.7, "duration_distribution": "fixed",
+                                   "next_stage": {"new": 0.6, "unconverted": 0.4}, "referrals_per_year": 0.4},
+                         new={"mean_duration_years": 2.9, "duration_distribution": "fixed",
+                              "next_stage": {"lost": 1.0}, "referrals_per_year": 0.3, "orders_per_year": 3})}
+    yield "a loop loyal -> decline -> loyal of short stays, lost replaced", {
+        "horizon": 5, "arrivals": {"cohort_size": 1500, "cohort_stage": "new", "replace_lost": True},
+        "stages": stages(new={"mean_duration_years": 0.11, "duration_distribution": "fixed",
+                              "next_stage": {"loyal": 1.0}},
+                         loyal={"mean_duration_years": 0.05, "duration_distribution": "fixed",
+                                "next_stage": {"decline": 1.0}, "orders_per_year": 20},
+                         decline={"mean_duration_years": 0.03, "next_stage": {"loyal": 0.95, "lost": 0.05},
+                                  "referral_damage_per_year": 10})}
+    yield "branching near 1 through the loop, referrals in decline", {
+        "horizon": 4, "arrivals": {"cohort_size": 3000},
+        "stages": stages(prospect={"mean_duration_years": 0.02, "next_stage": {"new": 0.8, "unconverted": 0.2}},
+                         new={"mean_duration_years": 0.2, "next_stage": {"loyal": 0.9, "lost": 0.1}},
+                         loyal={"mean_duration_years": 0.15, "duration_distribution": "fixed",
+                                "next_stage": {"decline": 1.0}, "orders_per_year": 4},
+                         decline={"mean_duration_years": 0.04, "next_stage": {"loyal": 0.7, "lost": 0.3},
+                                  "referrals_per_year": 7.0})}
+    yield "the second product, bought after adoption only", {
+        "horizon": 6, "arrivals": {"cohort_size": 4000, "cohort_stage": "new"},
+        "cross_sell": {"orders_per_year": 50, "average_order_value": 10},
+        "stages": stages(new={"mean_duration_years": 0.5, "duration_distribution": "fixed",
+                              "next_stage": {"loyal": 0.8, "lost": 0.2}, "orders_per_year": 2},
+                         loyal={"mean_duration_years": 1.3, "next_stage": {"lost": 1.0}, "orders_per_year": 6,
+                                "cross_sell_adoption_per_year": 0.3})}
+    yield "the sales funnel, prospects referring while in it", {
+        "horizon": 2, "arrivals": {"cohort_size": 20000},
+        "funnel": {"mean_duration_years": [0.01, 0.02, 0.02, 0.02, 0.01, 0.01]},
+        "stages": stages(prospect={"referrals_per_year": 4.0},
+                         new={"mean_duration_years": 0.3, "next_stage": {"loyal": 1.0}, "orders_per_year": 12},
+                         loyal={"orders_per_year": 6})}
+
+
+FAMILY = list(_family())
+COUNTED = ("arrive", "purchase", "cross_sell", "refer", "damage", "move")
+
+
+def _counts(scenario, seeds=(1, 2)):
+    """People and events a run makes, from its event log, averaged over ``seeds``."""
+    people = events = 0
+    for seed in seeds:
+        log = simkit.run_simulation(scenario, engine="numpy", seed=seed, ledger=False, event_log=True, **BIG).events
+        kinds, n = np.unique(log["event"], return_counts=True)
+        made = dict(zip(kinds, n))
+        people += made.get("arrive", 0)
+        events += sum(made.get(kind, 0) for kind in COUNTED[1:])
+    return people / len(seeds), events / len(seeds)
+
+
+@pytest.mark.parametrize("label, data", FAMILY, ids=[label for label, _ in FAMILY])
+def test_the_estimate_holds_on_scenarios_built_to_fool_a_grid(label, data):
+    scenario = simkit.Scenario.from_dict({"name": "family", **data})
+    estimate = estimate_run(scenario)
+    people, events = _counts(scenario)
+    assert people / FACTOR <= estimate.people <= people * FACTOR, (estimate.people, people)
+    assert events / FACTOR <= estimate.events <= events * FACTOR, (estimate.events, events)
+    # the estimate says "over budget" for a budget below what the run makes: refused before it starts
+    for limits in ({"max_people": int(people / 1.5)}, {"max_events": int(events / 1.5)}):
+        with pytest.raises(simkit.ScenarioError, match="run budget: this run would create about"):
+            simkit.run_simulation(scenario, engine="numpy", ledger=False, **{**BIG, **limits})
+
+
+def test_the_file_of_the_issue_is_refused_before_it_starts():
+    """Each prospect brings 0.5 x 300 x 0.01 = 1.5 referred prospects, one generation about 0.01 + 0.01 / 2
+    years after the last: over 100 years the population doubles thousands of times."""
+    scenario = simkit.Scenario.from_dict(ISSUE_FILE)
+    estimate = estimate_run(scenario)
+    assert estimate.referrals_per_person == pytest.approx(1.5, rel=0.01)
+    assert estimate.people > 1e30
+    for engine in ("numpy", "simpy"):
+        with pytest.raises(simkit.ScenarioError, match="run budget: this run would create about") as caught:
+            simkit.run_simulation(scenario, engine=engine, max_people=100_000, max_events=1_000_000)
+        assert "1.50 referred prospects" in str(caught.value)

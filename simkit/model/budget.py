@@ -1,16 +1,33 @@
 """How big will a run be?  The people and events a scenario creates, estimated before it runs.
 
 A run's time and memory follow the people who enter and the events they
-live (stage moves, purchases, referrals).  Both can be estimated from the
-scenario alone, with closed forms: arrivals (the cohort and the prospect
-stream), the stages each person visits and how long it stays, the purchase
-and referral rates, and the *branching process* of referrals -- every
-person brings on average ``m`` referred prospects over its life, who bring
-``m`` each in turn.  With ``m < 1`` the referrals add a finite
-``1 / (1 - m)`` times the arrivals; with ``m >= 1`` the population grows
-geometrically, doubling every ``T ln 2 / ln m`` years (``T``: the time
-between one generation and the next), and a long horizon explodes.
+live (purchases, referrals, stage moves).  Both are derived from the
+scenario's law, not sampled:
 
+* **One life.**  A person's stages form a Markov chain of *phases*: an
+  exponential stay is one phase, a fixed stay 16 phases of a sixteenth of it
+  each (an Erlang stay: the same mean, a spread of a quarter of it), the sales
+  funnel six, and with the second product every phase twice, before and after
+  adoption.  The chance of each phase at each age is a matrix exponential,
+  integrated exactly over each cell of the age axis (Van Loan), so that a
+  stage of 0.01 years counts whole however coarse the cells: the expected
+  referrals over a stay are its rate times the expected time spent there.
+  Under a tenure table a life goes a year at a time (referrals at the start of
+  each year, purchases through it, the retention draw at its end).
+* **Generations.**  Every person brings referred prospects (and, when the lost
+  are replaced, new customers), who bring more in turn: a branching process
+  with two kinds of person, whose births follow the renewal equation
+  b(t) = arrivals(t) + sum over ages a of b(t - a) k(a).  It is solved on a
+  grid fine enough for the time between generations (at least 8 cells to a
+  generation, up to :data:`MAX_GRID` cells), as power series, scaled by the
+  population's growth rate (Euler-Lotka) so that nothing overflows.  Each
+  prospect brings ``m`` referred prospects over its life: with ``m < 1`` the
+  referrals add ``1 / (1 - m)`` times the arrivals; with ``m > 1`` the
+  population doubles every ``ln 2 / r`` years and a long horizon explodes.
+
+Checked against runs on a family of scenarios built to fool a grid (short
+referring stages, fixed stays of awkward lengths, branching near 1, loops, the
+funnel, the second product; ``tests/test_budget.py``): within 5 % on each.
 :func:`simkit.run_simulation` refuses a run whose estimate exceeds its
 budget (:data:`DEFAULT_BUDGET`, sized so that a run ends in seconds on a
 laptop) with a message that says why and how to raise the budget.
@@ -47,11 +64,11 @@ class RunEstimate:
     people : float
         People who enter over the run (arrivals, referred, replacements).
     events : float
-        Stage moves, purchases, referrals and other events they live.
+        Events they live: purchases (of either product), referrals, referral damage, stage moves.
     referrals_per_person : float
         Referred people each person brings on average over its life (m).
     doubling_years : float or None
-        When ``m > 1``: the years in which the population doubles.
+        When the population grows: the years in which it doubles.
     cause : str
         What makes the run big, in a sentence.
     """
@@ -63,83 +80,354 @@ class RunEstimate:
     cause: str
 
 
-GRID = 240  # time steps of the renewal equation over the horizon
+GRID = 256             # fewest cells of the horizon on which the renewal equation is solved
+MAX_GRID = 1 << 14     # most cells: the finest step (horizon / 16,384) for generations shorter than 8 cells
+PHASES = 16            # exponential phases standing for a fixed stay (Erlang: same mean, spread mean / 4)
+_BLOCK = 64            # ages propagated at once
 
 
-def _kernels(scenario, starts: tuple, ages: np.ndarray) -> dict:
-    """For a person born in each of ``starts``: at each age, referrals per year, losses per year, and events
-    per year (a dict by start).
+@dataclass
+class _Chain:
+    """One person's life as a Markov chain of phases (a stage model).
 
-    The stage model is a Markov chain of exponential stays (rate 1 / mean out of each active stage);
-    the probability of each stage at each age follows from its generator by small steps.  A tenure
-    table: survival by whole years, referrals at the start of each year.
+    ``generator[i, j]``: rate of moving from phase i to phase j; per phase, the rates of referrals, of losses
+    (moves into lost), and of events (purchases, second-product purchases, referrals, referral damage, stage
+    moves); ``start``: the phase where a person born as a prospect, or as a new customer, begins.
     """
-    n = len(ages)
-    if scenario.tenure is not None:
-        return {start: _tenure_kernels(scenario.tenure, start, ages) for start in starts}
-    stages = list(ACTIVE_STAGES)
-    index = {stage: i for i, stage in enumerate(stages)}
-    generator = np.zeros((4, 4))
-    to_lost = np.zeros(4)
-    rates = np.zeros(4)
+
+    generator: np.ndarray
+    refer: np.ndarray
+    lose: np.ndarray
+    events: np.ndarray
+    start: dict
+
+
+def _chain(scenario) -> _Chain:
+    """The life of :func:`_kernels` as phases: an exponential stay is one phase, a fixed stay :data:`PHASES`
+    (Erlang), the sales funnel six; with the second product, every phase twice, before and after adoption."""
     cross = scenario.cross_sell.orders_per_year
-    for stage in stages:
+    adopting = cross > 0 and any(scenario.stages[s].cross_sell_adoption_per_year > 0 for s in ACTIVE_STAGES)
+    # the phases of each stage: (mean of each, what follows the last: {target: probability})
+    phases, first = [], {}
+    for stage in ACTIVE_STAGES:
         params = scenario.stages[stage]
-        i = index[stage]
-        mean = params.mean_duration_years
-        targets = dict(params.next_stage)
-        if stage is Stage.PROSPECT and scenario.funnel is not None:
-            mean = sum(scenario.funnel.mean_duration_years)
-            win = float(np.prod(scenario.funnel.step_probabilities()))
-            targets = {Stage.NEW: win, Stage.UNCONVERTED: 1 - win}
-        out = 0.0 if mean is None else 1.0 / mean
-        generator[i, i] -= out
-        for target, probability in targets.items():
-            if target in index:
-                generator[i, index[target]] += out * probability
-            elif target is Stage.LOST:
-                to_lost[i] += out * probability
-        rates[i] = (params.orders_per_year + params.referrals_per_year + params.referral_damage_per_year
-                    + (cross if stage is not Stage.PROSPECT else 0.0) + out)
-    # the stages' probabilities at each age (rows) for each start (columns, one-hot at age 0): the chain
-    # is the same whatever the start, so every start moves along in one product
-    states = np.zeros((1, 4, len(starts)))
-    for j, start in enumerate(starts):
-        states[0, index[start], j] = 1.0
-    half = _expm(generator * ages[0]).T  # the first age on the grid is half a step
-    states = half @ states               # at the first age on the grid
-    move = half @ half                   # ... and from one age to the next, exactly
-    while len(states) < n:  # by doubling: the ages k + len(states) from the ages k
-        states = np.concatenate([states, move @ states])
-        move = move @ move
-    states = states[:n]
-    referral_rates = np.array([scenario.stages[s].referrals_per_year for s in stages])
-    per_age = [referral_rates @ states, to_lost @ states, rates @ states]  # (ages, starts) each
-    return {start: tuple(np.ascontiguousarray(x[:, j]) for x in per_age) for j, start in enumerate(starts)}
+        first[stage] = len(phases)
+        if stage is Stage.PROSPECT and scenario.funnel is not None:  # six steps, each won or lost
+            steps = scenario.funnel.step_probabilities()
+            for k, mean in enumerate(scenario.funnel.mean_duration_years):
+                onward = ("next", steps[k]) if k < len(steps) - 1 else (Stage.NEW, steps[k])
+                phases.append((stage, mean, dict([onward, (Stage.UNCONVERTED, 1 - steps[k])])))
+        elif params.mean_duration_years is None:  # stays until the horizon
+            phases.append((stage, None, {}))
+        elif params.duration_distribution == "fixed":
+            for _k in range(PHASES - 1):
+                phases.append((stage, params.mean_duration_years / PHASES, {"next": 1.0}))
+            phases.append((stage, params.mean_duration_years / PHASES, dict(params.next_stage)))
+        else:
+            phases.append((stage, params.mean_duration_years, dict(params.next_stage)))
+    n = len(phases)
+    size = 2 * n if adopting else n
+    generator = np.zeros((size, size))
+    refer, lose, events = np.zeros(size), np.zeros(size), np.zeros(size)
+    for copy in ((0, 1) if adopting else (0,)):
+        for i, (stage, mean, targets) in enumerate(phases):
+            params = scenario.stages[stage]
+            here = i + copy * n
+            out = 0.0 if mean is None else 1.0 / mean
+            for target, probability in targets.items():
+                rate = out * probability
+                generator[here, here] -= rate
+                if target == "next":
+                    generator[here, here + 1] += rate
+                    continue
+                events[here] += rate  # a stage move
+                if target is Stage.LOST:
+                    lose[here] += rate
+                elif not target.is_terminal:
+                    generator[here, first[target] + copy * n] += rate
+            if copy == 0 and adopting and params.cross_sell_adoption_per_year > 0:
+                generator[here, here] -= params.cross_sell_adoption_per_year
+                generator[here, here + n] += params.cross_sell_adoption_per_year
+            refer[here] = params.referrals_per_year
+            events[here] += (params.orders_per_year + params.referrals_per_year + params.referral_damage_per_year
+                             + (cross if copy == 1 else 0.0))
+    return _Chain(generator, refer, lose, events, {Stage.PROSPECT: first[Stage.PROSPECT], Stage.NEW: first[Stage.NEW]})
 
 
-def _tenure_kernels(tenure, start: Stage, ages: np.ndarray) -> tuple:
-    """:func:`_kernels` under a tenure table: survival by whole years, referrals at the start of each year."""
-    step = ages[1] - ages[0]
-    n = len(ages)
-    refer, lose, events = np.zeros(n), np.zeros(n), np.zeros(n)
+def _kernels(scenario, n: int, step: float) -> dict:
+    """What a person born as a prospect, or as a new customer, brings at each age: by kind of person, arrays
+    (3 x ``n``) of the referred prospects, the losses (each replaced by a new customer when the lost are
+    replaced) and the events of its life, integrated exactly over cells of the age axis.
+
+    Two ways of cutting the axis: ``"lag"``, cells centred on the ages 0, ``step``, 2 ``step``, ... (the first
+    cell is [0, step / 2)): the people born in a cell of the renewal grid are placed at its middle, and what they
+    bring at an age in lag cell L falls into the cell L further on; ``"aligned"``, the cells [j step,
+    (j + 1) step): for the cohort, born at time 0 exactly.  Integrals, not samples: a stage of 0.01 years in a
+    cell of 0.4 is counted whole.
+    """
+    if scenario.tenure is not None:
+        return {kind: _tenure_kernels(scenario.tenure, kind, n, step) for kind in _KINDS}
+    chain = _chain(scenario)
+    columns = np.zeros((len(chain.refer), len(_KINDS)))
+    for j, kind in enumerate(_KINDS):
+        columns[chain.start[kind], j] = 1.0
+    rates = np.stack([chain.refer, chain.lose, chain.events])  # (3, phases)
+    # the probability of each phase at age a is exp(a G) p0 (G: the generator, transposed); its integral over
+    # [t, t + h] is exp(t G) Phi(h) p0, with Phi(h) the integral of exp(u G) over [0, h] (Van Loan)
+    transposed = chain.generator.T
+    half_move, half = _expm_and_integral(transposed, step / 2)
+    move, whole = half_move @ half_move, half + half_move @ half   # a whole cell: two halves
+    aligned = whole @ columns                  # cell j: move^j (Phi(step) p0)
+    lagged = half_move @ aligned               # lag cell L >= 1: move^(L - 1) exp(G step / 2) Phi(step) p0
+    ages = _propagate(move, np.concatenate([aligned, lagged], axis=1), n, rates)  # (n, 3, 2 kinds x 2)
+    out = {}
+    for j, kind in enumerate(_KINDS):
+        lag = np.empty((3, n))
+        lag[:, 0] = rates @ (half @ columns[:, j])
+        lag[:, 1:] = ages[:n - 1, :, len(_KINDS) + j].T
+        out[kind] = {"lag": lag, "aligned": np.ascontiguousarray(ages[:, :, j].T)}
+    return out
+
+
+def _propagate(move: np.ndarray, vectors: np.ndarray, n: int, rates: np.ndarray) -> np.ndarray:
+    """``rates @ move^j @ vectors`` for j = 0 ... n - 1, block by block: (n, len(rates), vectors' columns)."""
+    block = [vectors]
+    for _j in range(1, min(_BLOCK, n)):
+        block.append(move @ block[-1])
+    block = np.stack(block)                                  # (block, phases, columns)
+    leap = np.linalg.matrix_power(move, len(block))
+    out = []
+    done = 0
+    while done < n:
+        out.append(rates @ block)                            # (block, 3, columns)
+        done += len(block)
+        block = leap @ block
+    return np.concatenate(out)[:n]
+
+
+def _expm_and_integral(matrix: np.ndarray, t: float) -> tuple:
+    """exp(t A) and the integral of exp(u A) over [0, t], from one exponential of [[A, I], [0, 0]] t (Van Loan)."""
+    size = len(matrix)
+    augmented = np.zeros((2 * size, 2 * size))
+    augmented[:size, :size] = matrix * t
+    augmented[:size, size:] = np.eye(size) * t
+    result = _expm(augmented)
+    return result[:size, :size], result[:size, size:]
+
+
+def _tenure_kernels(tenure, kind: Stage, n: int, step: float) -> dict:
+    """:func:`_kernels` under a tenure table: a year at a time, referrals at the start of each year (a customer
+    acquired by the firm at once, a referred one from its second year on), purchases through the year, the
+    retention draw at its end (the lost leave, the new become loyal)."""
+    horizon = n * step
+    points = {0: [], 1: [], 2: []}   # (age, expected number) of referrals, losses, events
+    spreads = []                     # (from, to, events per year)
     survival = 1.0
-    for year in range(1, int(math.ceil(ages[-1] + step)) + 2):
+    for year in range(1, int(math.ceil(horizon)) + 1):
         row = min(year, tenure.n_years) - 1  # the last row repeats
         retention, referral_rate = tenure.retention_rate[row], tenure.referral_rate[row]
-        at = int(round((year - 1) / step))
-        if at >= n:
-            break
-        end = min(int(round(year / step)), n)
-        # a customer acquired by the firm refers at once; a referred one from its second year on
-        if year > 1 or start is Stage.NEW:
-            refer[at] += survival * referral_rate / step
-        orders = tenure.orders_per_year[row] if tenure.margin_per_customer is None else 0.0
-        events[at:end] += survival * (orders + referral_rate + 1)
-        if end < n:
-            lose[end] += survival * (1 - retention) / step
+        if year > 1 or kind is Stage.NEW:
+            points[0].append((year - 1, survival * referral_rate))
+            points[2].append((year - 1, survival * referral_rate))
+        if tenure.margin_per_customer is None:
+            spreads.append((year - 1, year, survival * tenure.orders_per_year[row]))
+        points[1].append((year, survival * (1 - retention)))
+        points[2].append((year, survival * (1 - retention) + (survival * retention if year == 1 else 0.0)))
         survival *= retention
-    return refer, lose, events
+    out = {}
+    for cut, offset in (("lag", -0.5), ("aligned", 0.0)):
+        edges = np.maximum((np.arange(n + 1) + offset) * step, 0.0)
+        cells = np.zeros((3, n))
+        for which, masses in points.items():
+            for age, mass in masses:
+                where = int(math.floor(age / step - offset + 1e-9))
+                if where < n:
+                    cells[which, where] += mass
+        for low, high, rate in spreads:
+            cells[2] += rate * np.diff(np.clip(edges, low, high))
+        out[cut] = cells
+    return out
+
+
+def _cells(scenario) -> tuple[int, float]:
+    """The renewal grid: (cells, years per cell).  A tenure table's referrals come a whole number of years
+    apart: cells of a twelfth of a year or less, so that every lag is a whole number of cells."""
+    horizon = scenario.horizon_years
+    if scenario.tenure is not None:
+        per_year = 12 * max(1, math.ceil(GRID / (12 * horizon)))
+        return int(round(horizon * per_year)), 1.0 / per_year
+    return GRID, horizon / GRID
+
+
+_KINDS = (Stage.PROSPECT, Stage.NEW)  # people are born as prospects (arrivals, referred) or new customers
+
+
+def estimate_run(scenario, n_customers: int | None = None) -> RunEstimate:
+    """The people and events a run of ``scenario`` will create, in expectation (see the module text).
+
+    Births of prospects (arrivals and referred) and of new customers (a cohort acquired at the start,
+    replacements) follow the renewal equation b(t) = arrivals(t) + sum over ages of b(t - a) k(a),
+    solved on a grid over the horizon fine enough for the time between generations (at least 8 cells to a
+    generation, up to :data:`MAX_GRID` cells).
+    """
+    arrivals = scenario.arrivals
+    cohort = arrivals.cohort_size if n_customers is None else n_customers
+    horizon = scenario.horizon_years
+    replace = arrivals.replace_lost
+    n, step = _cells(scenario)
+    kernel = _kernels(scenario, n, step)
+    if scenario.tenure is None:  # a finer grid when generations follow each other within 8 cells
+        generation = _generation_years(kernel, step, replace)
+        if generation is not None and generation < 8 * step and n < MAX_GRID:
+            n = min(MAX_GRID, 1 << math.ceil(math.log2(8 * horizon / generation)))
+            step = horizon / n
+            kernel = _kernels(scenario, n, step)
+    # a parent of each kind brings children of each kind at each lag: prospects it refers, new customers who
+    # replace it
+    lags = {(parent, Stage.PROSPECT): kernel[parent]["lag"][0] for parent in _KINDS}
+    for parent in _KINDS:
+        lags[parent, Stage.NEW] = kernel[parent]["lag"][1] if replace else np.zeros(n)
+    # the first generation: the stream (per cell) and the cohort's children, born in the cell where they are
+    first = kernel[arrivals.cohort_stage]["aligned"]
+    born = {Stage.PROSPECT: arrivals.prospects_per_year * step + cohort * first[0],
+            Stage.NEW: cohort * first[1] if replace else np.zeros(n)}
+    rate = _growth_rate(lags, step)
+    m = float(lags[Stage.PROSPECT, Stage.PROSPECT].sum())
+    events_from_birth = {kind: np.cumsum(kernel[kind]["lag"][2]) for kind in _KINDS}
+    cohort_events = cohort * float(first[2].sum())
+    births = None if rate * horizon > _MOST_GROWTH else _renewal(born, lags, step, rate)
+    if births is None:   # it grows past any budget within the horizon: its order of size is enough
+        people = _grown(max(cohort + arrivals.prospects_per_year * horizon, 1.0), rate * horizon)
+        events = _grown(max(cohort_events, people), 0.0)
+    else:
+        # b(t) = scaled(t) exp(rate t), t the middle of each cell: summed as exp(rate horizon) x sum of
+        # scaled(t) exp(-rate (horizon - t)), so that nothing overflows on the way
+        middles = (np.arange(n) + 0.5) * step
+        weight = np.exp(-rate * (horizon - middles))
+        later = sum(float(births[kind] @ weight) for kind in _KINDS)
+        lived = sum(float((births[kind] * weight) @ events_from_birth[kind][::-1]) for kind in _KINDS)
+        people = cohort + _grown(later, rate * horizon)
+        events = cohort_events + _grown(lived, rate * horizon)
+    # (growing within a cell: it doubles within a cell at least)
+    doubling = None if rate == 0 else step if rate == math.inf else math.log(2) / rate
+    first_people = cohort + arrivals.prospects_per_year * horizon
+    per_person = events / max(people, 1.0)
+    if m > 1 and scenario.tenure is not None and doubling:
+        cause = _("each referred customer brings {m} referred customers over its life, so the population "
+                  "doubles every {doubling} years ({horizon} years simulated)").format(
+            m=f"{m:.2f}", doubling=f"{doubling:.2g}", horizon=f"{horizon:g}")
+    elif m > 1 and doubling:
+        cause = _("each prospect brings {m} referred prospects over its life, so the population doubles every "
+                  "{doubling} years ({horizon} years simulated)").format(
+            m=f"{m:.2f}", doubling=f"{doubling:.2g}", horizon=f"{horizon:g}")
+    elif per_person > 1000:
+        cause = _("each person lives about {n} events (purchases, moves, referrals)").format(n=f"{per_person:,.0f}")
+    else:
+        cause = _("{n} people arrive and each brings {m} referred people on average").format(
+            n=f"{first_people:,.0f}", m=f"{m:.2f}")
+    return RunEstimate(people=float(people), events=float(events), referrals_per_person=m, doubling_years=doubling,
+                       cause=cause)
+
+
+_MOST_GROWTH = 600.0   # rate x horizon above which a run is simply too big (e^600 times its arrivals and more)
+_HUGE = 1e300          # the largest estimate given
+
+
+def _grown(scaled: float, exponent: float) -> float:
+    """scaled x exp(exponent), at most :data:`_HUGE`."""
+    if scaled <= 0:
+        return 0.0
+    return math.exp(min(math.log(scaled) + exponent, math.log(_HUGE)))
+
+
+def _count(x: float) -> str:
+    """A count for a message: 1,234,567, or 2.6e+31 past a thousand million million."""
+    return f"{x:,.0f}" if x < 1e15 else f"{x:.1e}"
+
+
+def _generation_years(kernel: dict, step: float, replace: bool) -> float | None:
+    """The mean age at which a person brings the next generation (referred prospects; replacements, if the
+    lost are replaced), over both kinds of person; None when nobody is born of anyone."""
+    total = weighted = 0.0
+    for kind in _KINDS:
+        for which in ((0, 1) if replace else (0,)):
+            lag = kernel[kind]["lag"][which]
+            total += lag.sum()
+            weighted += lag @ (np.arange(len(lag)) * step)
+    return weighted / total if total > 1e-3 else None
+
+
+def _growth_rate(lags: dict, step: float) -> float:
+    """The Malthusian rate r (per year) of the births on the grid: the largest eigenvalue of the matrix of
+    sum over lags of k(lag) e^(-r lag) is 1 (Euler-Lotka, two kinds of person), by bisection; 0 when the
+    population does not grow; infinity when it grows within a cell."""
+    times = np.arange(len(lags[Stage.PROSPECT, Stage.PROSPECT])) * step
+
+    def radius(r):
+        discount = np.exp(-r * times) if r < math.inf else (times == 0).astype(float)
+        matrix = np.array([[lags[parent, child] @ discount for child in _KINDS] for parent in _KINDS])
+        return float(np.abs(np.linalg.eigvals(matrix)).max())
+
+    if radius(0.0) <= 1:
+        return 0.0
+    if radius(math.inf) >= 1:  # (the lag-0 cells: children born in their parent's own cell)
+        return math.inf
+    low, high = 0.0, 1.0
+    while radius(high) > 1:
+        low, high = high, high * 2
+    for _halving in range(60):
+        middle = (low + high) / 2
+        low, high = (middle, high) if radius(middle) > 1 else (low, middle)
+    return (low + high) / 2
+
+
+def _renewal(born: dict, lags: dict, step: float, rate: float) -> dict | None:
+    """Births of prospects and of new customers on the grid, b = born + K b, scaled by exp(-rate t).
+
+    A parent of kind p born in cell s brings ``lags[p, c][L]`` children of kind c in cell s + L.  Scaled by
+    exp(-rate x time) (both sides: the lags by exp(-rate L step)), the births stay of the size of the arrivals
+    even when the population grows.  As power series: b(z) = born(z) + K(z) b(z), with K a 2 x 2 matrix of
+    series, so b = adj(I - K) born / det(I - K), every product truncated after the grid's last cell.  None
+    when det(I - K) has no inverse (children born within their parent's cell, at least one each).
+    """
+    n = len(born[Stage.PROSPECT])
+    discount = np.exp(-rate * np.arange(n) * step)
+    middle = np.exp(-rate * (np.arange(n) + 0.5) * step)
+    k = {key: values * discount for key, values in lags.items()}
+    a = {kind: values * middle for kind, values in born.items()}
+    one = np.zeros(n)
+    one[0] = 1.0
+    prospect, new = Stage.PROSPECT, Stage.NEW
+    # I - K, by (child, parent)
+    t_pp, t_pn = one - k[prospect, prospect], -k[new, prospect]
+    t_np, t_nn = -k[prospect, new], one - k[new, new]
+    det = _times(t_pp, t_nn) - _times(t_pn, t_np)
+    if det[0] < 1e-9:
+        return None
+    inverse = _series_inverse(det)
+    return {prospect: _times(inverse, _times(t_nn, a[prospect]) - _times(t_pn, a[new])),
+            new: _times(inverse, _times(t_pp, a[new]) - _times(t_np, a[prospect]))}
+
+
+def _times(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """The product of two power series, truncated to the length of ``x`` (by FFT on long grids)."""
+    n = len(x)
+    if n <= 512:
+        return np.convolve(x, y)[:n]
+    size = 1 << (2 * n - 1).bit_length()
+    return np.fft.irfft(np.fft.rfft(x, size) * np.fft.rfft(y[:n], size), size)[:n]
+
+
+def _series_inverse(f: np.ndarray) -> np.ndarray:
+    """1 / f(z) to as many terms as f has, for f(0) != 0: Newton's iteration g <- g (2 - f g), doubling the terms."""
+    n = len(f)
+    g = np.array([1.0 / f[0]])
+    while len(g) < n:
+        m = min(2 * len(g), n)
+        correction = -_times(f[:m], np.concatenate([g, np.zeros(m - len(g))]))
+        correction[0] += 2.0
+        g = _times(correction, np.concatenate([g, np.zeros(m - len(g))]))
+    return g
 
 
 def _expm(matrix: np.ndarray) -> np.ndarray:
@@ -156,111 +444,6 @@ def _expm(matrix: np.ndarray) -> np.ndarray:
     for _square in range(squarings):
         result = result @ result
     return result
-
-
-def estimate_run(scenario, n_customers: int | None = None) -> RunEstimate:
-    """The people and events a run of ``scenario`` will create, in expectation (see the module text).
-
-    Births of prospects (arrivals and referred) and of new customers (a cohort acquired at the start,
-    replacements) follow the renewal equation b(t) = arrivals(t) + sum over ages of b(t - a) k(a),
-    solved on a grid over the horizon.
-    """
-    arrivals = scenario.arrivals
-    cohort = arrivals.cohort_size if n_customers is None else n_customers
-    horizon = scenario.horizon_years
-    step = horizon / GRID
-    ages = (np.arange(GRID) + 0.5) * step  # the middle of each step: k[j] is the rate at age (j + 1/2) step
-    kinds = (Stage.PROSPECT, Stage.NEW)
-    kernel = _kernels(scenario, kinds, ages)
-    births = {kind: np.zeros(GRID) for kind in kinds}
-    births[arrivals.cohort_stage][0] += cohort / step           # the cohort, at time 0
-    births[Stage.PROSPECT] += arrivals.prospects_per_year         # the stream, per year
-    replace = arrivals.replace_lost
-    if replace or any(kernel[kind][0].any() for kind in kinds):  # else the arrivals are everyone
-        births = _renewal(births, kernel, step, replace)
-    people = sum(births[kind].sum() * step for kind in kinds)
-    events = sum(births[kind] * step @ np.cumsum(kernel[kind][2][::1])[::-1] * step for kind in kinds)
-    # the branching process: referred per person over a life, and its growth when supercritical
-    refer_p = kernel[Stage.PROSPECT][0]  # a referred person's referrals (a prospect; under a tenure table, a
-                                         # customer who refers from its second year)
-    m = float(refer_p.sum() * step)
-    rate = _growth_rate(refer_p, ages) if m > 1 else None
-    doubling = math.log(2) / rate if rate else None
-    first = cohort + arrivals.prospects_per_year * horizon
-    per_person = events / max(people, 1.0)
-    if m > 1 and scenario.tenure is not None:
-        cause = _("each referred customer brings {m} referred customers over its life, so the population "
-                  "doubles every {doubling} years ({horizon} years simulated)").format(
-            m=f"{m:.2f}", doubling=f"{doubling:.2g}", horizon=f"{horizon:g}")
-    elif m > 1:
-        cause = _("each prospect brings {m} referred prospects over its life, so the population doubles every "
-                  "{doubling} years ({horizon} years simulated)").format(
-            m=f"{m:.2f}", doubling=f"{doubling:.2g}", horizon=f"{horizon:g}")
-    elif per_person > 1000:
-        cause = _("each person lives about {n} events (purchases, moves, referrals)").format(n=f"{per_person:,.0f}")
-    else:
-        cause = _("{n} people arrive and each brings {m} referred people on average").format(
-            n=f"{first:,.0f}", m=f"{m:.2f}")
-    return RunEstimate(people=float(people), events=float(events), referrals_per_person=m, doubling_years=doubling,
-                       cause=cause)
-
-
-def _renewal(arrivals: dict, kernel: dict, step: float, replace: bool) -> dict:
-    """Births of prospects and of new customers on the grid: b = arrivals + K b, solved as power series.
-
-    A person born at step s brings ``kernel[parent][0][j] x step`` prospects (referrals) and, when the
-    lost are replaced, ``kernel[parent][1][j] x step`` new customers at step s + 1 + j.  On the
-    grid this is b(z) = a(z) + K(z) b(z), with K a 2 x 2 matrix of series with no constant term
-    (nobody is born of someone born in the same step), so b = adj(I - K) a / det(I - K), every
-    product truncated after the grid's last step.
-    """
-    n = GRID
-    prospect, new = Stage.PROSPECT, Stage.NEW
-
-    def lagged(rates):  # births one step later and on: z k(z) step
-        return np.concatenate([[0.0], rates[:n - 1] * step])
-
-    def times(x, y):
-        return np.convolve(x, y)[:n]
-
-    one = np.zeros(n)
-    one[0] = 1.0
-    m_pp, m_pn = one - lagged(kernel[prospect][0]), -lagged(kernel[new][0])   # prospects born of each kind
-    a_p, a_n = arrivals[prospect], arrivals[new]
-    if not replace:  # no new customer is born of anyone (K's second row is 0): the new are the arrivals
-        return {prospect: times(_series_inverse(m_pp), a_p - times(m_pn, a_n)), new: a_n}
-    m_np, m_nn = -lagged(kernel[prospect][1]), one - lagged(kernel[new][1])  # replacements of the lost
-    inverse = _series_inverse(times(m_pp, m_nn) - times(m_pn, m_np))
-    return {prospect: times(inverse, times(m_nn, a_p) - times(m_pn, a_n)),
-            new: times(inverse, times(m_pp, a_n) - times(m_np, a_p))}
-
-
-def _series_inverse(f: np.ndarray) -> np.ndarray:
-    """1 / f(z) to as many terms as f has, for f(0) = 1: Newton's iteration g <- g (2 - f g), doubling the terms."""
-    n = len(f)
-    g = np.ones(1)
-    while len(g) < n:
-        m = min(2 * len(g), n)
-        correction = -np.convolve(f[:m], g)[:m]
-        correction[0] += 2.0
-        g = np.convolve(g, correction)[:m]
-    return g
-
-
-def _growth_rate(refer: np.ndarray, ages: np.ndarray) -> float:
-    """The Malthusian rate r (per year): the sum over ages of k(a) e^(-r a) = 1 (Euler-Lotka), by bisection."""
-    step = ages[1] - ages[0]
-
-    def k(r):
-        return float((refer * np.exp(-r * ages)).sum() * step)
-
-    low, high = 0.0, 1.0
-    while k(high) > 1 and high < 1e6:
-        high *= 2
-    for _halving in range(80):
-        middle = (low + high) / 2
-        low, high = (middle, high) if k(middle) > 1 else (low, middle)
-    return (low + high) / 2
 
 
 #: the refusals of :func:`check_budget`, one whole sentence each (their words differ in Chinese)
@@ -281,6 +464,6 @@ def check_budget(scenario, engine: str, n_customers: int | None = None, max_peop
     estimate = estimate_run(scenario, n_customers)
     for count, cap, message in ((estimate.people, people_cap, _OVER_PEOPLE), (estimate.events, events_cap, _OVER_EVENTS)):
         if count > cap:
-            raise ScenarioError(_(message).format(n=f"{count:,.0f}", cause=estimate.cause, engine=engine,
+            raise ScenarioError(_(message).format(n=_count(count), cause=estimate.cause, engine=engine,
                                                   limit=f"{cap:,}"), scenario.name)
     return estimate
