@@ -13,7 +13,7 @@
     python -m simkit pyramid                    the customer pyramid and its move-up (§5)
     python -m simkit exercises build --force    exercises/ from solutions/ (solution blocks stripped)
     python -m simkit exercises pack DIR         what students get: exercises/ and notebooks/, no solutions
-    python -m simkit exercises export --nbgrader DIR   an nbgrader course: answers only in hidden tests
+    python -m simkit exercises export --nbgrader DIR   an nbgrader course: answers only in its key
     python -m simkit clv-data clv_pareto_nbd --calibration-weeks 39 --holdout-weeks 39 --out data/
 
 Bad arguments or files give a clear message and exit status 2.
@@ -282,9 +282,9 @@ def _exercises(args) -> int:
         from .teaching.grading import export_nbgrader
 
         written = export_nbgrader(args.nbgrader, args.solutions or _edition(args.language, "solutions"),
-                                  force=args.force, timeout=args.timeout)
+                                  force=args.force, timeout=args.timeout, course_key=args.course_key)
         print(_("wrote an nbgrader course of {n} assignments into {folder}; next: cd there and run "
-                "nbgrader generate_assignment NAME (INSTRUCTORS.md)").format(n=len(written) - 1, folder=args.nbgrader))
+                "nbgrader generate_assignment NAME (INSTRUCTORS.md)").format(n=len(written) - 2, folder=args.nbgrader))
         return 0
     value = args.value
     if not args.choice:
@@ -411,7 +411,7 @@ def build_parser() -> argparse.ArgumentParser:
     pk.add_argument("--force", action="store_true",
                     help=_("replace the notebooks already there (a student's answers in them are lost)"))
     ex = actions.add_parser("export", help=_("write an nbgrader course (needs simkit[grading]): one assignment per "
-                                             "exercise set, answers only in hidden tests"))
+                                             "exercise set, answers only in the course folder's key"))
     ex.add_argument("--nbgrader", required=True, metavar="DIR", help=_("the course folder to write"))
     ex.add_argument("--language", choices=EDITIONS, default="en",
                     help=_("the edition: en (solutions/) or zh, the Chinese edition (zh/solutions/)"))
@@ -419,6 +419,9 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("--force", action="store_true", help=_("replace the course files already there"))
     ex.add_argument("--timeout", type=int, default=120, metavar="SECONDS",
                     help=_("seconds a solution cell may run while its answers are read (default 120)"))
+    ex.add_argument("--course-key", metavar="TEXT",
+                    help=_("draws the students' own numbers for this course, e.g. 2026-autumn (default: the course "
+                           "folder's key, or a random one)"))
     k = actions.add_parser("key", help=_("print the answer-key entry of a question (paste it into exercise_key.toml)"))
     k.add_argument("question", help=_("question id, e.g. churn.lifetime"))
     k.add_argument("value", help=_("the right answer: a number, or a letter with --choice"))

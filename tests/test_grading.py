@@ -1,8 +1,9 @@
-"""Grading with nbgrader: export, generate, a synthetic class handing in, autograde, scores.
+"""Grading with nbgrader: export, generate, a synthetic class handing in (forgers included), autograde, feedback.
 
 Runs nbgrader itself (the [grading] extra, in [dev]); without it the tests are skipped with the reason.
 """
 
+import html.parser
 import json
 import os
 import re
@@ -14,7 +15,7 @@ import pytest
 
 from simkit.teaching import checks
 from simkit.teaching.exercises import BEGIN, END
-from simkit.teaching.personal import expected_answer
+from simkit.teaching.personal import _answer as expected_answer
 
 pytest.importorskip("nbgrader", reason="nbgrader is not installed: pip install -e '.[grading]'")
 
@@ -23,13 +24,20 @@ from nbgrader.api import Gradebook  # noqa: E402
 from test_exercises import ROOT, _solution_lines  # noqa: E402
 
 ASSIGNMENTS = sorted(path.stem for path in (ROOT / "solutions").glob("*.ipynb"))
+COURSE_KEY = "2026-autumn"
 
 
-def nbgrader(course: Path, *args: str) -> str:
-    """Run nbgrader's command line in ``course`` (its alembic step needs the venv's bin/ on PATH)."""
-    env = dict(os.environ, PATH=os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]))
-    done = subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=course, env=env, capture_output=True,
-                          text=True, timeout=600)
+def nbgrader(course: Path, *args: str, path: bool = False) -> str:
+    """Run nbgrader's command line in ``course``; ``path=False`` runs it as `.venv/bin/nbgrader` is run from a
+    shell whose PATH lacks the venv (INSTRUCTORS.md's route: nbgrader's alembic step must still be found)."""
+    env = dict(os.environ)
+    if path:
+        env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
+    else:
+        env["PATH"] = os.pathsep.join(p for p in env.get("PATH", "").split(os.pathsep)
+                                      if Path(p).resolve() != Path(sys.executable).parent.resolve())
+    done = subprocess.run([str(Path(sys.executable).parent / "nbgrader"), *args], cwd=course, env=env,
+                          capture_output=True, text=True, timeout=900)
     assert done.returncode == 0, f"nbgrader {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}"
     return done.stdout + done.stderr
 
@@ -40,7 +48,8 @@ def course(tmp_path_factory):
     from simkit.cli import main
 
     folder = tmp_path_factory.mktemp("course")
-    assert main(["exercises", "export", "--nbgrader", str(folder), "--solutions", str(ROOT / "solutions")]) == 0
+    assert main(["exercises", "export", "--nbgrader", str(folder), "--solutions", str(ROOT / "solutions"),
+                 "--course-key", COURSE_KEY]) == 0
     nbgrader(folder, "generate_assignment", "*")
     return folder
 
@@ -77,7 +86,10 @@ def test_the_source_is_nbgraders_format(course):
                  if "check(" in _text(c) and c["cell_type"] == "code"]
         assert len(tests) == len(asked) > 0                         # every check is a graded test
         assert all(c["metadata"]["nbgrader"]["locked"] and c["metadata"]["nbgrader"]["points"] == 1 for c in tests)
-        assert all("### BEGIN HIDDEN TESTS" in _text(c) and "assert" in _text(c) for c in tests)
+        assert all("### BEGIN HIDDEN TESTS" in _text(c) and "record(" in _text(c) for c in tests)
+        # the hidden part holds no answer: it only fails, so a course autograded without simkit's step scores 0
+        assert {line.split("(")[0] for line in _hidden_lines(course / "source" / name / f"{name}.ipynb")} == \
+            {"raise AssertionError"}
         assert all(BEGIN in _text(c) for c in solutions) and solutions
         assert all(c["metadata"]["nbgrader"]["schema_version"] == 3 for c in tests + solutions)
         ids = [c["metadata"]["nbgrader"]["grade_id"] for c in tests + solutions]
@@ -97,7 +109,13 @@ def test_the_release_holds_no_answer(course):
         assert not [line for line in hidden if line in code]
         assert not [line for line in secret if line in code], name
         assert "raise NotImplementedError()" in code and "✓ right" not in text
-        assert "graded when you hand the notebook in" in text
+        assert "graded after you hand the notebook in" in text
+        # the graded release judges nothing: no self-check, and each student's numbers are this course's
+        assert "simkit.teaching.checks" not in code and "check(" not in code
+        assert code.count(f"course={COURSE_KEY!r}") == code.count("your_numbers(") > 0
+        for question, entry in json.loads((course / "simkit_key.json").read_text(encoding="utf-8"))["questions"].items():
+            if f"record({question!r}" in code and "answer" in entry and entry["kind"] != "choice":
+                assert repr(entry["answer"]) not in text, (name, question)
 
 
 # ---------------------------------------------------------------- a synthetic class
@@ -108,9 +126,22 @@ def _answers_from_solution(course: Path, name: str, student: str) -> dict:
     answers = {}
     for solution_cell, graded_cell in zip(source, graded):
         meta = graded_cell["metadata"].get("nbgrader", {})
-        if meta.get("solution"):
+        if meta.get("solution") and graded_cell["cell_type"] == "code":
             text = "\n".join(line for line in _text(solution_cell).splitlines() if line.strip() not in (BEGIN, END))
+            text = text.replace("your_numbers(", "your_numbers_of_this_course(")
+            text = re.sub(r"your_numbers_of_this_course\(([^()]*)\)", rf"your_numbers(\1, course={COURSE_KEY!r})", text)
             answers[meta["grade_id"]] = re.sub(r'STUDENT_ID = ".*"', f"STUDENT_ID = {student!r}", text)
+    return answers
+
+
+def _wrong_answers(course: Path, name: str, student: str, attack: str = "") -> dict:
+    """Every answer wrong (12345, or "z" for a letter), with ``attack`` at the top of the first answer cell."""
+    answers = {}
+    for grade_id, text in _answers_from_solution(course, name, student).items():
+        names = re.findall(r"^(answer_\d+|STUDENT_ID) =", text, flags=re.M)
+        answers[grade_id] = "\n".join(f"{n} = {student!r}" if n == "STUDENT_ID" else f"{n} = 12345" for n in names)
+    first = next(iter(answers))
+    answers[first] = attack + "\n" + answers[first]
     return answers
 
 
@@ -132,36 +163,173 @@ def _wrong_first_answer(answers: dict) -> dict:
     return {**answers, first: answers[first] + "\nanswer_1 = answer_1 * 1.5 + 7"}
 
 
-def test_autograde_gives_full_marks_to_the_solution_and_loses_every_wrong_answer(course):
-    """alice: every answer right; bob: question 1 wrong, and he copies alice's notebook for the question
-    asked with each student's own numbers (her id, her numbers); carol: hands in the notebook as released."""
+#: what dishonest students try, on exercise set 1 (every answer itself wrong): each must score 0 or be flagged
+ATTACKS = {
+    # replace simkit's comparison and recording functions (the forgery that used to earn full marks)
+    "mallory": "import simkit.teaching.checks as checks\nchecks.agrees = lambda *a, **k: True\n"
+               "import simkit.teaching.handin as handin\nhandin.plain = lambda answer: (True, 4.0)",
+    # an answer that claims to equal every letter and number
+    "eve": "class Anything(str):\n    def __eq__(self, other):\n        return True\n    def __float__(self):\n"
+           "        return 4.0\nanswer_4 = Anything('a')",
+    # Python's own names rebound
+    "frank": "float = lambda *a: 4.0\nrepr = lambda *a: '4.0'",
+    # a class built without a class statement, and a module re-imported
+    "grace": "Forty = type('Forty', (float,), {'__eq__': lambda s, o: True})\nimport importlib\n"
+             "import simkit.teaching.handin\nimportlib.reload(simkit.teaching.handin)",
+    # a magic and a shell line (they reach the system)
+    "heidi": "%env NBGRADER_EXECUTION=none\n!echo forged",
+    # an answer recorded in another cell than its test cell: not flagged, and it earns nothing
+    "ivan": "from simkit.teaching.handin import record\nrecord('churn.lifetime', 4.0)",
+}
+SET_1 = "01_churn_and_lifetime"
+
+
+@pytest.fixture(scope="module")
+def graded(course):
+    """alice: every answer right; bob: question 1 wrong, and he copies alice's notebook for the question asked with
+    each student's own numbers (her id, her numbers); carol: hands in the notebook as released; 李雷: every answer
+    right (a Chinese id); the attackers of ATTACKS.  Autograded, then feedback generated."""
     for name in ASSIGNMENTS:
-        alice = _answers_from_solution(course, name, "alice")
-        bob = _wrong_first_answer(_answers_from_solution(course, name, "alice"))   # alice's id: her numbers
-        _hand_in(course, name, "alice", alice)
-        _hand_in(course, name, "bob", bob)
+        _hand_in(course, name, "alice", _answers_from_solution(course, name, "alice"))
+        _hand_in(course, name, "bob", _wrong_first_answer(_answers_from_solution(course, name, "alice")))
         _hand_in(course, name, "carol", {})
-    nbgrader(course, "autograde", "*", "--create")
-    personal = {q.split(".")[0]: q for q, e in checks.load_key().items() if e["kind"] == "personal"}
+    _hand_in(course, SET_1, "李雷", _answers_from_solution(course, SET_1, "李雷"))
+    for student, attack in ATTACKS.items():
+        _hand_in(course, SET_1, student, _wrong_answers(course, SET_1, student, attack))
+    log = nbgrader(course, "autograde", "*", "--create")
+    nbgrader(course, "generate_feedback", "*")
+    return course, log
+
+
+def _scores(course: Path, name: str, student: str) -> dict:
+    """test cell -> (auto score, needs manual grade)."""
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
-        for name in ASSIGNMENTS:
-            tests = {grade.name: grade.max_score for grade in gradebook.find_notebook(name, name).grade_cells
-                     if grade.name.startswith("test-")}
-            full = sum(tests.values())
-            question = next(q for q in personal.values() if f"test-{q.replace('.', '-')}" in tests)
-            own = f"test-{question.replace('.', '-')}"
-            first = next(c["metadata"]["nbgrader"]["grade_id"] for c in _cells(course / "source" / name / f"{name}.ipynb")
-                         if "assert answer_1 is not ..." in _text(c))
-            # the neighbours' numbers differ, so copying alice's answer is wrong for bob and dave
-            decimals = checks.load_key()[question]["decimals"]
-            assert not checks.agrees(expected_answer(question, "alice"), expected_answer(question, "bob"), decimals)
+        notebook = gradebook.find_submission_notebook(name, name, student)
+        return {g.name: (g.auto_score, g.needs_manual_grade) for g in notebook.grades if g.name.startswith("test-")}
 
-            def auto(student, grade_id=None):
-                notebook = gradebook.find_submission_notebook(name, name, student)
-                return sum(g.auto_score or 0 for g in notebook.grades
-                           if g.name in tests and (grade_id is None or g.name == grade_id))
 
-            assert auto("alice") == full, name
-            assert auto("carol") == 0, name
-            # bob loses question 1 and his own-numbers question (copying earns nothing), nothing else
-            assert auto("bob") == full - 2 and auto("bob", own) == 0 and auto("bob", first) == 0, name
+def test_honest_students_get_exactly_what_they_earned(graded):
+    course, _log = graded
+    personal = {q for q, e in checks.load_key().items() if e["kind"] == "personal"}
+    for name in ASSIGNMENTS:
+        alice, bob, carol = (_scores(course, name, student) for student in ("alice", "bob", "carol"))
+        full = len(alice)
+        own = next(f"test-{q.replace('.', '-')}" for q in personal if f"test-{q.replace('.', '-')}" in alice)
+        first = next(c["metadata"]["nbgrader"]["grade_id"] for c in _cells(course / "source" / name / f"{name}.ipynb")
+                     if "assert answer_1 is not ..." in _text(c))
+        assert sum(score for score, _ in alice.values()) == full and not any(manual for _, manual in alice.values())
+        assert sum(score for score, _ in carol.values()) == 0, name
+        # bob loses question 1 and his own-numbers question (copying alice's earns nothing), nothing else
+        assert bob[first][0] == bob[own][0] == 0 and sum(score for score, _ in bob.values()) == full - 2, name
+    assert sum(score for score, _ in _scores(course, SET_1, "李雷").values()) == len(_scores(course, SET_1, "alice"))
+
+
+@pytest.mark.parametrize("student", sorted(ATTACKS))
+def test_no_attack_gains_a_point_silently(graded, student):
+    course, log = graded
+    scores = _scores(course, SET_1, student)
+    assert scores and all(score == 0 for score, _ in scores.values()), scores
+    if student == "ivan":     # nothing an exercise never needs: simply wrong
+        assert not any(manual for _, manual in scores.values())
+    else:                     # flagged for grading by hand, with the reason in the log and in the feedback
+        assert all(manual for _, manual in scores.values()), scores
+        assert f"{student}, {SET_1}" in log
+        assert "flagged for your instructor to grade by hand" in _feedback_text(course, student, SET_1)
+
+
+# ---------------------------------------------------------------- feedback
+class _Text(html.parser.HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.parts, self._skip = [], 0
+
+    def handle_starttag(self, tag, attrs):
+        self._skip += tag in ("style", "script")
+
+    def handle_endtag(self, tag):
+        self._skip -= tag in ("style", "script")
+
+    def handle_data(self, data):
+        if not self._skip:
+            self.parts.append(data)
+
+
+def _feedback_text(course: Path, student: str, name: str) -> str:
+    files = list((course / "feedback" / student / name).glob("*.html"))
+    assert files, f"no feedback for {student}, {name}"
+    reader = _Text()
+    reader.feed(files[0].read_text(encoding="utf-8"))
+    return "".join(reader.parts)
+
+
+def _release_text(course: Path, name: str) -> str:
+    return "\n".join(_text(c) for c in _cells(course / "release" / name / f"{name}.ipynb"))
+
+
+def _students_own_text(course: Path, student: str, name: str) -> str:
+    """What the student wrote (the submitted notebook) and what their own cells printed (not the test cells)."""
+    submitted = _cells(course / "submitted" / student / name / f"{name}.ipynb")
+    graded = _cells(course / "autograded" / student / name / f"{name}.ipynb")
+    printed = [json.dumps(c.get("outputs", []), ensure_ascii=False) for c in graded
+               if not c["metadata"].get("nbgrader", {}).get("grade") or c["metadata"]["nbgrader"].get("solution")]
+    return "\n".join([_text(c) for c in submitted] + printed)
+
+
+def _count(text: str, number: str) -> int:
+    """How often ``number`` stands in ``text`` as a number of its own (not part of a longer one)."""
+    return len(re.findall(r"(?<![\w.,])" + re.escape(number) + r"(?![\w]|[.,]\d)", text))
+
+
+def _written(value: float, decimals: int) -> set[str]:
+    """How a person would search for an answer: rounded to the key's decimals (with and without thousands
+    separators, and as ¥), to one place fewer and more, and in full; a form of one digit ("4") is not something
+    anyone searches for (it stands in every prompt "In [4]")."""
+    forms = {repr(value)}
+    for places in {max(decimals - 1, 0), decimals, decimals + 1}:
+        forms |= {f"{value:.{places}f}", f"{value:,.{places}f}"}
+    forms = {form for form in forms if sum(ch.isdigit() for ch in form) >= 2}
+    return forms | {"¥" + form for form in forms}
+
+
+def test_returned_feedback_holds_no_answer(graded):
+    """Every feedback file of the class, searched for every answer of the key in the forms a person would search
+    for: an answer may appear no more often than in what the student wrote and their own cells printed (which
+    holds the released notebook's text: "100" in "loses 100 a year") and in the hints; the right answers a student
+    gave are their own."""
+    course, _log = graded
+    key = json.loads((course / "simkit_key.json").read_text(encoding="utf-8"))
+    students = [p.name for p in (course / "feedback").iterdir()]
+    assert {"alice", "bob", "carol", "李雷", *ATTACKS} <= set(students)
+    searched = 0
+    for student in students:
+        for name in (p.name for p in (course / "feedback" / student).iterdir()):
+            text, release = _feedback_text(course, student, name), _release_text(course, name)
+            text = re.sub(r"Score: [\d.]+ / [\d.]+", "", text)      # nbgrader's score lines: points, not answers
+            # ... and the hints, which the self-study checks show to everyone ("what is 20 % of 100 ...")
+            own_text = _students_own_text(course, student, name) + "\n".join(e["hint"] for e in key["questions"].values())
+            recorded = set(re.findall(r"your answer (\S+) —", text))
+            questions = [q for q in key["questions"] if f"record({q!r}" in release]
+            assert questions
+            for question in questions:
+                entry = key["questions"][question]
+                if entry["kind"] == "personal":
+                    value, decimals = expected_answer(question, student, COURSE_KEY), entry["decimals"]
+                elif entry["kind"] == "choice":
+                    continue       # a letter cannot be searched for; its key is not in any cell (test above)
+                else:
+                    value, decimals = entry["answer"], entry.get("decimals", 2)
+                for form in _written(value, decimals):
+                    if any(form in own or own.strip("'") == form for own in recorded):
+                        continue   # the student's own right answer, shown back to them
+                    searched += 1
+                    assert _count(text, form) <= _count(own_text, form), (student, name, question, form)
+    assert searched > 500
+
+
+def test_feedback_says_right_or_not_with_the_hint(graded):
+    course, _log = graded
+    bob = _feedback_text(course, "bob", SET_1)
+    hint = checks.load_key()["churn.lifetime"]["hint"]
+    assert "churn.lifetime: your answer" in bob and "✗ not right; hint: " + hint in bob
+    assert "churn.replacements: your answer 100 — ✓ right" in bob
+    assert "churn.lifetime: no answer" in _feedback_text(course, "carol", SET_1)

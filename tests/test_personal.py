@@ -4,8 +4,8 @@ import pytest
 
 from simkit import Stage
 from simkit.teaching import checks
-from simkit.teaching.personal import (EXERCISE_SETS, SAMPLE_STUDENT, expected_answer, personal_questions, student_key,
-                             your_numbers)
+from simkit.teaching.personal import EXERCISE_SETS, SAMPLE_STUDENT, personal_questions, student_key, your_numbers
+from simkit.teaching.personal import _answer as expected_answer
 from test_exercises import PERSONAL, _by_hand
 
 STUDENTS = ("2026001", "2026002", "li.wei", 20260017)
@@ -55,7 +55,8 @@ def test_numbers_stay_in_their_stated_ranges():
     for i in range(200):
         student = f"s{i}"
         churn = your_numbers("churn", student)
-        assert 200 <= churn.customers <= 2000 and 0 < churn.lost_per_year < churn.customers and 3 <= churn.years <= 8
+        assert 200_000 <= churn.customers <= 5_000_000 and 0 < churn.lost_per_year < churn.customers
+        assert 3 <= churn.years <= 8
         clv = your_numbers("clv", student)
         assert 20 <= clv.profit_per_purchase <= 200 and 0.03 <= clv.interest_rate <= 0.12
         ltv = your_numbers("ltv", student)
@@ -66,6 +67,63 @@ def test_numbers_stay_in_their_stated_ranges():
             life.loyal_mean_years
         value = your_numbers("value", student)
         assert 10 <= value.vip_customers <= 40 and 1000 <= value.small_customers <= 3000
+
+
+def test_no_public_function_returns_an_own_numbers_answer():
+    import simkit.teaching.personal as personal
+
+    assert not [name for name in personal.__all__ if "answer" in name]
+    assert not hasattr(personal, "expected_answer")
+
+
+def _shared_pairs(question: str, students: list, course: str = "") -> int:
+    """Pairs of ``students`` whose right answers to ``question`` are within the grading tolerance of each other
+    (one unit in the last of the key's decimals): a copied answer would be graded right for both."""
+    decimals = checks.load_key()[question]["decimals"]
+    answers = sorted(round(expected_answer(question, student, course), decimals) for student in students)
+    unit, pairs, low = 10.0 ** -decimals * (1 + 1e-9), 0, 0
+    for high, value in enumerate(answers):
+        while value - answers[low] > unit:
+            low += 1
+        pairs += high - low
+    return pairs
+
+
+#: the own-numbers question whose answer space is smaller than a class needs: a cohort's average LTV in yuan to the
+#: fen lies between about ¥25 and ¥120, some 9,000 values, so in a class of 200 a few pairs coincide by chance
+SMALL_ANSWER_SPACE = {"ltv.your_cohort"}
+
+
+@pytest.mark.parametrize("question", PERSONAL)
+def test_in_a_class_of_200_no_two_students_share_an_answer(question):
+    """A class of 200 consecutive student numbers, and a second class under another course key: no two students'
+    right answers fall within the grading tolerance of each other (except the question whose space is smaller).
+    The chance of a shared pair is kept low by the numbers' grids and decimals, measured over 4,000 ids
+    (docs: INSTRUCTORS.md, expected pairs per class below 0.1)."""
+    ids = [str(2026001 + i) for i in range(200)]
+    shared = _shared_pairs(question, ids) + _shared_pairs(question, ids, course="2027-spring")
+    if question in SMALL_ANSWER_SPACE:
+        assert shared > 0        # the stated exception is real: the test would notice if it went away
+    else:
+        assert shared == 0, question
+
+
+@pytest.mark.parametrize("question", sorted(set(PERSONAL) - SMALL_ANSWER_SPACE))
+def test_the_chance_of_a_shared_answer_in_a_class_of_200_is_small(question):
+    """Expected shared pairs in a class of 200 = 19,900 pairs x P(two random students share), P estimated over
+    2,000 random ids (1,999,000 pairs): below 0.1, so at least 9 classes in 10 have no shared answer at all."""
+    ids = [f"random-{i}" for i in range(2000)]
+    probability = _shared_pairs(question, ids) / (2000 * 1999 / 2)
+    assert 19_900 * probability < 0.1, question
+
+
+def test_a_course_key_gives_other_numbers_and_answers():
+    for exercise_set, question in ((s, q) for q, s in personal_questions().items()):
+        assert your_numbers(exercise_set, "2026001") != your_numbers(exercise_set, "2026001", course="2026-autumn")
+        assert your_numbers(exercise_set, "2026001", course="2026-autumn") == \
+            your_numbers(exercise_set, "2026001", course="2026-autumn")
+    with pytest.raises(ValueError, match="course: got"):
+        your_numbers("churn", "2026001", course=2026)
 
 
 def test_unknown_sets_and_fields_are_named():

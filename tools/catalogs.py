@@ -81,7 +81,7 @@ def merged(template: Catalog, catalog: Catalog) -> Catalog:
 
 def po_bytes(catalog: Catalog) -> bytes:
     buffer = io.BytesIO()
-    write_po(buffer, catalog, width=100, sort_output=False, omit_header=False, include_previous=True)
+    write_po(buffer, catalog, width=100, sort_output=False, omit_header=False, include_previous=False)   # Babel wraps a long previous msgid into lines polib cannot read
     return buffer.getvalue()
 
 

@@ -148,7 +148,7 @@ def read_catalog(path: Path, domain: str) -> Catalog:
 
 def po_bytes(catalog: Catalog) -> bytes:
     buffer = io.BytesIO()
-    write_po(buffer, catalog, width=0, include_previous=True, sort_output=False)
+    write_po(buffer, catalog, width=0, include_previous=False, sort_output=False)   # Babel writes a multi-line previous msgid that polib cannot read
     return buffer.getvalue()
 
 

@@ -7,6 +7,9 @@ module           what it holds
 ``checks``       ``check(question, answer)``: right, or a hint
 ``personal``     each student's own numbers, from the student id
 ``grading``      an nbgrader course: export, autograde, feedback
+``handin``       in a graded notebook: record an answer, judge nothing
+``screening``    what in a submission's code an exercise never needs
+``marking``      autograde's step: recorded answers against the course key
 ===============  =============================================================
 """
 

@@ -30,8 +30,7 @@ import numpy as np
 
 from ..core.language import N_, _
 
-__all__ = ["EXERCISE_SETS", "SAMPLE_STUDENT", "YourNumbers", "expected_answer", "personal_questions",
-           "student_key", "your_numbers"]
+__all__ = ["EXERCISE_SETS", "SAMPLE_STUDENT", "YourNumbers", "personal_questions", "student_key", "your_numbers"]
 
 #: Whose numbers a notebook shows until ``STUDENT_ID`` is set.
 SAMPLE_STUDENT = "example"
@@ -64,8 +63,8 @@ def student_key(student_id) -> str:
                        "(1 to {n} printable characters)").format(value=shown, n=_MAX_ID_LENGTH))
 
 
-def _generator(exercise_set: str, student: str) -> np.random.Generator:
-    digest = hashlib.sha256(f"{_SALT}:{exercise_set}:{student}".encode()).digest()
+def _generator(exercise_set: str, student: str, course: str = "") -> np.random.Generator:
+    digest = hashlib.sha256(f"{_SALT}:{course}:{exercise_set}:{student}".encode()).digest()
     return np.random.default_rng(int.from_bytes(digest[:8], "little"))
 
 
@@ -129,8 +128,8 @@ def _pick(rng: np.random.Generator, low: float, high: float, step: float) -> flo
 
 
 def _churn(rng):
-    customers = 40 * int(rng.integers(5, 51))                       # 200 to 2,000
-    churn_rate = float(rng.choice([0.10, 0.125, 0.15, 0.20, 0.25, 0.30, 0.35]))
+    customers = int(rng.integers(200_000, 5_000_001))
+    churn_rate = _pick(rng, 0.10, 0.30, 0.005)
     return {"customers": customers, "lost_per_year": int(round(customers * churn_rate)),
             "years": int(rng.integers(3, 9))}
 
@@ -142,10 +141,10 @@ def _churn_answer(values):
 
 
 def _clv(rng):
-    return {"profit_per_purchase": 5 * int(rng.integers(4, 41)),     # ¥20 to ¥200
+    return {"profit_per_purchase": int(rng.integers(20, 201)),     # ¥20 to ¥200
             "purchases_per_month": int(rng.integers(1, 9)),
             "years": int(rng.integers(3, 16)),
-            "interest_rate": _pick(rng, 0.03, 0.12, 0.01)}
+            "interest_rate": _pick(rng, 0.03, 0.12, 0.001)}
 
 
 def _clv_answer(values):
@@ -156,10 +155,10 @@ def _clv_answer(values):
 
 
 def _ltv(rng):
-    first = _pick(rng, 0.45, 0.75, 0.05)
-    second = round(first + _pick(rng, 0.05, 0.15, 0.05), 2)
-    third = round(min(second + _pick(rng, 0.0, 0.10, 0.05), 0.95), 2)
-    return {"retention_rate": [first, second, third], "acquisition_cost": 5 * int(rng.integers(8, 17))}
+    first = _pick(rng, 0.45, 0.75, 0.01)
+    second = round(first + _pick(rng, 0.05, 0.15, 0.01), 2)
+    third = round(min(second + _pick(rng, 0.0, 0.10, 0.01), 0.95), 2)
+    return {"retention_rate": [first, second, third], "acquisition_cost": int(rng.integers(40, 81))}
 
 
 def _ltv_scenario(values):
@@ -176,8 +175,8 @@ def _ltv_answer(values):
 
 
 def _life(rng):
-    return {"conversion_share": _pick(rng, 0.20, 0.60, 0.05), "loyal_mean_years": _pick(rng, 1.5, 5.0, 0.5),
-            "loyal_to_decline": _pick(rng, 0.60, 0.90, 0.05)}
+    return {"conversion_share": _pick(rng, 0.20, 0.60, 0.001), "loyal_mean_years": _pick(rng, 1.5, 5.0, 0.01),
+            "loyal_to_decline": _pick(rng, 0.60, 0.90, 0.001)}
 
 
 def _life_scenario(values):
@@ -198,8 +197,8 @@ def _life_answer(values):
 
 
 def _value(rng):
-    return {"vip_customers": int(rng.integers(10, 41)), "large_customers": 5 * int(rng.integers(10, 31)),
-            "medium_customers": 10 * int(rng.integers(20, 51)), "small_customers": 50 * int(rng.integers(20, 61))}
+    return {"vip_customers": int(rng.integers(10, 41)), "large_customers": int(rng.integers(50, 151)),
+            "medium_customers": int(rng.integers(200, 501)), "small_customers": int(rng.integers(1_000, 3_001))}
 
 
 def _value_tiers(values):
@@ -218,8 +217,8 @@ def _value_answer(values):
 
 
 def _clvfit(rng):
-    return {"purchase_rate": _pick(rng, 0.05, 0.50, 0.05), "dropout_rate": _pick(rng, 0.01, 0.10, 0.01),
-            "weeks": 4 * int(rng.integers(1, 14))}
+    return {"purchase_rate": _pick(rng, 0.05, 0.50, 0.001), "dropout_rate": _pick(rng, 0.01, 0.10, 0.0001),
+            "weeks": int(rng.integers(4, 53))}
 
 
 def _clvfit_answer(values):
@@ -278,14 +277,19 @@ def _exercise_set(name) -> _Set:
     return _SETS[name]
 
 
-def your_numbers(exercise_set: str, student_id) -> YourNumbers:
+def your_numbers(exercise_set: str, student_id, course: str = "") -> YourNumbers:
     """The numbers of ``student_id`` (your student number, 学号) for ``exercise_set``.
 
-    The same id always gives the same numbers; ``...`` gives the sample student's.
+    The same id always gives the same numbers; ``...`` gives the sample student's.  A graded course
+    passes its ``course`` key (chosen by the instructor at export), so that its numbers differ from the
+    self-study exercises' and from another year's.
     """
     definition = _exercise_set(exercise_set)
     student = student_key(student_id)
-    return YourNumbers(exercise_set, student, definition.draw(_generator(exercise_set, student)),
+    if not isinstance(course, str) or len(course) > _MAX_ID_LENGTH:
+        raise ValueError(_("{path}: got {value}, expected {rule}").format(
+            path="course", value=repr(course)[:80], rule=_("a text of at most {n} characters").format(n=_MAX_ID_LENGTH)))
+    return YourNumbers(exercise_set, student, definition.draw(_generator(exercise_set, student, course)),
                        definition.meanings)
 
 
@@ -294,11 +298,11 @@ def personal_questions() -> dict:
     return {definition.question: name for name, definition in _SETS.items()}
 
 
-def expected_answer(question: str, student_id) -> float:
-    """The right answer to a question asked with your own numbers, computed afresh."""
+def _answer(question: str, student_id, course: str = "") -> float:
+    """The right answer to an own-numbers question, computed afresh (for checking and grading only: private)."""
     sets = personal_questions()
     if question not in sets:
         raise KeyError(_("question: got {question}, expected one asked with your own numbers ({questions})").format(
             question=repr(question), questions=", ".join(sorted(sets))))
-    numbers = your_numbers(sets[question], student_id)
+    numbers = your_numbers(sets[question], student_id, course)
     return float(_SETS[sets[question]].answer(numbers.values))
