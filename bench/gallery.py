@@ -33,6 +33,12 @@ def figures():
     comparison = simkit.compare(lifecycle.scenario, longer, seed=1)
     sweep = simkit.sweep(lifecycle.scenario, {"stages.loyal.orders_per_year": [5, 6, 7],
                                               "discounting.interest_rate": [0.05, 0.1]}, replications=3)
+    levers = simkit.sweep(lifecycle.scenario, variants={   # named as a notebook names its levers (notebook 07)
+        "loyal customers stay 10 % longer": {"stages.loyal.mean_duration_years":
+                                             lifecycle.scenario.stages.loyal.mean_duration_years * 1.1},
+        "10 % more prospects (acquisition budget)": {"arrivals.prospects_per_year":
+                                                     lifecycle.scenario.arrivals.prospects_per_year * 1.1}},
+        replications=3)
     from simkit.exact.cohort import ltv_sensitivity
     from simkit.exact.pyramid import TEXTBOOK_TIERS
 
@@ -55,6 +61,7 @@ def figures():
         ("tenure", lambda ax: plots.plot_tenure(churned, retention, ax=ax)),
         ("comparison", lambda ax: plots.plot_comparison(comparison, ax=ax)),
         ("sweep_effects", lambda ax: plots.plot_sweep_effects(sweep, ax=ax)),
+        ("sweep_levers", lambda ax: plots.plot_sweep_effects(levers, ax=ax)),
         ("sweep_grid", lambda ax: plots.plot_sweep_grid(sweep, "stages.loyal.orders_per_year",
                                                         "discounting.interest_rate", ax=ax)),
         ("profit_by_stage", lambda ax: plots.plot_profit_by_stage(lifecycle, ax=ax)),
@@ -65,6 +72,9 @@ def figures():
         # a fitted model's predictions stand in for the truth's expectation here (no pymc-marketing needed)
         ("holdout_by_frequency", lambda ax: plots.plot_holdout_by_frequency(
             clv_summary, clv.truth["expected_holdout_purchases"] * 1.05, clv.truth, ax=ax, model="a model")),
+        # a model that calls nearly everyone alive (a Pareto/NBD fit on a stage world, notebook 06) stands in here
+        ("alive_by_frequency", lambda ax: plots.plot_alive_by_frequency(
+            clv_summary, 0.95 + 0.05 * clv.truth["probability_alive"], alive, ax=ax, model="a model")),
         ("alive_calibration", lambda ax: plots.plot_alive_calibration(
             {"the truth's P(alive)": alive_calibration(clv.truth["probability_alive"], alive),
              "a bent one": alive_calibration(clv.truth["probability_alive"] ** 0.7, alive)}, ax=ax)),

@@ -159,3 +159,211 @@ def test_waterfall_keeps_its_parts_and_labels_them_signed():
     assert bottoms[-1] == 0 and bottoms[1] == pytest.approx(heights[0])
     ax = plots.plot_profit_parts(result.ledger)
     assert [t.get_text() for t in ax.texts] == [format_money(h, sign=True) for h in heights]
+
+
+# ------------------------------------------------------------------ what a class reads (#32, items 3 and 4)
+#: the smallest text of simkit's style: the smallest size its STYLE table gives (points, as in the table)
+SMALLEST = min(plots.STYLE.values())
+#: the built-in scenarios' file names (read from the folder, not from simkit's list), and the churn
+#: firms' scenario names built the way simkit.exact.churn.firm_scenario documents them
+SCENARIO_FILES = sorted({p.stem for p in (pathlib.Path(simkit.__file__).parent / "model" / "scenarios").rglob("*.toml")}
+                        | {f"firm_{firm}_{kind}" for firm in "ab" for kind in ("steady", "cohort")})
+
+
+def _panels():
+    """(name, build) for every panel, in the states a class sees: the dashboard with and without a comparison and
+    on the sales funnel preset, the churn panel steady and closed, the LTV, pyramid and simulation panels."""
+    from simkit.views import widgets
+
+    def dashboard(comparison=None, preset=None):
+        def build():
+            panel = widgets.lifecycle_dashboard(simkit.load_scenario("lifecycle_textbook").updated(
+                {"horizon": 36, "arrivals.cohort_size": 500, "arrivals.prospects_per_year": 200}),
+                comparison=comparison, background=False)
+            if preset is not None:
+                panel.preset.value = preset
+            return panel
+        return build
+
+    def churn(steady):
+        def build():
+            panel = widgets.churn_panel(background=False)
+            panel.controls["steady_state"].value = steady
+            return panel
+        return build
+
+    return [("dashboard", dashboard()), ("dashboard_compared", dashboard("loyal customers stay 10 % longer")),
+            ("dashboard_sales_funnel", dashboard(preset="sales_funnel")),
+            *((f"dashboard_sales_funnel_{index}", dashboard(comparison, "sales_funnel"))
+              for index, comparison in enumerate(widgets.COMPARISONS)),
+            ("churn_steady", churn(True)), ("churn_closed", churn(False)),
+            ("ltv_panel", widgets.ltv_table_panel), ("pyramid_panel", widgets.pyramid_panel),
+            ("simulation_panel", lambda: widgets.SimulationPanel(background=False))]
+
+
+@pytest.fixture(scope="module", params=["en", "zh", "both"])
+def every_figure(request):
+    """Every figure simkit draws, drawn in one language: each plot function at the size a notebook shows it
+    (8 x 3.6 inches, what a plot makes when given no axes), each panel's figure as the panel shows it."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    simkit.set_language(request.param)
+    drawn = []
+    try:
+        for name, draw in gallery.figures():
+            figure, (ax,) = plots.new_figure(width=8, height=3.6)
+            FigureCanvasAgg(figure)
+            draw(ax)
+            figure.canvas.draw()
+            drawn.append((f"{name} [{request.param}]", figure))
+        for name, build in _panels():
+            panel = build()
+            figure = panel.figure
+            if getattr(panel, "live", None) is not None:
+                panel.live.invalidate()
+                panel.live.render()      # as the panel shows it: laid out, data drawn over the background
+            else:   # drawn into PNG bytes by savefig: drawn again on a canvas that keeps its renderer
+                FigureCanvasAgg(figure)
+                figure.canvas.draw()
+            drawn.append((f"{name} [{request.param}]", figure))
+    finally:
+        simkit.set_language("both")
+    return drawn
+
+
+def _shown_texts(figure):
+    """Every text a student sees in the figure: titles, labels, tick labels, legends, notes, values."""
+    ticks = {t for ax in figure.axes for axis in (ax.xaxis, ax.yaxis) for tick in axis.get_major_ticks()
+             + axis.get_minor_ticks() for t in (tick.label1, tick.label2)}
+    texts = [t for t in figure.findobj(Text) if t.get_visible() and t.get_text().strip() and t not in ticks]
+    for ax in figure.axes:   # the tick labels drawn: those of ticks inside the axis' range
+        for axis in (ax.xaxis, ax.yaxis):
+            texts += [label_ for tick in axis._update_ticks() for label_ in (tick.label1, tick.label2)
+                      if label_.get_visible() and label_.get_text().strip()]
+    return list(dict.fromkeys(texts))
+
+
+def test_every_plot_function_is_in_the_gallery():
+    drawn = {name for name, _draw in gallery.figures()}
+    public = {name[len("plot_"):] for name in plots.__all__ if name.startswith("plot_")}
+    assert public <= drawn, f"plot functions no test draws: {sorted(public - drawn)}"
+
+
+def test_no_text_is_smaller_than_the_styles_smallest(every_figure):
+    small = [(name, t.get_text(), round(t.get_fontsize(), 2)) for name, figure in every_figure
+             for t in _shown_texts(figure) if t.get_fontsize() < SMALLEST - 1e-9]
+    assert not small, f"{len(small)} texts under {SMALLEST} pt, e.g. {small[:8]}"
+
+
+def _data_lines(ax):
+    """Each line carrying data in ``ax``, as display coordinates (points, and segments when it is drawn as a line)."""
+    lines = []
+    for line in ax.get_lines():
+        if not line.get_visible() or (line.get_linestyle() in ("None", "none", "", " ")
+                                      and line.get_marker() in (None, "None", "none", "", " ")):
+            continue
+        xy = line.get_transform().transform(np.column_stack(line.get_data()).astype(float))
+        xy = xy[np.isfinite(xy).all(axis=1)]
+        if len(xy):
+            lines.append((line, xy, line.get_linestyle() not in ("None", "none", "", " ")))
+    return lines
+
+
+def _hits(box, xy, joined: bool) -> bool:
+    """Whether a point of ``xy`` -- or, for a drawn line, a point of a segment between two -- lies inside ``box``."""
+    x, y = xy[:, 0], xy[:, 1]
+    if np.any((x > box.x0) & (x < box.x1) & (y > box.y0) & (y < box.y1)):
+        return True
+    if not joined or len(xy) < 2:
+        return False
+    # sample every segment each pixel along its length: a segment crossing the box has a sample inside it
+    for (x0, y0), (x1, y1) in zip(xy[:-1], xy[1:]):
+        steps = int(np.ceil(max(abs(x1 - x0), abs(y1 - y0)))) + 1
+        t = np.linspace(0, 1, steps + 1)
+        sx, sy = x0 + t * (x1 - x0), y0 + t * (y1 - y0)
+        if np.any((sx > box.x0) & (sx < box.x1) & (sy > box.y0) & (sy < box.y1)):
+            return True
+    return False
+
+
+def test_no_note_or_value_label_lies_over_a_data_line_and_every_text_is_in_the_figure(every_figure):
+    problems = []
+    for name, figure in every_figure:
+        renderer = figure.canvas.get_renderer()
+        page = figure.bbox
+        for text in _shown_texts(figure):
+            box = text.get_window_extent(renderer)
+            if not (box.x0 >= page.x0 - 1 and box.x1 <= page.x1 + 1 and box.y0 >= page.y0 - 1
+                    and box.y1 <= page.y1 + 1):
+                problems.append(f"{name}: {text.get_text()!r} is cut by the figure's edge")
+        for ax in figure.axes:
+            inner = ax.get_window_extent(renderer)
+            for text in ax.texts:   # notes and value labels drawn in the plot area
+                if not (text.get_visible() and text.get_text().strip()):
+                    continue
+                box = text.get_window_extent(renderer)
+                if not (inner.x0 - 1 <= box.x0 and box.x1 <= inner.x1 + 1 and inner.y0 - 1 <= box.y0
+                        and box.y1 <= inner.y1 + 1):
+                    problems.append(f"{name}: {text.get_text()!r} runs out of its axes")
+                for line, xy, joined in _data_lines(ax):
+                    if _hits(box.padded(-1), xy, joined):
+                        problems.append(f"{name}: {text.get_text()!r} lies over the line {line.get_label()!r}")
+    assert not problems, "\n".join(problems)
+
+
+def test_no_title_names_a_scenario_file(every_figure):
+    titles = [(name, t.get_text()) for name, figure in every_figure for ax in figure.axes
+              for t in (ax.title, ax._left_title, ax._right_title) if t.get_text()]
+    titles += [(name, figure._suptitle.get_text()) for name, figure in every_figure if figure._suptitle]
+    named = [(name, title) for name, title in titles if any(file in title for file in SCENARIO_FILES)]
+    assert titles and not named, f"titles with a scenario's file name: {named}"
+
+
+def test_every_y_label_fits_the_height_of_its_axes(every_figure):
+    tall = []
+    for name, figure in every_figure:
+        renderer = figure.canvas.get_renderer()
+        for ax in figure.axes:
+            label_ = ax.yaxis.label
+            if not (label_.get_visible() and label_.get_text().strip()):
+                continue
+            height = ax.get_window_extent(renderer).height
+            extent = label_.get_window_extent(renderer).height
+            if extent > height + 1:
+                tall.append(f"{name}: {label_.get_text()!r} is {extent:.0f} px on an axes {height:.0f} px high")
+    assert not tall, "\n".join(tall)
+
+
+def _is_red(colour) -> bool:
+    """Red as a reader sees it: much more red than green or blue."""
+    from matplotlib.colors import to_rgb
+
+    r, g, b = to_rgb(colour)
+    return r > 0.6 and g < 0.4 and b < 0.4
+
+
+def test_profit_is_never_shown_red_in_a_legend(every_figure):
+    """A first-year loss draws the first profit bar red; the legend's swatch for profit must still not be red."""
+    profit_words = {"profit", "利润", "profit 利润"}
+    seen = []
+    for name, figure in every_figure:
+        legends = [ax.get_legend() for ax in figure.axes if ax.get_legend() is not None] + list(figure.legends)
+        for legend in legends:
+            for handle, text in zip(legend.legend_handles, legend.get_texts()):
+                if text.get_text() in profit_words and hasattr(handle, "get_facecolor"):
+                    seen.append(name)
+                    assert not _is_red(handle.get_facecolor()), f"{name}: profit's legend swatch is red"
+    assert any("period_money" in name for name in seen) and any("dashboard [" in name for name in seen), seen
+
+
+def test_a_tornado_of_named_levers_shows_their_names(restore_language):
+    """Notebook 07 names its levers; the tornado shows those names, not the fields they change."""
+    simkit.set_language("en")
+    scenario = simkit.load_scenario("lifecycle_basic").updated({"arrivals.cohort_size": 200, "horizon": 12})
+    levers = {"loyal customers stay 10 % longer": {"stages.loyal.mean_duration_years": 3.3},
+              "cheaper acquisition": {"arrivals.acquisition_cost": 50.0}}
+    ax = plots.plot_sweep_effects(simkit.sweep(scenario, variants=levers, replications=2))
+    assert sorted(t.get_text() for t in ax.get_yticklabels()) == sorted(levers)
+    grid = simkit.sweep(scenario, {"stages.loyal.orders_per_year": [5.0, 7.0]}, replications=2)
+    ax = plots.plot_sweep_effects(grid)   # a grid's variants are named by their values: the change is shown
+    assert {t.get_text() for t in ax.get_yticklabels()} == {"loyal: orders per year = 5", "loyal: orders per year = 7"}

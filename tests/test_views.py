@@ -342,3 +342,35 @@ def test_sliders_stop_on_round_values_and_read_as_words():
     assert panel.controls["arrivals.prospects_per_year"].description == "prospects per year"
     assert panel.controls["stages.loyal.orders_per_year"].description == "loyal: orders per year"
     assert readable("discounting.interest_rate") == "interest rate"
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_a_comparison_that_does_not_apply_says_why_in_a_short_sentence_that_wraps(language):
+    """The sales funnel preset has no loyal customers: the dashboard says so in words, not a validator's message."""
+    import re
+
+    from simkit.views import widgets
+    from simkit.views.widgets.dashboard import COMPARISONS
+
+    simkit.set_language(language)
+    try:
+        for lever in ("loyal customers stay 10 % longer", "loyal customers buy 10 % more often"):
+            assert lever in COMPARISONS
+            panel = widgets.lifecycle_dashboard("sales_funnel", comparison=lever, background=False)
+            text = re.sub(r"<[^>]+>", "", panel.message.value)
+            assert "stages." not in text and "next_stage" not in text and "mean_duration" not in text, text
+            assert ("loyal" in text) if language == "en" else ("老客户" in text), text
+            assert len(text) < 260, text
+            assert panel.message.layout.flex == "1 1 0%" and panel.message.layout.min_width == "0"  # wraps
+            assert panel.view.layout.visibility == "visible"   # the scenario itself is still shown
+    finally:
+        simkit.set_language("both")
+
+
+def test_the_churn_table_marks_the_closed_cohort_as_an_expectation():
+    from simkit.exact.churn import TEXTBOOK_FIRMS, churn_table
+
+    rows = {row[0]: row[1:] for row in churn_table(TEXTBOOK_FIRMS).rows()}
+    left = [label for label in rows if "after 5 years" in label]
+    assert left and all("expected" in label for label in left), left
+    assert rows[left[0]] == [f"{100 * 0.8 ** 5:.1f}", f"{100 * 0.9 ** 5:.1f}"]   # n r^5 of the textbook's firms

@@ -107,7 +107,7 @@ class ChurnTable:
             spending = _("acquisition spending per year ¥ (at ¥{cost} each)")
             rows.append([spending.format(cost=f"{self.acquisition_cost:g}"),
                          *(f.acquisition_spending(self.acquisition_cost) for f in self.firms)])
-        rows.append([_("left after 5 years without replacement"),
+        rows.append([_("expected left after 5 years without replacement"),   # n (1 - churn)^5: an expectation
                      *(f"{f.left_in_closed_cohort(5):.1f}" for f in self.firms)])
         return rows
 

@@ -60,6 +60,8 @@ def nice_limits(low: float, high: float, current: tuple[float, float] | None = N
         span = abs(high) or 1.0
     padded_low = low - 0.08 * span if low < 0 else low
     padded_high = high + 0.08 * span if high > 0 else high
+    if padded_high <= padded_low:   # all zero (a lever this scenario does not use): a range around zero
+        padded_high = padded_low + span
     step = _nice_step((padded_high - padded_low) / 5)
     return (math.floor(padded_low / step) * step + 0.0, math.ceil(padded_high / step) * step + 0.0)
 
@@ -118,7 +120,7 @@ class LiveFigure:
 
     def render(self) -> bytes:
         """The figure as PNG bytes: the background if it still holds, the data artists over it."""
-        from .plots import use_fonts
+        from .plots import fit_texts, use_fonts
 
         limits = self._current_limits()
         legends = [ax.get_legend() for ax in self.figure.axes if ax.get_legend() is not None]
@@ -127,6 +129,8 @@ class LiveFigure:
             for legend in legends:  # legends go on top of the data: drawn after it, not in the background
                 legend.set_animated(True)
             self.canvas.draw()  # lays the figure out and draws everything but the animated artists
+            if fit_texts(self.figure):   # measured where the layout put each axes: a title or label broken anew
+                self.canvas.draw()
             self._background = self.canvas.copy_from_bbox(self.figure.bbox)
             self._limits = self._current_limits()
             self.full_draws += 1
@@ -166,7 +170,9 @@ class LivePlot:
 class LiveStages(LivePlot):
     """Customers in each active stage at every period end, as stacked areas."""
 
-    def __init__(self, live, ax, scenario):
+    def __init__(self, live, ax, scenario, legend: str = "axes"):
+        """``legend``: "axes" in the plot's corner; "figure" once above all the figure's plots, in a row (a
+        dashboard, whose plots are too small to hold it and whose other plots colour by stage too)."""
         from matplotlib.patches import Patch
 
         from .plots import CUSTOMERS, STAGE_COLORS, YEARS, label
@@ -177,8 +183,14 @@ class LiveStages(LivePlot):
         ax.set_xlabel(label(YEARS))
         ax.set_ylabel(label(CUSTOMERS))
         ax.set_xlim(0, scenario.horizon_years)
-        ax.legend(handles=[Patch(color=STAGE_COLORS[s], label=label(s.label, s.chinese)) for s in ACTIVE_STAGES],
-                  loc="upper right", fontsize="small", frameon=False)
+        handles = [Patch(color=STAGE_COLORS[s], label=label(s.label, s.chinese)) for s in ACTIVE_STAGES]
+        if legend == "figure":
+            for old in list(ax.figure.legends):
+                old.remove()
+            ax.figure.legend(handles=handles, loc="outside upper center", ncols=len(handles), fontsize="small",
+                             frameon=False, handlelength=1.2, columnspacing=1.2)
+        else:
+            ax.legend(handles=handles, loc="upper right", fontsize="small", frameon=False)
         self.stack = []
 
     def update(self, result):
@@ -206,7 +218,7 @@ class LiveMoney(LivePlot):
 
         super().__init__(live, ax)
         x = np.arange(1, scenario.n_periods + 1) / scenario.periods_per_year - scenario.period_years / 2
-        self.bars = ax.bar(x, np.zeros(len(x)), width=scenario.period_years * 0.8, label=label("profit"))
+        self.bars = ax.bar(x, np.zeros(len(x)), width=scenario.period_years * 0.8)
         (self.revenue,) = ax.plot(x, np.zeros(len(x)), color="#3182bd", marker="o", markersize=3,
                                   label=label("revenue"))
         live.animate(*self.bars, self.revenue)
@@ -214,10 +226,9 @@ class LiveMoney(LivePlot):
         ax.set_xlabel(label(YEARS))
         ax.set_ylabel(label(PER_UNIT[scenario.time_unit]))
         ax.set_title(label(MONEY_TITLE[scenario.time_unit], separator="\n"))
-        from matplotlib.patches import Patch
+        from .plots import money_legend
 
-        ax.legend(handles=[self.revenue, Patch(color="#31a354", label=label("profit"))], loc="upper left",
-                  fontsize="small", frameon=False)
+        ax.legend(handles=money_legend(self.revenue), loc="best", fontsize="small", frameon=False)   # off the data
         money_axis(ax.yaxis)
 
     def update(self, result):
@@ -242,7 +253,7 @@ class LiveLifecycle(LivePlot):
         (self.line,) = ax.plot(range(4), np.zeros(4), color="black", marker="o", linewidth=1)
         live.animate(*self.bars, self.line)
         ax.axhline(0, color="black", linewidth=0.8)
-        ax.set_ylabel(label("profit per customer-year", separator="\n"))
+        ax.set_ylabel(label("per customer-year"))   # the title says it is profit
         ax.set_title(label("Profit by stage", separator="\n"))
         money_axis(ax.yaxis)
 
@@ -312,16 +323,18 @@ class LiveComparison(LivePlot):
         (self.line,) = ax.plot(x, np.zeros(len(x)), color="black", linewidth=1.5,
                                label=label("difference (same customers)", separator="\n"))
         self.band = None
-        self.text = ax.text(0.98, 0.04, "", transform=ax.transAxes, ha="right", va="bottom", fontsize="medium",
-                            fontweight="bold", bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.85})
+        from .plots import ClearNote
+
+        self.text = ClearNote.add(ax, "", fontsize="medium", fontweight="bold",   # where it covers no data
+                                  bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.85})
         live.animate(self.line, self.text)
         ax.set_xlim(0, x[-1])
         ax.axhline(0, color="black", linewidth=0.8)
         ax.set_xlabel(label(YEARS))
         ax.set_ylabel(label("cumulative profit difference", separator="\n"))
         ax.set_title(label("What the change makes", separator="\n"))
-        ax.legend(handles=[self.line, Patch(color="#9ecae1", label=label("95 % interval"))], loc="upper left",
-                  fontsize="small", frameon=False)
+        ax.legend(handles=[self.line, Patch(color="#9ecae1", label=label("95 % interval", separator="\n"))],
+                  loc="upper left", fontsize="small", frameon=False)
         money_axis(ax.yaxis)
 
     def update(self, comparison):
@@ -336,8 +349,10 @@ class LiveComparison(LivePlot):
                                          linewidth=0)
         self.live.animate(self.band)
         self.live.artists.insert(0, self.live.artists.pop())  # the band under the line
-        self.text.set_text(interval_note(x[-1], comparison.total, half[-1]))
-        self.limit_y((difference - half).min(), (difference + half).max())
+        self.text.set_text(interval_note(x[-1], comparison.total, half[-1], narrow=True))
+        low, high = min((difference - half).min(), 0.0), max((difference + half).max(), 0.0)
+        span = (high - low) or 1.0
+        self.limit_y(low - 0.45 * span, high + 0.3 * span)   # room for the note and the legend off the data
 
 
 class LiveChurn(LivePlot):

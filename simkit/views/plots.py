@@ -26,9 +26,10 @@ from ..core.language import chinese as catalog_chinese
 from .fonts import font_families, label
 from ..model.stages import ACTIVE_STAGES, Stage
 
-__all__ = ["STAGE_COLORS", "font_families", "holdout_by_frequency", "interval_note", "label", "money_axis",
-           "new_figure", "path_label", "plot_alive_calibration", "plot_churn", "plot_comparison", "plot_cumulative_npv",
-           "plot_funnel", "plot_holdout_by_frequency", "plot_ltv_histogram", "plot_pareto", "plot_period_money",
+__all__ = ["STAGE_COLORS", "alive_by_frequency", "font_families", "holdout_by_frequency", "interval_note", "label",
+           "money_axis", "money_legend", "new_figure", "path_label", "plot_alive_by_frequency",
+           "plot_alive_calibration", "plot_churn", "plot_comparison", "plot_cumulative_npv", "plot_funnel",
+           "plot_holdout_by_frequency", "plot_ltv_histogram", "plot_pareto", "plot_period_money",
            "plot_profit_by_stage", "plot_profit_parts", "plot_pyramid", "plot_sensitivity", "plot_stage_counts",
            "plot_sweep_effects", "plot_sweep_grid", "plot_tenure", "term_label", "use_fonts"]
 
@@ -46,6 +47,10 @@ STAGE_COLORS = {
 #: Text sizes (points) of every simkit figure: readable on a projector at 1280 x 720.
 STYLE = {"font.size": 11, "axes.titlesize": 13, "axes.labelsize": 11, "xtick.labelsize": 10.5,
          "ytick.labelsize": 10.5, "legend.fontsize": 10}
+
+#: The smallest text any simkit figure draws (points): the smallest size of :data:`STYLE`.  Value labels, legends
+#: and notes are drawn at it; a figure drawn smaller (a dashboard's four plots) shrinks nothing below it.
+MIN_FONT_SIZE = min(STYLE.values())
 
 #: the axes' words, in the figure's language when drawn (``label(YEARS)``)
 YEARS = N_("years")
@@ -92,12 +97,91 @@ def use_fonts(figure, scale: float = 1.0):
 
     families = font_families()
     for ax in figure.axes:
-        ax.tick_params(labelfontfamily=families, labelsize=STYLE["xtick.labelsize"] * scale)
+        ax.tick_params(labelfontfamily=families, labelsize=max(STYLE["xtick.labelsize"] * scale, MIN_FONT_SIZE))
         for axis_label in (ax.xaxis.label, ax.yaxis.label):
-            axis_label.set_fontsize(STYLE["axes.labelsize"] * scale)
-        ax.title.set_fontsize(STYLE["axes.titlesize"] * scale)
+            axis_label.set_fontsize(max(STYLE["axes.labelsize"] * scale, MIN_FONT_SIZE))
+        ax.title.set_fontsize(max(STYLE["axes.titlesize"] * scale, MIN_FONT_SIZE))
     for text in figure.findobj(Text):
         text.set_fontfamily(families)
+        if text.get_fontsize() < MIN_FONT_SIZE:   # "small" value labels and legends: never under the style's minimum
+            text.set_fontsize(MIN_FONT_SIZE)
+    fit_texts(figure)
+
+
+#: characters a line never starts with (Chinese closing punctuation) or ends with (opening)
+_NO_START = set("）》」』】，。、；：！？%）)")
+_NO_END = set("（《「『【(")
+
+
+def _cjk(character: str) -> bool:
+    return "\u2e80" <= character <= "\u9fff" or "\uff00" <= character <= "\uffef"
+
+
+def _break_at(line: str) -> int | None:
+    """Where to break ``line`` in two: between its English and its Chinese if it holds both, else at the space
+    (or, in Chinese, between the characters) nearest its middle; None if it cannot be broken."""
+    for index in range(1, len(line)):   # "profit per customer-year 每客户每年利润": English, then Chinese
+        if line[index - 1] == " " and _cjk(line[index]) and not any(_cjk(c) for c in line[:index]) \
+                and any(c.isascii() and c.isalpha() for c in line[:index]):
+            return index
+    for allowed in (lambda i: line[i - 1] in "，、：；" or line[i - 1] == " ",   # after a comma or a space first,
+                    lambda i: _cjk(line[i - 1]) and _cjk(line[i])):              # between two characters if not
+        places = [i for i in range(1, len(line))
+                  if allowed(i) and line[i] not in _NO_START and line[i - 1] not in _NO_END]
+        if places:
+            return min(places, key=lambda i: abs(i - len(line) / 2))
+    return None
+
+
+def wrap_to(text: str, fits) -> str:
+    """``text`` broken into lines until ``fits(line)`` holds for every line (or no line can be broken further)."""
+    def split(line, depth=0):
+        at = _break_at(line)
+        if fits(line) or at is None or depth > 4:
+            return [line]
+        return split(line[:at].rstrip(), depth + 1) + split(line[at:].lstrip(), depth + 1)
+
+    return "\n".join(part for line in text.split("\n") for part in split(line))
+
+
+def fit_texts(figure):
+    """Break titles, axis labels and notes that would run past their axes onto more lines.
+
+    A y label longer than its axes is high runs off the top, a title wider than its column is cut at the
+    figure's edge ("收入与利"): each is broken -- between its English and its Chinese first, then between words
+    -- until it fits.  Measured on the axes as they are placed now (a figure laid out again moves them a
+    little: the limits keep a margin; a panel fits again once laid out).  Returns whether a text changed.
+    """
+    renderer = figure._get_renderer()
+    changed = False
+    width, height = figure.bbox.width, figure.bbox.height
+    for ax in figure.axes:
+        box = ax.get_position()
+        spec = ax.get_subplotspec() if hasattr(ax, "get_subplotspec") else None
+        columns = spec.get_gridspec().ncols if spec is not None else 1
+        # centred over an axes that the y labels push right: within 80 % of its column and within the figure
+        centre = (box.x0 + box.x1) / 2 * width
+        column = min(0.8 * width / columns, 1.96 * min(centre, width - centre))
+        limits = ((ax.yaxis.label, 0.9 * box.height * height, "height"), (ax.xaxis.label, column, "width"),
+                  (ax.title, column, "width"))
+        for text, limit, side in limits:
+            original = getattr(text, "_simkit_text", None)
+            if original is None or text.get_text() not in (original, getattr(text, "_simkit_wrapped", None)):
+                original = text.get_text()   # a new text since the last fit
+            if not original.strip() or not text.get_visible():
+                continue
+
+            def fits(line, text=text, limit=limit, side=side):
+                text.set_text(line)
+                extent = text.get_window_extent(renderer)
+                return getattr(extent, side) <= limit
+
+            before = getattr(text, "_simkit_wrapped", None)
+            wrapped = wrap_to(original, fits)
+            text.set_text(wrapped)
+            text._simkit_text, text._simkit_wrapped = original, wrapped
+            changed = changed or wrapped != before
+    return changed
 
 
 def _literal(text: str) -> str:
@@ -133,11 +217,91 @@ def path_label(path: str) -> str:
     return label(_literal(words))
 
 
-def interval_note(years: float, total: float, half: float) -> str:
-    """"after 3 years: ¥1,471 ± ¥526" in the figure's language, the amounts once ("after 3 years / 3 年后：...")."""
-    words = label("after {years} years", separator="\n", years=format(years, "g"))
-    colon = "：" if "\u4e00" <= words[-1] <= "\u9fff" else ": "
-    return f"{words}{colon}{format_money(total)} ± {format_money(half)}"
+def interval_note(years: float, total: float, half: float, narrow: bool = False) -> str:
+    """"after 3 years: ¥1,471 ± ¥526" in the figure's language, the amounts once ("after 3 years / 3 年后：...").
+
+    ``narrow``: the amounts on a line of their own (a note in a quarter of a dashboard).
+    """
+    words = label(N_("after {years} year") if years == 1 else N_("after {years} years"), separator="\n",
+                  years=format(years, "g"))
+    colon = "：" if "\u4e00" <= words[-1] <= "\u9fff" else ":"
+    gap = "\n" if narrow else " " if colon == ":" else ""
+    return f"{words}{colon}{gap}{format_money(total)} ± {format_money(half)}"
+
+
+def _covers(box, ax, renderer) -> float:
+    """How badly a text at ``box`` (display coordinates) covers what ``ax`` shows: each data line it crosses (a
+    point or a segment inside the box) and the legend count 1; a band (filled area) it lies on counts 0.1."""
+    from matplotlib.collections import PolyCollection
+
+    score = 0.0
+    for line in ax.get_lines():
+        if not line.get_visible():
+            continue
+        xy = line.get_transform().transform(np.column_stack(line.get_data()).astype(float))
+        xy = xy[np.isfinite(xy).all(axis=1)]
+        joined = line.get_linestyle() not in ("None", "none", "", " ")
+        if len(xy) > 1 and joined:   # each segment sampled every pixel along it
+            lengths = np.ceil(np.abs(np.diff(xy, axis=0)).max(axis=1)).astype(int) + 1
+            t = [np.linspace(0, 1, n + 1) for n in lengths]
+            xy = np.concatenate([a + tt[:, None] * (b - a) for a, b, tt in zip(xy[:-1], xy[1:], t)])
+        if np.any((xy[:, 0] > box.x0) & (xy[:, 0] < box.x1) & (xy[:, 1] > box.y0) & (xy[:, 1] < box.y1)):
+            score += 1
+    legend = ax.get_legend()
+    if legend is not None and legend.get_visible() and legend.get_window_extent(renderer).overlaps(box):
+        score += 1
+    for collection in ax.collections:
+        if isinstance(collection, PolyCollection) and collection.get_visible():
+            transform = collection.get_transform()
+            if any(path.transformed(transform).intersects_bbox(box) for path in collection.get_paths()):
+                score += 0.1
+    return score
+
+
+class ClearNote:
+    """Where a note in a plot's corner goes: the first corner (or side) of the axes where it covers no data line,
+    no legend and, if it can, no band -- chosen each time it is drawn, so it follows the data of a live figure.
+
+    ``ClearNote.add(ax, text, **kwargs)`` puts the note in ``ax`` (``kwargs`` as for ``Axes.text``).
+    """
+
+    #: (x, y, horizontal alignment, vertical alignment) in the axes' fractions, tried in this order
+    PLACES = ((0.98, 0.04, "right", "bottom"), (0.02, 0.96, "left", "top"), (0.98, 0.96, "right", "top"),
+              (0.02, 0.04, "left", "bottom"), (0.5, 0.96, "center", "top"), (0.5, 0.04, "center", "bottom"),
+              (0.02, 0.5, "left", "center"), (0.98, 0.5, "right", "center"), (0.5, 0.5, "center", "center"))
+
+    @classmethod
+    def add(cls, ax, text: str = "", **kwargs):
+        from matplotlib.text import Text
+
+        class Note(Text):
+            def draw(self, renderer):
+                if self.get_visible() and self.get_text().strip():
+                    cls.place(self, renderer)
+                super().draw(renderer)
+
+        note = Note(*cls.PLACES[0][:2], text, transform=ax.transAxes, ha=cls.PLACES[0][2], va=cls.PLACES[0][3],
+                    **kwargs)
+        ax._add_text(note)
+        return note
+
+    @classmethod
+    def place(cls, note, renderer):
+        """Move ``note`` to the place where it covers least (the first of the best, in :data:`PLACES`' order)."""
+        best = None
+        for x, y, ha, va in cls.PLACES:
+            note.set_position((x, y))
+            note.set_horizontalalignment(ha)
+            note.set_verticalalignment(va)
+            score = _covers(note.get_window_extent(renderer).padded(2), note.axes, renderer)
+            if best is None or score < best[0]:
+                best = (score, x, y, ha, va)
+            if score == 0:
+                break
+        _score, x, y, ha, va = best
+        note.set_position((x, y))
+        note.set_horizontalalignment(ha)
+        note.set_verticalalignment(va)
 
 
 def stage_tick(stage) -> str:
@@ -152,12 +316,21 @@ def money_axis(axis, decimals: int = 0):
     axis.set_major_formatter(FuncFormatter(lambda value, _: format_money(value, decimals)))
 
 
+def _text_room(ax, pixels: float, side: str = "height") -> float:
+    """``pixels`` as a share of the axes' height (or width), as the axes is placed now (at least 0.05)."""
+    size = getattr(ax.get_position(), side) * getattr(ax.figure.bbox, side)
+    return max(0.05, pixels / max(size, 1.0))
+
+
 def _pad_limits(ax, values, pad: float = 0.12):
     """Set the y range to ``values``' range plus ``pad`` of it each side: room for the value labels.
 
     Bars drawn from a ``bottom`` pin the automatic range to that bottom (matplotlib's sticky
-    edges), so labels above a floating bar would be cut; an explicit range never is.
+    edges), so labels above a floating bar would be cut; an explicit range never is.  On a short
+    axes (a panel's) the pad grows to a value label's height.
     """
+    room = _text_room(ax, 2.2 * MIN_FONT_SIZE / 72 * ax.figure.dpi)
+    pad = max(pad, room / max(1 - 2 * room, 0.3))
     low, high = float(np.min(values)), float(np.max(values))
     span = (high - low) or max(abs(high), 1.0)
     ax.set_ylim(low - pad * span if low < 0 else low, high + pad * span)
@@ -178,6 +351,19 @@ def _axes(ax):
     import matplotlib.pyplot as plt
 
     return plt.figure(figsize=(8, 3.6), layout="constrained").add_subplot()
+
+
+#: a period's profit above zero and below it (a loss)
+PROFIT_COLOR, LOSS_COLOR = "#31a354", "#de2d26"
+
+
+def money_legend(revenue, losses: bool = True) -> list:
+    """The legend of a profit-and-revenue chart: the revenue line, profit in green and -- when there are
+    losses -- a loss in red, each its own swatch (profit is never shown red)."""
+    from matplotlib.patches import Patch
+
+    return [revenue, Patch(color=PROFIT_COLOR, label=label("profit"))] + \
+        ([Patch(color=LOSS_COLOR, label=label("loss"))] if losses else [])
 
 
 def plot_stage_counts(result, ax=None, include_ended: bool = False, **kwargs):
@@ -218,15 +404,15 @@ def plot_period_money(result, ax=None, **kwargs):
     profit = periods["profit"]
     width = result.scenario.period_years * 0.8
     with _fonts(ax):
-        ax.bar(x, profit, width=width, color=np.where(profit >= 0, "#31a354", "#de2d26"),
-               label=label("profit"), **kwargs)
-        ax.plot(x, periods["revenue"], color="#3182bd", marker="o", markersize=3,
-                label=label("revenue"))
+        ax.bar(x, profit, width=width, color=np.where(profit >= 0, PROFIT_COLOR, LOSS_COLOR), **kwargs)
+        (revenue,) = ax.plot(x, periods["revenue"], color="#3182bd", marker="o", markersize=3,
+                             label=label("revenue"))
         ax.axhline(0, color="black", linewidth=0.8)
         ax.set_xlabel(label(YEARS))
         ax.set_ylabel(label(PER_UNIT[result.scenario.time_unit]))
         ax.set_title(label(MONEY_TITLE[result.scenario.time_unit]))
-        ax.legend(loc="upper left", fontsize="small", frameon=False)
+        ax.legend(handles=money_legend(revenue, losses=bool((profit < 0).any())), loc="best",
+                  fontsize="small", frameon=False)
         money_axis(ax.yaxis)
     return ax
 
@@ -266,7 +452,10 @@ def plot_sensitivity(effects, ax=None, **kwargs):
         ax.set_xlabel(label("change in average LTV"))
         money_axis(ax.xaxis)
         ax.set_title(label("Levers on lifetime value"))
-        ax.margins(x=0.2)
+        # room for the value labels beside the bars, however narrow the axes
+        widest = max(len(format_money(c, 2, sign=True)) for c in changes) * 0.62 * MIN_FONT_SIZE / 72 * ax.figure.dpi
+        room = _text_room(ax, widest + 8, "width")
+        ax.margins(x=max(0.2, room / max(1 - 2 * room, 0.3)))
     return ax
 
 
@@ -327,19 +516,22 @@ def plot_churn(result, ax=None, retention: float | None = None, **kwargs):
 
 
 def _churn_title(scenario, start: int) -> str:
-    """"firm_a: 100 customers, 20% lost a year, replaced": the scenario, its size, its churn, whether it replaces losses.
+    """What the churn figure shows, in a student's words: "Customers kept and lost: 100 at the start, 20 % lost a
+    year, each one replaced" -- its size, its churn, whether it replaces losses (never the scenario's file name).
 
     In both languages on two lines: one would not fit the figure.
     """
-    fields = {"name": scenario.name, "customers": f"{start:,}", "separator": "\n"}
+    fields = {"customers": f"{start:,}", "separator": "\n"}
     if scenario.tenure:
         fields["lost"] = f"{1 - scenario.tenure.retention_rate[0]:.0%}"
         if scenario.arrivals.replace_lost:
-            return label("{name}: {customers} customers, {lost} lost a year, replaced", **fields)
-        return label("{name}: {customers} customers, {lost} lost a year, not replaced", **fields)
+            return label(N_("Customers kept and lost: {customers} at the start, {lost} lost a year, each one "
+                            "replaced"), **fields)
+        return label(N_("Customers kept and lost: {customers} at the start, {lost} lost a year, none replaced"),
+                     **fields)
     if scenario.arrivals.replace_lost:
-        return label("{name}: {customers} customers, replaced", **fields)
-    return label("{name}: {customers} customers, not replaced", **fields)
+        return label(N_("Customers kept and lost: {customers} at the start, each one lost replaced"), **fields)
+    return label(N_("Customers kept and lost: {customers} at the start, none replaced"), **fields)
 
 
 def plot_tenure(result, retention: float, ax=None, **kwargs):
@@ -381,10 +573,9 @@ def plot_comparison(comparison, ax=None, **kwargs):
         ax.set_xlabel(label(YEARS))
         ax.set_ylabel(label("cumulative profit difference"))
         ax.set_title(label("Difference the change makes ({percent} band)", percent=percent))
-        ax.text(0.98, 0.04, interval_note(x[-1], comparison.total, comparison.half_width[-1]),
-                transform=ax.transAxes, ha="right", va="bottom",
-                fontweight="bold", bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.85})
         ax.legend(loc="upper left", fontsize="small", frameon=False)
+        ClearNote.add(ax, interval_note(x[-1], comparison.total, comparison.half_width[-1]), fontweight="bold",
+                      bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.85})
         money_axis(ax.yaxis)
     return ax
 
@@ -415,7 +606,7 @@ def plot_sweep_effects(sweep_result, metric: str = "profit", ax=None, **kwargs):
                         xytext=(-6 if gain else 6, 0), textcoords="offset points",
                         ha="right" if gain else "left", va="center", fontsize="small")
         ax.axvline(0, color="black", linewidth=0.8)
-        ax.set_yticks(y, [_variant_label(sweep_result.variants[name]) for name in table["variant"]])
+        ax.set_yticks(y, [_lever_label(name, sweep_result.variants[name]) for name in table["variant"]])
         reach = max(float(np.abs(table["difference_low"]).max()), float(np.abs(table["difference_high"]).max()))
         ax.set_xlim(-1.9 * reach or -1, 1.9 * reach or 1)
         ax.set_xlabel(term_label(N_("difference in {metric} from the base ({replications} paired replications)"),
@@ -424,6 +615,16 @@ def plot_sweep_effects(sweep_result, metric: str = "profit", ax=None, **kwargs):
         money_axis(ax.xaxis)
         ax.margins(y=0.15)
     return ax
+
+
+def _lever_label(name: str, changes: dict) -> str:
+    """A sweep variant as the student named it ("loyal customers stay 10 % longer", translated if the catalog
+    knows it), or -- for a grid's variants, named by their values -- the changes it makes."""
+    generated = ", ".join(f"{path}={value:g}" if isinstance(value, (int, float)) else f"{path}={value}"
+                          for path, value in changes.items())
+    if name == generated or name == "base":
+        return _variant_label(changes)
+    return label(_literal(name), separator="\n")
 
 
 def _variant_label(changes: dict) -> str:
@@ -718,4 +919,54 @@ def plot_alive_calibration(tables: dict, ax=None, **kwargs):
         ax.set_title(label("Is P(alive) calibrated?"))
         ax.legend(fontsize="small", frameon=False, loc="upper left", title=label("95 % intervals"),
                   title_fontsize="small")
+    return ax
+
+
+def alive_by_frequency(summary, probability_alive, alive, top: int = 7):
+    """Mean predicted P(alive) and the share truly alive (95 % interval, Wilson's) by calibration repeat purchases
+    (0, 1, ..., ``top``+).
+
+    Returns a DataFrame: ``repeat_purchases``, ``customers``, ``predicted``, ``share_alive``, ``low_95``,
+    ``high_95``.
+    """
+    import pandas as pd
+
+    from ..experiments.clv_models import alive_calibration
+
+    frequency = np.minimum(np.asarray(summary["frequency"], int), top)
+    probability_alive, alive = np.asarray(probability_alive, float), np.asarray(alive, bool)
+    rows = []
+    for group in range(top + 1):
+        inside = frequency == group
+        if inside.any():
+            row = alive_calibration(probability_alive[inside], alive[inside], bins=1).iloc[0]
+            rows.append({"repeat_purchases": group, "customers": int(inside.sum()), "predicted": row["predicted"],
+                         "share_alive": row["share_alive"], "low_95": row["low_95"], "high_95": row["high_95"]})
+    return pd.DataFrame(rows)
+
+
+def plot_alive_by_frequency(summary, probability_alive, alive, ax=None, model: str = "model", top: int = 7,
+                            **kwargs):
+    """Who is still a customer, by past frequency: a model's mean P(alive) against the share truly alive.
+
+    Where a calibration plot of P(alive) is one point (a model that calls nearly everyone alive), this shows
+    which customers it misreads: the groups of repeat purchases where the two part.
+    """
+    table = alive_by_frequency(summary, probability_alive, alive, top)
+    ax = _axes(ax)
+    x = table["repeat_purchases"].to_numpy()
+    share = table["share_alive"].to_numpy()
+    with _fonts(ax):
+        ax.errorbar(x, share, yerr=[share - table["low_95"], table["high_95"] - share], fmt="o", color="black",
+                    capsize=3, markersize=5, label=label("share truly alive (95 % interval)"), **kwargs)
+        words = label("mean predicted P(alive)")   # the model's name once, whatever the language
+        ax.plot(x, table["predicted"], "s-", color="#de2d26", markersize=4,
+                label=f"{model}{'：' if _cjk(words[0]) else ': '}{words}")
+        ax.set_xticks(x, [str(v) for v in x[:-1]] + [f"{x[-1]}+" if x[-1] == top else str(x[-1])])
+        low = float(min(table["low_95"].min(), table["predicted"].min()))
+        ax.set_ylim(max(0.0, low - 0.35 * (1.0 - low)), 1.0 + 0.1 * (1.0 - low))   # room for the legend below
+        ax.set_xlabel(label("repeat purchases in the calibration period"))
+        ax.set_ylabel(label("P(alive) at the cutoff"))
+        ax.set_title(label("Who is still a customer, by past frequency"))
+        ax.legend(fontsize="small", frameon=False, loc="best")
     return ax

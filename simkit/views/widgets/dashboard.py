@@ -21,13 +21,12 @@ from ...core.language import N_, _, message_language
 from ...experiments.compare import compare
 from ...core.errors import ScenarioError
 from ..live import LiveComparison, LiveFigure, LiveLifecycle, LiveMoney, LiveParts, LiveStages
-from ..plots import new_figure
 from ...model.presets import load_scenario
 from ...model.parts import Arrivals, StageParams, field_info
 from ...model.scenario import Scenario
 from ...engines.run import run_simulation
 from .base import Base, LatestOnly, ScenarioPanel
-from .controls import HORIZON, field_control, figure_view, lookup, people, side_by_side, status_line
+from .controls import HORIZON, field_control, figure_view, lookup, people, side_by_side, status_line, text_em
 
 __all__ = ["COMPARISONS", "LifecycleDashboard", "lifecycle_dashboard"]
 
@@ -48,6 +47,21 @@ COMPARISONS = {
         "arrivals.cohort_size": round(s.arrivals.cohort_size * 1.1)},
     N_("loyal customers buy 10 % more often"): lambda s: {
         "stages.loyal.orders_per_year": s.stages.loyal.orders_per_year * 1.1},
+}
+
+
+def _reaches_loyal(scenario) -> bool:
+    """Whether any customer of ``scenario`` can become loyal (a stage leads there)."""
+    from ...model.stages import Stage
+
+    return any((getattr(scenario.stages, stage).next_stage or {}).get(Stage.LOYAL, 0) > 0
+               for stage in ("prospect", "new", "decline"))
+
+
+#: Why a lever cannot be compared in a scenario (in a student's words), by lever: the check and the reason.
+NOT_APPLICABLE = {
+    N_("loyal customers stay 10 % longer"): (_reaches_loyal, N_("no customer becomes loyal in this scenario")),
+    N_("loyal customers buy 10 % more often"): (_reaches_loyal, N_("no customer becomes loyal in this scenario")),
 }
 
 #: The dashboard's slider ranges: classroom-sized, so that no single control reaches a redraw of more than
@@ -81,21 +95,28 @@ class LifecycleDashboard(LatestOnly, ScenarioPanel):
         self.result = self.comparison_result = None
         self._start_requests(background)
         # drawn at the size it is shown beside the controls (text at its true size on a projector)
-        figure, self.axes = new_figure(ncols=2, nrows=2, width=8.2, height=5.6)
+        figure, self.axes = _four_plots(width=8.4, height=6.2)
         self.live = LiveFigure(figure, text_scale=0.8)
         self.figure = figure
         self._layout_key = None
         stage_models = [n for n in list_scenarios() if load_scenario(n).tenure is None]
         self.preset = widgets.Dropdown(options=stage_models, description=_("preset"),
                                        value=self.base.name if self.base.name in stage_models else None)
-        self.comparison = widgets.Dropdown(options=[(_("no comparison"), None)] + [(_(k), k) for k in COMPARISONS],
-                                           value=comparison, description=_("compare with"),
-                                           style={"description_width": "initial"})
+        options = [(_("no comparison"), None)] + [(_(k), k) for k in COMPARISONS]
+        # each choice shown whole: as wide as its longest choice and its description, in either language
+        self.comparison = widgets.Dropdown(
+            options=options, value=comparison, description=_("compare with"), style={"description_width": "initial"},
+            layout={"width": f"{text_em(_('compare with')) + max(text_em(o[0]) for o in options) + 4:.1f}em",
+                    "flex": "0 0 auto"})
+        self.preset.layout = widgets.Layout(
+            width=f"{text_em(_('preset')) + max(text_em(o) for o in stage_models) + 4:.1f}em", flex="0 0 auto")
+        self.preset.style = {"description_width": "initial"}
         self.controls = {}
         self._build_controls()
-        self.reset_button = widgets.Button(description=_("reset"), icon="undo")
-        self.png_button = widgets.Button(description=_("export PNG"), icon="image")
-        self.csv_button = widgets.Button(description=_("export CSV"), icon="table")
+        # buttons as wide as their words (never squeezed to "export P…"): the row wraps instead
+        self.reset_button = widgets.Button(description=_("reset"), icon="undo", layout=_button_layout())
+        self.png_button = widgets.Button(description=_("export PNG"), icon="image", layout=_button_layout())
+        self.csv_button = widgets.Button(description=_("export CSV"), icon="table", layout=_button_layout())
         self.reset_button.on_click(lambda _: self.load(self.base))
         self.png_button.on_click(lambda _: self.export_png())
         self.csv_button.on_click(lambda _: self.export_csv())
@@ -149,10 +170,13 @@ class LifecycleDashboard(LatestOnly, ScenarioPanel):
         for stage in ("prospect", "new", "loyal", "decline"):
             tabs.append(widgets.VBox([c for p, c in self.controls.items() if p.startswith(f"stages.{stage}.")]))
             titles.append(_(stage))   # a stage's word, in the catalog (simkit.model.scenario.field_words)
-        tab = widgets.Tab(children=tabs, layout=widgets.Layout(width="26.5em", flex="0 0 auto"))
+        # the tab bar gives each tab an equal share of its width: wide enough for the longest title, whole
+        tab_width = max(26.5, len(titles) * (max(text_em(t) for t in titles) + 1.7))   # 10 px padding each side
+        tab = widgets.Tab(children=tabs, layout=widgets.Layout(width=f"{tab_width:.1f}em", flex="0 0 auto"))
         for index, title in enumerate(titles):
             tab.set_title(index, title)
-        buttons = widgets.HBox([self.preset, self.comparison, self.reset_button, self.png_button, self.csv_button])
+        buttons = widgets.HBox([self.preset, self.comparison, self.reset_button, self.png_button, self.csv_button],
+                               layout=widgets.Layout(flex_flow="row wrap"))
         # one 1280 x 720 screen: the choices on top, the stage controls beside the figure, the verdict under it
         self.children = [buttons, side_by_side(tab, self.view), status_line([self.status], self.message)]
 
@@ -170,12 +194,15 @@ class LifecycleDashboard(LatestOnly, ScenarioPanel):
             return
         other, note = None, ""
         if self.comparison.value:
-            try:
-                other = scenario.updated(COMPARISONS[self.comparison.value](scenario))
-            except ScenarioError as error:
-                note = _gap() + _("The comparison {name} does not apply to this scenario ({problems}).").format(
-                    name=f"<i>{html.escape(_(self.comparison.value))}</i>",
-                    problems=html.escape("; ".join(error.problems)))
+            applies, reason = NOT_APPLICABLE.get(self.comparison.value, (lambda s: True, None))
+            if applies(scenario):
+                try:
+                    other = scenario.updated(COMPARISONS[self.comparison.value](scenario))
+                except ScenarioError:
+                    reason = N_("the change breaks a rule of this scenario")
+            if other is None:   # a short reason in a student's words, never a validator's field paths
+                note = _gap() + _("Not compared: {name} does not apply here ({reason}).").format(
+                    name=f"<i>{html.escape(_(self.comparison.value))}</i>", reason=html.escape(_(reason)))
         if other is not None:
             self.comparison_result = comparison = compare(scenario, other, ledger=True)
             self.result = result = comparison.base
@@ -199,7 +226,8 @@ class LifecycleDashboard(LatestOnly, ScenarioPanel):
         key = (scenario.n_periods, scenario.time_unit, None if comparison is None else self.comparison.value)
         if key != self._layout_key:  # a new set of pictures: the texts change, so everything is drawn again
             self.live.reset()
-            self.pictures = [LiveStages(self.live, self.axes[0], scenario), LiveLifecycle(self.live, self.axes[1]),
+            self.pictures = [LiveStages(self.live, self.axes[0], scenario, legend="figure"),
+                             LiveLifecycle(self.live, self.axes[1]),
                              LiveParts(self.live, self.axes[2]),
                              LiveMoney(self.live, self.axes[3], scenario) if comparison is None
                              else LiveComparison(self.live, self.axes[3], scenario)]
@@ -231,6 +259,22 @@ class LifecycleDashboard(LatestOnly, ScenarioPanel):
         written = [str(p) for p in self.result.to_csv(folder)]
         self.message.value += _gap() + _("Saved {path}.").format(path=html.escape(", ".join(written)))
         return written
+
+
+def _four_plots(width: float, height: float):
+    """A figure of four plots, two by two.  The plots of a column share its width, and the waterfall's long part
+    names (left) take much of it: the left plots are drawn narrower, so the right ones keep room for their labels."""
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=(width, height), layout="constrained")
+    axes = figure.subplots(2, 2, gridspec_kw={"width_ratios": [0.7, 1]})
+    return figure, axes.ravel().tolist()
+
+
+def _button_layout():
+    import ipywidgets as widgets
+
+    return widgets.Layout(width="auto", flex="0 0 auto", padding="0 1em")
 
 
 def _gap() -> str:
