@@ -116,6 +116,11 @@ def test_the_release_holds_no_answer(course):
         for question, entry in json.loads((course / "simkit_key.json").read_text(encoding="utf-8"))["questions"].items():
             if f"record({question!r}" in code and "answer" in entry and entry["kind"] != "choice":
                 assert repr(entry["answer"]) not in text, (name, question)
+                # nor does a question's text give another question's answer (set 2's question 6 said "¥48,000",
+                # question 1's answer); answers of fewer than 4 digits are often the data itself ("loses 100")
+                forms = {f for f in _written(entry["answer"], entry.get("decimals", 2)) if sum(map(str.isdigit, f)) >= 4}
+                markdown = "\n".join(_text(c) for c in _cells(released) if c["cell_type"] == "markdown")
+                assert not [form for form in forms if _count(markdown, form)], (name, question)
 
 
 # ---------------------------------------------------------------- a synthetic class
@@ -333,3 +338,22 @@ def test_feedback_says_right_or_not_with_the_hint(graded):
     assert "churn.lifetime: your answer" in bob and "✗ not right; hint: " + hint in bob
     assert "churn.replacements: your answer 100 — ✓ right" in bob
     assert "churn.lifetime: no answer" in _feedback_text(course, "carol", SET_1)
+
+
+def test_the_chinese_course_speaks_chinese_to_its_students():
+    """Exported from zh/solutions: the hand-in paragraph, the written answers' note and the test cells are
+    Chinese (the self-check paragraph, which promises a verdict, is gone)."""
+    from simkit.core.language import _, speaking
+    from simkit.teaching.grading import _GRADED_HAND_IN, nbgrader_notebook
+
+    notebook = json.loads((ROOT / "zh" / "solutions" / f"{SET_1}.ipynb").read_text(encoding="utf-8"))
+    answers = {q: "a" if e["kind"] == "choice" else 1.0 for q, e in checks.load_key().items()}
+    graded = nbgrader_notebook(notebook, answers, COURSE_KEY)
+    markdown = "\n".join(_text(c) for c in graded["cells"] if c["cell_type"] == "markdown")
+    tests = "\n".join(_text(c) for c in graded["cells"] if c["metadata"].get("nbgrader", {}).get("grade")
+                      and c["cell_type"] == "code")
+    with speaking("zh"):
+        hand_in = _(_GRADED_HAND_IN)
+    assert hand_in != _GRADED_HAND_IN and hand_in in markdown
+    assert "运行它下面的检查单元格" not in markdown and "（人工评分）" in markdown and "（不自动检查）" not in markdown
+    assert "record(" in tests and "只记录你的答案" in tests
