@@ -374,3 +374,27 @@ def test_the_churn_table_marks_the_closed_cohort_as_an_expectation():
     left = [label for label in rows if "after 5 years" in label]
     assert left and all("expected" in label for label in left), left
     assert rows[left[0]] == [f"{100 * 0.8 ** 5:.1f}", f"{100 * 0.9 ** 5:.1f}"]   # n r^5 of the textbook's firms
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_the_ltv_tables_row_names_have_room_to_show_whole(language):
+    """Each row name of the LTV panel's input table fits its column ("marketing ¥ per custome" was cut): measured
+    with a real sans-serif font at the width the column gets, not with simkit's own estimate."""
+    from matplotlib.font_manager import FontProperties
+    from matplotlib.textpath import TextPath
+
+    from simkit.views import fonts, widgets
+
+    simkit.set_language(language)
+    try:
+        panel = widgets.ltv_table_panel()
+        column = panel.grid.layout.grid_template_columns.split()[0]
+        assert column.endswith("em")
+        names = [child.value for child in panel.grid.children if isinstance(child, type(panel.grid.children[0]))]
+        names = [n for n in names if n and not n.startswith(("year", "第"))]
+        families = ["DejaVu Sans"] + ([fonts.chinese_font()] if fonts.chinese_font() else [])
+        for name in names:   # width in em of the text drawn at 1 em (DejaVu Sans is wider than most UI fonts)
+            width = TextPath((0, 0), name, size=1, prop=FontProperties(family=families)).get_extents().width
+            assert width <= float(column[:-2]) - 0.5, f"{name!r}: {width:.1f} em in a column of {column}"
+    finally:
+        simkit.set_language("both")

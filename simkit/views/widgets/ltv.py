@@ -8,7 +8,7 @@ from ...core.language import N_, _
 from ...model.presets import load_scenario
 from ...model.scenario import Scenario
 from .base import TablePanel
-from .controls import compact, lookup, refuse, show
+from .controls import compact, lookup, refuse, show, text_em
 
 __all__ = ["LtvTablePanel", "ltv_table_panel"]
 
@@ -60,8 +60,10 @@ class LtvTablePanel(TablePanel):
         self.reset_button = widgets.Button(description=_("reset to textbook"), icon="undo",
                                            layout=widgets.Layout(width="14em"))
         self.reset_button.on_click(lambda _: self.reset())
+        # the rows' names whole ("marketing ¥ per customer", never "marketing ¥ per custome"), in either language
+        names = max(text_em(_(text)) for _key, text, _range, _step in _TABLE_ROWS) + 1.2
         self.grid = widgets.GridBox(grid, layout=widgets.Layout(
-            grid_template_columns=f"13em repeat({tenure.n_years}, 7.5em)"))
+            grid_template_columns=f"{max(13.0, names):.1f}em repeat({tenure.n_years}, 7.5em)"))
         scalars = [c for k, c in self.controls.items() if isinstance(k, str)]
         self._assemble([self.grid, *scalars, self.reset_button], ncols=2, width=11, height=2.5)
 
