@@ -45,6 +45,22 @@ def test_a_run_past_its_events_stops_before_laying_them_out(fooled, engine, even
     assert "it was stopped and its memory freed" in str(caught.value)
 
 
+#: customers who never buy and move loyal -> decline -> loyal every 0.001 years: 2,000 moves each in 2 years
+LOOPING = {"name": "loop", "horizon": 2, "arrivals": {"cohort_size": 1, "cohort_stage": "new"},
+           "stages": {"new": {"mean_duration_years": 0.001, "next_stage": {"loyal": 1.0}},
+                      "loyal": {"mean_duration_years": 0.001, "next_stage": {"decline": 1.0}},
+                      "decline": {"mean_duration_years": 0.001, "next_stage": {"loyal": 1.0}}}}
+
+
+@pytest.mark.parametrize("engine, customers, events", [("numpy", 1000, 200_000), ("simpy", 100, 20_000)])
+def test_stage_moves_count_as_events_while_running(fooled, engine, customers, events):
+    """A loop of short stays: no purchase, but 2,000 moves a customer (each a spell lived, and a row of the event
+    log): counted, it stops at the limit, a tenth of the way."""
+    scenario = simkit.Scenario.from_dict(LOOPING).updated({"arrivals.cohort_size": customers})
+    with pytest.raises(simkit.ScenarioError, match=f"run budget: the run passed {events:,} events"):
+        simkit.run_simulation(scenario, engine=engine, max_events=events)
+
+
 def test_without_a_run_nothing_is_counted():
     assert run_limits.current() is None
 

@@ -3,7 +3,7 @@
 :func:`simkit.model.budget.check_budget` refuses, before anything runs, a run whose *estimate* is over budget.
 An estimate can be wrong (a scenario built to fool it, or plain bad luck in a run near the limit), so both
 engines also count, as they go, the people who enter and the events they live (purchases, referrals, referral
-damage, purchases of the second product), and stop the moment a count passes its limit, with the same kind of
+damage, purchases of the second product, stage moves), and stop the moment a count passes its limit, with the same kind of
 message as the refusal: what was reached, what was estimated, how to go on.  The exception unwinds the run,
 so everything it held is freed.
 

@@ -51,8 +51,10 @@ from .stages import ACTIVE_STAGES, Stage
 
 __all__ = ["DEFAULT_BUDGET", "RunEstimate", "check_budget", "estimate_run"]
 
-#: Largest run each engine takes without being asked: (people, events).  About ten seconds of a laptop.
-DEFAULT_BUDGET = {"simpy": (250_000, 1_000_000), "numpy": (5_000_000, 50_000_000)}
+#: Largest run each engine takes without being asked: (people, events).  About ten seconds of a laptop; held while
+#: running, they bound a run's memory (bench/bench_budget_memory.py, docs/guide.md "The run budget"): about 1.9 GiB
+#: on the NumPy engine with the ledger kept, 3.5 GiB with the event log as well; 0.9 and 1.3 GiB on the SimPy engine
+DEFAULT_BUDGET = {"simpy": (250_000, 1_000_000), "numpy": (2_000_000, 20_000_000)}
 
 
 @dataclass(frozen=True)

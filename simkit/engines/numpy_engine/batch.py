@@ -673,6 +673,8 @@ class _Batch:
         plan, books = self.plan, self.books
         if not who.size:
             return
+        if self.limits is not None:   # the run budget: stage moves are events too (a loop of short stays makes many)
+            self.limits.add_events(len(who))
         now = self.t[who]
         k = plan.period_of(now)
         books.add_flows(k, source, -1)
@@ -690,6 +692,8 @@ class _Batch:
         """Persons ``who`` all move from stage ``source`` to ``target`` at ``now``: :meth:`move` with counts."""
         if not len(who):
             return
+        if self.limits is not None:   # the run budget: stage moves are events too
+            self.limits.add_events(len(who))
         k = self.plan.period_at(now)
         self.books.flows[k, source] -= len(who)
         self.books.flows[k, target] += len(who)

@@ -264,6 +264,8 @@ class _Run:
                        referred_by=customer.id, family=customer.family)
 
     def move(self, customer: _Customer, target: Stage):
+        if self.limits is not None:   # the run budget: stage moves are events too (a loop of short stays makes many)
+            self.limits.add_events(1)
         now = self.env.now
         k = self.period_of(now)
         flows = self.flows[k]
