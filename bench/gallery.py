@@ -31,6 +31,9 @@ def figures():
     longer = lifecycle.scenario.updated({"stages.loyal.mean_duration_years":
                                          lifecycle.scenario.stages.loyal.mean_duration_years * 1.1})
     comparison = simkit.compare(lifecycle.scenario, longer, seed=1)
+    textbook = simkit.load_scenario("lifecycle_textbook")
+    notebook_04 = simkit.compare(textbook, {"stages.loyal.mean_duration_years":
+                                            textbook.stages.loyal.mean_duration_years * 1.1})
     sweep = simkit.sweep(lifecycle.scenario, {"stages.loyal.orders_per_year": [5, 6, 7],
                                               "discounting.interest_rate": [0.05, 0.1]}, replications=3)
     levers = simkit.sweep(lifecycle.scenario, variants={   # named as a notebook names its levers (notebook 07)
@@ -60,6 +63,7 @@ def figures():
         ("churn", lambda ax: plots.plot_churn(churned, ax=ax, retention=retention)),
         ("tenure", lambda ax: plots.plot_tenure(churned, retention, ax=ax)),
         ("comparison", lambda ax: plots.plot_comparison(comparison, ax=ax)),
+        ("comparison_notebook_04", lambda ax: plots.plot_comparison(notebook_04, ax=ax)),   # as notebook 04 draws it
         ("sweep_effects", lambda ax: plots.plot_sweep_effects(sweep, ax=ax)),
         ("sweep_levers", lambda ax: plots.plot_sweep_effects(levers, ax=ax)),
         ("sweep_grid", lambda ax: plots.plot_sweep_grid(sweep, "stages.loyal.orders_per_year",

@@ -13,6 +13,7 @@ import matplotlib
 import numpy as np
 import pytest
 from matplotlib.text import Text
+from matplotlib.transforms import Bbox
 
 import simkit
 from simkit.views import fonts
@@ -287,6 +288,7 @@ def _hits(box, xy, joined: bool) -> bool:
 
 
 def test_no_note_or_value_label_lies_over_a_data_line_and_every_text_is_in_the_figure(every_figure):
+    """Notes, value labels and legends cover no point or segment of a data line; every text is inside the figure."""
     problems = []
     for name, figure in every_figure:
         renderer = figure.canvas.get_renderer()
@@ -302,12 +304,22 @@ def test_no_note_or_value_label_lies_over_a_data_line_and_every_text_is_in_the_f
                 if not (text.get_visible() and text.get_text().strip()):
                     continue
                 box = text.get_window_extent(renderer)
+                if text.get_bbox_patch() is not None:   # a note on a white box hides what the box covers
+                    text.update_bbox_position_size(renderer)
+                    box = Bbox.union([box, text.get_bbox_patch().get_window_extent(renderer)])
                 if not (inner.x0 - 1 <= box.x0 and box.x1 <= inner.x1 + 1 and inner.y0 - 1 <= box.y0
                         and box.y1 <= inner.y1 + 1):
                     problems.append(f"{name}: {text.get_text()!r} runs out of its axes")
                 for line, xy, joined in _data_lines(ax):
                     if _hits(box.padded(-1), xy, joined):
                         problems.append(f"{name}: {text.get_text()!r} lies over the line {line.get_label()!r}")
+            legends = [ax.get_legend()] if ax.get_legend() is not None else []
+            for legend in legends + list(figure.legends):   # a legend's labels too: off every line of the plot
+                box = legend.get_window_extent(renderer)
+                for line, xy, joined in _data_lines(ax):
+                    if _hits(box.padded(-2), xy, joined):
+                        problems.append(f"{name}: the legend ({legend.get_texts()[0].get_text()!r}, ...) lies "
+                                        f"over the line {line.get_label()!r}")
     assert not problems, "\n".join(problems)
 
 

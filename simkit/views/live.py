@@ -107,6 +107,15 @@ class LiveFigure:
         """Draw everything again at the next render (texts or layout changed)."""
         self._background = None
 
+    def figure_legend(self, handles, ncols: int):
+        """One legend above all the figure's plots, in rows of ``ncols`` (in place of any before): plots too small
+        to hold their legends without covering their data give their ``handles`` here."""
+        for old in list(self.figure.legends):
+            old.remove()
+        self.figure.legend(handles=handles, loc="outside upper center", ncols=ncols, fontsize="small",
+                           frameon=False, handlelength=1.5, columnspacing=1.5)
+        self.invalidate()
+
     def reset(self):
         """Start new pictures: forget every data artist, clear every axes, draw everything at the next render."""
         for artist in list(self.artists):
@@ -155,8 +164,17 @@ def _png(pixels: np.ndarray) -> bytes:
 class LivePlot:
     """One picture on one axes of a :class:`LiveFigure`: texts made once, data artists updated by ``update``."""
 
-    def __init__(self, live: LiveFigure, ax):
-        self.live, self.ax = live, ax
+    def __init__(self, live: LiveFigure, ax, legend: str | None = "axes"):
+        """``legend``: "axes" in the plot (where it covers least); "figure": its entries kept in ``handles`` for
+        one legend above the figure (:meth:`LiveFigure.figure_legend`); None: none."""
+        self.live, self.ax, self.legend_place = live, ax, legend
+        self.handles = []
+
+    def show_legend(self, handles, **kwargs):
+        """The picture's legend where ``legend`` said: in the plot, or kept for the figure's legend."""
+        self.handles = list(handles)
+        if self.legend_place == "axes":
+            self.ax.legend(handles=self.handles, fontsize="small", frameon=False, **{"loc": "best", **kwargs})
 
     def limit_y(self, low: float, high: float):
         """Keep the y range unless the data leave it (or fill less than a third of it)."""
@@ -170,27 +188,19 @@ class LivePlot:
 class LiveStages(LivePlot):
     """Customers in each active stage at every period end, as stacked areas."""
 
-    def __init__(self, live, ax, scenario, legend: str = "axes"):
-        """``legend``: "axes" in the plot's corner; "figure" once above all the figure's plots, in a row (a
-        dashboard, whose plots are too small to hold it and whose other plots colour by stage too)."""
+    def __init__(self, live, ax, scenario, legend: str | None = "axes"):
         from matplotlib.patches import Patch
 
         from .plots import CUSTOMERS, STAGE_COLORS, YEARS, label
         from ..model.stages import ACTIVE_STAGES
 
-        super().__init__(live, ax)
+        super().__init__(live, ax, legend)
         ax.set_title(label("Customers by stage", separator="\n"))
         ax.set_xlabel(label(YEARS))
         ax.set_ylabel(label(CUSTOMERS))
         ax.set_xlim(0, scenario.horizon_years)
-        handles = [Patch(color=STAGE_COLORS[s], label=label(s.label, s.chinese)) for s in ACTIVE_STAGES]
-        if legend == "figure":
-            for old in list(ax.figure.legends):
-                old.remove()
-            ax.figure.legend(handles=handles, loc="outside upper center", ncols=len(handles), fontsize="small",
-                             frameon=False, handlelength=1.2, columnspacing=1.2)
-        else:
-            ax.legend(handles=handles, loc="upper right", fontsize="small", frameon=False)
+        self.show_legend([Patch(color=STAGE_COLORS[s], label=label(s.label, s.chinese)) for s in ACTIVE_STAGES],
+                         loc="upper right")
         self.stack = []
 
     def update(self, result):
@@ -213,10 +223,10 @@ class LiveStages(LivePlot):
 class LiveMoney(LivePlot):
     """Profit per period as bars (green above zero, red below), revenue as a line."""
 
-    def __init__(self, live, ax, scenario):
-        from .plots import MONEY_TITLE, PER_UNIT, YEARS, label
+    def __init__(self, live, ax, scenario, legend: str | None = "axes"):
+        from .plots import MONEY_TITLE, PER_UNIT, YEARS, label, money_legend
 
-        super().__init__(live, ax)
+        super().__init__(live, ax, legend)
         x = np.arange(1, scenario.n_periods + 1) / scenario.periods_per_year - scenario.period_years / 2
         self.bars = ax.bar(x, np.zeros(len(x)), width=scenario.period_years * 0.8)
         (self.revenue,) = ax.plot(x, np.zeros(len(x)), color="#3182bd", marker="o", markersize=3,
@@ -226,9 +236,7 @@ class LiveMoney(LivePlot):
         ax.set_xlabel(label(YEARS))
         ax.set_ylabel(label(PER_UNIT[scenario.time_unit]))
         ax.set_title(label(MONEY_TITLE[scenario.time_unit], separator="\n"))
-        from .plots import money_legend
-
-        ax.legend(handles=money_legend(self.revenue), loc="best", fontsize="small", frameon=False)   # off the data
+        self.show_legend(money_legend(self.revenue))   # profit green, a loss red: never profit in red
         money_axis(ax.yaxis)
 
     def update(self, result):
@@ -237,7 +245,9 @@ class LiveMoney(LivePlot):
             bar.set_height(value)
             bar.set_color("#31a354" if value >= 0 else "#de2d26")
         self.revenue.set_ydata(revenue)
-        self.limit_y(min(profit.min(), 0.0), max(revenue.max(), profit.max()))
+        low, high = min(profit.min(), 0.0), max(revenue.max(), profit.max())
+        room = 0.45 * (high - low) if self.legend_place == "axes" else 0.0   # a legend in the plot: above the data
+        self.limit_y(low, high + room)
 
 
 class LiveLifecycle(LivePlot):
@@ -313,12 +323,12 @@ class LiveParts(LivePlot):
 class LiveComparison(LivePlot):
     """The profit difference a change makes over time, with its 95 % band (:func:`simkit.compare`)."""
 
-    def __init__(self, live, ax, scenario):
+    def __init__(self, live, ax, scenario, legend: str | None = "axes"):
         from matplotlib.patches import Patch
 
         from .plots import YEARS, label
 
-        super().__init__(live, ax)
+        super().__init__(live, ax, legend)
         x = np.arange(1, scenario.n_periods + 1) / scenario.periods_per_year
         (self.line,) = ax.plot(x, np.zeros(len(x)), color="black", linewidth=1.5,
                                label=label("difference (same customers)", separator="\n"))
@@ -333,8 +343,8 @@ class LiveComparison(LivePlot):
         ax.set_xlabel(label(YEARS))
         ax.set_ylabel(label("cumulative profit difference", separator="\n"))
         ax.set_title(label("What the change makes", separator="\n"))
-        ax.legend(handles=[self.line, Patch(color="#9ecae1", label=label("95 % interval", separator="\n"))],
-                  loc="upper left", fontsize="small", frameon=False)
+        self.show_legend([self.line, Patch(color="#9ecae1", label=label("95 % interval", separator="\n"))],
+                         loc="upper left")
         money_axis(ax.yaxis)
 
     def update(self, comparison):
@@ -358,10 +368,10 @@ class LiveComparison(LivePlot):
 class LiveChurn(LivePlot):
     """Customers and customers lost so far; for a closed cohort the law n r^t with the range of one run (§2)."""
 
-    def __init__(self, live, ax, title: str):
+    def __init__(self, live, ax, title: str, legend: str | None = "axes"):
         from .plots import CUSTOMERS, YEARS, label
 
-        super().__init__(live, ax)
+        super().__init__(live, ax, legend)
         (self.active,) = ax.plot([], [], marker="o", markersize=3, color="#31a354",
                                  label=label("customers at the start of the year", separator="\n"))
         (self.lost,) = ax.plot([], [], marker="o", markersize=3, color="#de2d26", label=label("lost so far"))
@@ -398,8 +408,7 @@ class LiveChurn(LivePlot):
             self.live.animate(self.band)
         if self.with_law != (retention is not None):  # the legend names the law only when it is drawn
             self.with_law = retention is not None
-            handles = [self.active, self.lost] + ([self.law] if self.with_law else [])
-            self.ax.legend(handles=handles, fontsize="small", frameon=False, loc="best")
+            self.show_legend([self.active, self.lost] + ([self.law] if self.with_law else []))
             self.live.invalidate()
         self.ax.set_xlim(0, x[-1])
         self.limit_y(0, max(active.max(), lost.max(), start))
@@ -423,7 +432,7 @@ class LiveTenure(LivePlot):
         ax.legend(handles=[Patch(color="#9ecae1", label=label("simulated")),
                            Line2D([], [], color="black", marker="o", linestyle="--",
                                   label=label("law n r^(k-1) (1-r), 95 % range of one run", separator="\n"))],
-                  fontsize="small", frameon=False)
+                  fontsize="small", frameon=False, loc="upper right")
 
     def update(self, result, retention: float):
         from ..exact.churn import tenure_distribution
@@ -438,4 +447,4 @@ class LiveTenure(LivePlot):
         self.law = [line, *caps, *bars]
         self.live.animate(*self.bars, *self.law)
         self.ax.set_xlim(0.3, horizon + 0.7)
-        self.limit_y(0, max(counts.max(initial=0), (expected + half).max()))
+        self.limit_y(0, 1.7 * max(counts.max(initial=0), (expected + half).max()))   # the legend above the data

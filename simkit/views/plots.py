@@ -285,6 +285,17 @@ class ClearNote:
         ax._add_text(note)
         return note
 
+    @staticmethod
+    def extent(note, renderer):
+        """What the note hides: its text and the white box around it (display coordinates)."""
+        from matplotlib.transforms import Bbox
+
+        box = note.get_window_extent(renderer)
+        if note.get_bbox_patch() is None:
+            return box
+        note.update_bbox_position_size(renderer)
+        return Bbox.union([box, note.get_bbox_patch().get_window_extent(renderer)])
+
     @classmethod
     def place(cls, note, renderer):
         """Move ``note`` to the place where it covers least (the first of the best, in :data:`PLACES`' order)."""
@@ -293,7 +304,7 @@ class ClearNote:
             note.set_position((x, y))
             note.set_horizontalalignment(ha)
             note.set_verticalalignment(va)
-            score = _covers(note.get_window_extent(renderer).padded(2), note.axes, renderer)
+            score = _covers(cls.extent(note, renderer).padded(2), note.axes, renderer)
             if best is None or score < best[0]:
                 best = (score, x, y, ha, va)
             if score == 0:
@@ -511,7 +522,10 @@ def plot_churn(result, ax=None, retention: float | None = None, **kwargs):
         ax.set_xlabel(label(YEARS))
         ax.set_ylabel(label(CUSTOMERS))
         ax.set_title(_churn_title(scenario, start))
-        ax.legend(fontsize="small", frameon=False)
+        top = max(start, float(served.max()), float(lost.max()))
+        # room above the lines for the legend, so that it covers none of them (in both languages: twice the lines)
+        ax.set_ylim(0, (1.95 if get_language() == "both" else 1.65) * top)
+        ax.legend(fontsize="small", frameon=False, loc="upper center")
     return ax
 
 

@@ -41,6 +41,7 @@ class ChurnPanel(LatestOnly, TablePanel):
         self.results = None
         self._start_requests(background)
         self._pictures = None
+        self._legend = None
         self._assemble(list(self.controls.values()), ncols=3, width=13, height=3.3)
 
     def _refresh(self):
@@ -72,12 +73,17 @@ class ChurnPanel(LatestOnly, TablePanel):
             if getattr(self, "live", None) is None:
                 self.live = LiveFigure(self.figure, text_scale=0.85)
             self.live.reset()
-            self._pictures = [LiveChurn(self.live, ax, title) for ax, title in zip(self.axes[:2], titles)]
+            # the two firms' plots share one legend, above the figure: in either it would cover the lines
+            self._pictures = [LiveChurn(self.live, ax, title, legend=place)
+                              for ax, title, place in zip(self.axes[:2], titles, ("figure", None))]
             self._pictures.append(LiveTenure(self.live, self.axes[2]))
             self._titles = titles
         for picture, result, firm in zip(self._pictures, self.results, firms):
             picture.update(result, None if values["steady_state"] else 1 - firm.churn_rate)
         self._pictures[2].update(closed, 1 - firms[0].churn_rate)
+        if self.live.figure.legends == [] or self._legend != self._pictures[0].handles:
+            self._legend = self._pictures[0].handles
+            self.live.figure_legend(self._legend, ncols=len(self._legend))
         lost = [round(f.customers * f.churn_rate) for f in firms]
         self.message.value = _("Firm A: group lifetime {years_a} years ({lost_a} customers lost a year); Firm B: "
                                "{years_b} years ({lost_b} a year). Firm A spends {amount} a year more on replacing "

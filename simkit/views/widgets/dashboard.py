@@ -226,11 +226,13 @@ class LifecycleDashboard(LatestOnly, ScenarioPanel):
         key = (scenario.n_periods, scenario.time_unit, None if comparison is None else self.comparison.value)
         if key != self._layout_key:  # a new set of pictures: the texts change, so everything is drawn again
             self.live.reset()
+            # one legend above the four plots: each is too small to hold its own off its data
             self.pictures = [LiveStages(self.live, self.axes[0], scenario, legend="figure"),
                              LiveLifecycle(self.live, self.axes[1]),
                              LiveParts(self.live, self.axes[2]),
-                             LiveMoney(self.live, self.axes[3], scenario) if comparison is None
-                             else LiveComparison(self.live, self.axes[3], scenario)]
+                             LiveMoney(self.live, self.axes[3], scenario, legend="figure") if comparison is None
+                             else LiveComparison(self.live, self.axes[3], scenario, legend="figure")]
+            self.live.figure_legend([h for p in self.pictures for h in p.handles], ncols=4)
             self._layout_key = key
         for picture in self.pictures[:3]:
             picture.update(result)
