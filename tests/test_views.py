@@ -398,3 +398,37 @@ def test_the_ltv_tables_row_names_have_room_to_show_whole(language):
             assert width <= float(column[:-2]) - 0.5, f"{name!r}: {width:.1f} em in a column of {column}"
     finally:
         simkit.set_language("both")
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_the_dashboards_tabs_choices_and_buttons_have_room_for_their_words(language):
+    """Tab titles ("prospec", "总体设"), the comparison's choices and the buttons were cut: each gets the width its
+    words take in a real font (DejaVu Sans, wider than most UI fonts; measured here, not simkit's estimate) plus
+    the widget's padding, in either language."""
+    from matplotlib.font_manager import FontProperties
+    from matplotlib.textpath import TextPath
+
+    from simkit.views import fonts, widgets
+
+    families = ["DejaVu Sans"] + ([fonts.chinese_font()] if fonts.chinese_font() else [])
+
+    def em(text):   # the text's width at a font size of 1 em
+        return TextPath((0, 0), text, size=1, prop=FontProperties(family=families)).get_extents().width if text else 0
+
+    simkit.set_language(language)
+    try:
+        panel = widgets.lifecycle_dashboard(background=False)
+        header, (tab, _figure), _status = panel.children[0], panel.children[1].children, panel.children[2]
+        titles = [tab.get_title(index) for index in range(len(tab.children))]
+        assert tab.layout.width.endswith("em")
+        # the tab bar splits its width equally; a tab has 10 px padding each side (1.5 em of 13 px, with borders)
+        assert float(tab.layout.width[:-2]) / len(titles) >= max(em(t) for t in titles) + 1.5, titles
+        for dropdown in (panel.comparison, panel.preset):   # description, the longest choice, the arrow
+            choices = [o[0] if isinstance(o, tuple) else o for o in dropdown.options]
+            assert dropdown.layout.width and dropdown.layout.width.endswith("em"), dropdown.description
+            assert float(dropdown.layout.width[:-2]) >= em(dropdown.description) + max(map(em, choices)) + 3
+        for button in (panel.reset_button, panel.png_button, panel.csv_button):
+            assert button.layout.width == "auto" and button.layout.flex == "0 0 auto", button.description
+        assert header.layout.flex_flow == "row wrap"   # a narrow screen wraps the row, never squeezes a button
+    finally:
+        simkit.set_language("both")
