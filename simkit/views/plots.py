@@ -895,6 +895,12 @@ def holdout_by_frequency(summary, predicted, truth, top: int = 7):
     return {"repeat_purchases": groups, **{key: np.array(value) for key, value in rows.items()}}
 
 
+def _model_label(model: str, words: str) -> str:
+    """"Pareto/NBD: predicted", the model's name once in any language ("Pareto/NBD：预测值", "Pareto/NBD:
+    predicted 预测值"), never "Pareto/NBD: predicted Pareto/NBD：预测值"."""
+    return f"{model}{'：' if _cjk(words[0]) else ': '}{words}"
+
+
 def plot_holdout_by_frequency(summary, predicted, truth, ax=None, model: str = "model", top: int = 7, **kwargs):
     """Fader and Hardie's check of a CLV model: mean holdout purchases against calibration repeat purchases."""
     table = holdout_by_frequency(summary, predicted, truth, top)
@@ -904,7 +910,7 @@ def plot_holdout_by_frequency(summary, predicted, truth, ax=None, model: str = "
         ax.bar(x, table["actual"], color="#c6dbef", label=label("what happened (95 % interval)"), **kwargs)
         ax.errorbar(x, table["actual"], yerr=table["actual_half"], fmt="none", ecolor="#3182bd", capsize=3)
         ax.plot(x, table["predicted"], "o-", color="#de2d26",
-                label=term_label(N_("{model}: predicted"), {"model": model}))
+                label=_model_label(model, label("predicted")))
         if np.isfinite(table["oracle"]).all():
             ax.plot(x, table["oracle"], "s--", color="black", markersize=4,
                     label=label("best possible (the truth's expectation)"))
@@ -973,9 +979,8 @@ def plot_alive_by_frequency(summary, probability_alive, alive, ax=None, model: s
     with _fonts(ax):
         ax.errorbar(x, share, yerr=[share - table["low_95"], table["high_95"] - share], fmt="o", color="black",
                     capsize=3, markersize=5, label=label("share truly alive (95 % interval)"), **kwargs)
-        words = label("mean predicted P(alive)")   # the model's name once, whatever the language
         ax.plot(x, table["predicted"], "s-", color="#de2d26", markersize=4,
-                label=f"{model}{'：' if _cjk(words[0]) else ': '}{words}")
+                label=_model_label(model, label("mean predicted P(alive)")))
         ax.set_xticks(x, [str(v) for v in x[:-1]] + [f"{x[-1]}+" if x[-1] == top else str(x[-1])])
         low = float(min(table["low_95"].min(), table["predicted"].min()))
         ax.set_ylim(max(0.0, low - 0.35 * (1.0 - low)), 1.0 + 0.1 * (1.0 - low))   # room for the legend below
