@@ -91,7 +91,8 @@ def use_fonts(figure, scale: float = 1.0):
 
     Call it on a figure after adding texts of your own (a legend, a note) that may hold Chinese.
     ``scale`` shrinks or enlarges titles, axis labels and tick labels together (a dashboard's
-    four plots are drawn at 0.85).
+    four plots are drawn at 0.8), never below :data:`MIN_FONT_SIZE`; then titles and labels longer
+    than their axes are broken onto lines (:func:`fit_texts`).
     """
     from matplotlib.text import Text
 
