@@ -13,10 +13,12 @@ scenario's law, not sampled:
   stage of 0.01 years counts whole however coarse the cells: the expected
   referrals over a stay are its rate times the expected time spent there.
   Under a tenure table a life goes a year at a time (referrals at the start of
-  each year, purchases through it, the retention draw at its end).
+  each year, purchases through it, the retention draw at its end), and a
+  referred customer lives on from its referrer's tenure year.
 * **Generations.**  Every person brings referred prospects (and, when the lost
   are replaced, new customers), who bring more in turn: a branching process
-  with two kinds of person, whose births follow the renewal equation
+  with several kinds of person (born a prospect, acquired, and under a tenure
+  table referred in each year of the table), whose births follow the renewal equation
   b(t) = arrivals(t) + sum over ages a of b(t - a) k(a).  It is solved on a
   grid fine enough for the time between generations (at least 8 cells to a
   generation, up to :data:`MAX_GRID` cells), as power series, scaled by the
@@ -27,7 +29,8 @@ scenario's law, not sampled:
 
 Checked against runs on a family of scenarios built to fool a grid (short
 referring stages, fixed stays of awkward lengths, branching near 1, loops, the
-funnel, the second product; ``tests/test_budget.py``): within 5 % on each.
+funnel, the second product, tenure tables; ``tests/test_budget.py``): within
+5 % on each.
 :func:`simkit.run_simulation` refuses a run whose estimate exceeds its
 budget (:data:`DEFAULT_BUDGET`, sized so that a run ends in seconds on a
 laptop) with a message that says why and how to raise the budget.
@@ -102,6 +105,7 @@ class _Chain:
     lose: np.ndarray
     events: np.ndarray
     start: dict
+    stage: np.ndarray   # the stage of each phase
 
 
 def _chain(scenario) -> _Chain:
@@ -153,13 +157,21 @@ def _chain(scenario) -> _Chain:
             refer[here] = params.referrals_per_year
             events[here] += (params.orders_per_year + params.referrals_per_year + params.referral_damage_per_year
                              + (cross if copy == 1 else 0.0))
-    return _Chain(generator, refer, lose, events, {Stage.PROSPECT: first[Stage.PROSPECT], Stage.NEW: first[Stage.NEW]})
+    stage = np.array([int(stage) for stage, _mean, _targets in phases] * (2 if adopting else 1))
+    return _Chain(generator, refer, lose, events, {Stage.PROSPECT: first[Stage.PROSPECT], Stage.NEW: first[Stage.NEW]},
+                  stage)
 
 
-def _kernels(scenario, n: int, step: float) -> dict:
-    """What a person born as a prospect, or as a new customer, brings at each age: by kind of person, arrays
-    (3 x ``n``) of the referred prospects, the losses (each replaced by a new customer when the lost are
-    replaced) and the events of its life, integrated exactly over cells of the age axis.
+#: kinds of person the renewal equation follows, by index: born a prospect (arrivals, referred), or a new customer
+#: acquired by the firm (the cohort at time 0, replacements); under a tenure table also 2 + y - 1 for a customer
+#: referred in tenure year y, who lives on from that year (the table's last year stands for every later one)
+PROSPECT, ACQUIRED = 0, 1
+
+
+def _kernels(scenario, n: int, step: float) -> list:
+    """What a person of each kind brings at each age: by kind (index), arrays (kinds + 1, ``n``) of the children of
+    each kind it brings (referred; replacements of it, when the lost are replaced) and, last, the events of its
+    life, integrated exactly over cells of the age axis.
 
     Two ways of cutting the axis: ``"lag"``, cells centred on the ages 0, ``step``, 2 ``step``, ... (the first
     cell is [0, step / 2)): the people born in a cell of the renewal grid are placed at its middle, and what they
@@ -168,26 +180,34 @@ def _kernels(scenario, n: int, step: float) -> dict:
     cell of 0.4 is counted whole.
     """
     if scenario.tenure is not None:
-        return {kind: _tenure_kernels(scenario.tenure, kind, n, step) for kind in _KINDS}
+        return _tenure_kernels(scenario, n, step)
     chain = _chain(scenario)
-    columns = np.zeros((len(chain.refer), len(_KINDS)))
-    for j, kind in enumerate(_KINDS):
-        columns[chain.start[kind], j] = 1.0
-    rates = np.stack([chain.refer, chain.lose, chain.events])  # (3, phases)
-    # the probability of each phase at age a is exp(a G) p0 (G: the generator, transposed); its integral over
-    # [t, t + h] is exp(t G) Phi(h) p0, with Phi(h) the integral of exp(u G) over [0, h] (Van Loan)
-    transposed = chain.generator.T
-    half_move, half = _expm_and_integral(transposed, step / 2)
+    lose = chain.lose if scenario.arrivals.replace_lost else np.zeros_like(chain.lose)
+    return _phase_kernels(chain.generator, [chain.start[Stage.PROSPECT], chain.start[Stage.NEW]],
+                          np.stack([chain.refer, lose, chain.events]), n, step)
+
+
+def _phase_kernels(generator: np.ndarray, starts: list, rates: np.ndarray, n: int, step: float) -> list:
+    """For a chain of phases started in each of ``starts``: ``rates`` (one row per quantity, one column per phase)
+    times the chance of each phase, integrated over each cell of the age axis, both ways (see :func:`_kernels`).
+
+    The chance of each phase at age a is exp(a G) p0 (G: the generator, transposed); its integral over
+    [t, t + h] is exp(t G) Phi(h) p0, with Phi(h) the integral of exp(u G) over [0, h] (Van Loan).
+    """
+    columns = np.zeros((len(generator), len(starts)))
+    for j, where in enumerate(starts):
+        columns[where, j] = 1.0
+    half_move, half = _expm_and_integral(generator.T, step / 2)
     move, whole = half_move @ half_move, half + half_move @ half   # a whole cell: two halves
     aligned = whole @ columns                  # cell j: move^j (Phi(step) p0)
     lagged = half_move @ aligned               # lag cell L >= 1: move^(L - 1) exp(G step / 2) Phi(step) p0
-    ages = _propagate(move, np.concatenate([aligned, lagged], axis=1), n, rates)  # (n, 3, 2 kinds x 2)
-    out = {}
-    for j, kind in enumerate(_KINDS):
-        lag = np.empty((3, n))
+    ages = _propagate(move, np.concatenate([aligned, lagged], axis=1), n, rates)  # (n, rows, 2 x starts)
+    out = []
+    for j in range(len(starts)):
+        lag = np.empty((len(rates), n))
         lag[:, 0] = rates @ (half @ columns[:, j])
-        lag[:, 1:] = ages[:n - 1, :, len(_KINDS) + j].T
-        out[kind] = {"lag": lag, "aligned": np.ascontiguousarray(ages[:, :, j].T)}
+        lag[:, 1:] = ages[:n - 1, :, len(starts) + j].T
+        out.append({"lag": lag, "aligned": np.ascontiguousarray(ages[:, :, j].T)})
     return out
 
 
@@ -217,51 +237,79 @@ def _expm_and_integral(matrix: np.ndarray, t: float) -> tuple:
     return result[:size, :size], result[:size, size:]
 
 
-def _tenure_kernels(tenure, kind: Stage, n: int, step: float) -> dict:
-    """:func:`_kernels` under a tenure table: a year at a time, referrals at the start of each year (a customer
-    acquired by the firm at once, a referred one from its second year on), purchases through the year, the
-    retention draw at its end (the lost leave, the new become loyal)."""
-    horizon = n * step
-    points = {0: [], 1: [], 2: []}   # (age, expected number) of referrals, losses, events
-    spreads = []                     # (from, to, events per year)
+def _tenure_kernels(scenario, n: int, step: float) -> list:
+    """:func:`_kernels` under a tenure table.  A customer lives a year at a time: referrals at the start of each
+    year (a customer acquired by the firm at once, a referred one from its second year on), each joining in the
+    same tenure year as its referrer; purchases through the year; the retention draw at its end (the lost leave,
+    the new become loyal).  A prospect lives the stage model's prospect stage, then the life of an acquired
+    customer from its conversion."""
+    tenure = scenario.tenure
+    kinds = 2 + tenure.n_years
+    acquired = _tenure_life(scenario, 1, True, kinds, n, step)
+    referred = [_tenure_life(scenario, year, False, kinds, n, step) for year in range(1, tenure.n_years + 1)]
+    return [_prospect_then_tenure(scenario, acquired, kinds, n, step), acquired, *referred]
+
+
+def _tenure_life(scenario, first_year: int, refers_at_once: bool, kinds: int, n: int, step: float) -> dict:
+    """The kernels of a customer who enters in tenure year ``first_year``."""
+    tenure, replace = scenario.tenure, scenario.arrivals.replace_lost
+    points = []    # (row, age, expected number): children of each kind, events (row ``kinds``)
+    spreads = []   # (from, to, events per year)
     survival = 1.0
-    for year in range(1, int(math.ceil(horizon)) + 1):
+    for age in range(int(math.ceil(n * step))):
+        year = first_year + age
         row = min(year, tenure.n_years) - 1  # the last row repeats
-        retention, referral_rate = tenure.retention_rate[row], tenure.referral_rate[row]
-        if year > 1 or kind is Stage.NEW:
-            points[0].append((year - 1, survival * referral_rate))
-            points[2].append((year - 1, survival * referral_rate))
+        retention, rate = tenure.retention_rate[row], tenure.referral_rate[row]
+        if age > 0 or refers_at_once:  # referred customers of this year's kind (2 + row)
+            points += [(2 + row, age, survival * rate), (kinds, age, survival * rate)]
         if tenure.margin_per_customer is None:
-            spreads.append((year - 1, year, survival * tenure.orders_per_year[row]))
-        points[1].append((year, survival * (1 - retention)))
-        points[2].append((year, survival * (1 - retention) + (survival * retention if year == 1 else 0.0)))
+            spreads.append((age, age + 1, survival * tenure.orders_per_year[row]))
+        lost = survival * (1 - retention)
+        if replace:  # (a replacement joins at the year's end: none at the horizon)
+            points.append((ACQUIRED, age + 1, lost))
+        # the retention draw at the year's end, made at the horizon too: the lost move, the new become loyal;
+        # booked in the cell that ends there
+        points.append((kinds, age + 1 - step / 2, lost + (survival * retention if age == 0 else 0.0)))
         survival *= retention
-    out = {}
-    for cut, offset in (("lag", -0.5), ("aligned", 0.0)):
-        edges = np.maximum((np.arange(n + 1) + offset) * step, 0.0)
-        cells = np.zeros((3, n))
-        for which, masses in points.items():
-            for age, mass in masses:
-                where = int(math.floor(age / step - offset + 1e-9))
-                if where < n:
-                    cells[which, where] += mass
-        for low, high, rate in spreads:
-            cells[2] += rate * np.diff(np.clip(edges, low, high))
-        out[cut] = cells
-    return out
+    cells = np.zeros((kinds + 1, n))
+    for row, age, mass in points:
+        where = int(math.floor(age / step + 1e-9))
+        if where < n:
+            cells[row, where] += mass
+    edges = np.arange(n + 1) * step
+    for low, high, rate in spreads:
+        cells[kinds] += rate * np.diff(np.clip(edges, low, high))
+    return {"lag": cells, "aligned": cells}   # (a tenure table's grid: everyone born at the start of a cell)
 
 
-def _cells(scenario) -> tuple[int, float]:
-    """The renewal grid: (cells, years per cell).  A tenure table's referrals come a whole number of years
-    apart: cells of a twelfth of a year or less, so that every lag is a whole number of cells."""
+def _prospect_then_tenure(scenario, acquired: dict, kinds: int, n: int, step: float) -> dict:
+    """The kernels of a prospect under a tenure table: the prospect stage (its referrals, its events), then, from
+    the age it converts, those of an acquired customer (``acquired``)."""
+    chain = _chain(scenario)
+    prospect = np.flatnonzero(chain.stage == int(Stage.PROSPECT))
+    later = np.flatnonzero(chain.stage != int(Stage.PROSPECT))
+    convert = chain.generator[np.ix_(prospect, later)].sum(axis=1)   # conversions leave the chain
+    start = int(np.flatnonzero(prospect == chain.start[Stage.PROSPECT])[0])
+    (stage,) = _phase_kernels(chain.generator[np.ix_(prospect, prospect)], [start],
+                              np.stack([chain.refer[prospect], convert, chain.events[prospect]]), n, step)
+    stage = stage["aligned"]   # (a tenure table's grid: everyone born at the start of a cell)
+    cells = np.array([np.convolve(stage[1], life)[:n] for life in acquired["aligned"]])
+    cells[PROSPECT] += stage[0]
+    cells[kinds] += stage[2]
+    return {"lag": cells, "aligned": cells}
+
+
+def _cells(scenario) -> tuple[int, float, float]:
+    """The renewal grid: (cells, years per cell, where in its cell a person is born: 0.5 the middle, 0 the start).
+
+    A tenure table's customers are born at anniversaries (referred at the start of a year, replacing one lost at
+    its end) a whole number of years after the cohort: cells of a twelfth of a year or less, each person born at
+    the start of a cell, so that every lag is a whole number of cells and the draws at the horizon are in it."""
     horizon = scenario.horizon_years
     if scenario.tenure is not None:
         per_year = 12 * max(1, math.ceil(GRID / (12 * horizon)))
-        return int(round(horizon * per_year)), 1.0 / per_year
-    return GRID, horizon / GRID
-
-
-_KINDS = (Stage.PROSPECT, Stage.NEW)  # people are born as prospects (arrivals, referred) or new customers
+        return int(round(horizon * per_year)), 1.0 / per_year, 0.0
+    return GRID, horizon / GRID, 0.5
 
 
 def estimate_run(scenario, n_customers: int | None = None) -> RunEstimate:
@@ -276,40 +324,40 @@ def estimate_run(scenario, n_customers: int | None = None) -> RunEstimate:
     cohort = arrivals.cohort_size if n_customers is None else n_customers
     horizon = scenario.horizon_years
     replace = arrivals.replace_lost
-    n, step = _cells(scenario)
+    n, step, offset = _cells(scenario)
     kernel = _kernels(scenario, n, step)
+    kinds = len(kernel)
     if scenario.tenure is None:  # a finer grid when generations follow each other within 8 cells
-        generation = _generation_years(kernel, step, replace)
+        generation = _generation_years(kernel, step)
         if generation is not None and generation < 8 * step and n < MAX_GRID:
             n = min(MAX_GRID, 1 << math.ceil(math.log2(8 * horizon / generation)))
             step = horizon / n
             kernel = _kernels(scenario, n, step)
-    # a parent of each kind brings children of each kind at each lag: prospects it refers, new customers who
-    # replace it
-    lags = {(parent, Stage.PROSPECT): kernel[parent]["lag"][0] for parent in _KINDS}
-    for parent in _KINDS:
-        lags[parent, Stage.NEW] = kernel[parent]["lag"][1] if replace else np.zeros(n)
+    # lags[p, c, L]: the children of kind c a parent of kind p brings at lag L (referred; its replacement)
+    lags = np.stack([k["lag"][:kinds] for k in kernel])
     # the first generation: the stream (per cell) and the cohort's children, born in the cell where they are
-    first = kernel[arrivals.cohort_stage]["aligned"]
-    born = {Stage.PROSPECT: arrivals.prospects_per_year * step + cohort * first[0],
-            Stage.NEW: cohort * first[1] if replace else np.zeros(n)}
+    first = kernel[PROSPECT if arrivals.cohort_stage is Stage.PROSPECT else ACQUIRED]["aligned"]
+    born = cohort * first[:kinds]
+    born[PROSPECT] += arrivals.prospects_per_year * step
     rate = _growth_rate(lags, step)
-    m = float(lags[Stage.PROSPECT, Stage.PROSPECT].sum())
-    events_from_birth = {kind: np.cumsum(kernel[kind]["lag"][2]) for kind in _KINDS}
-    cohort_events = cohort * float(first[2].sum())
-    births = None if rate * horizon > _MOST_GROWTH else _renewal(born, lags, step, rate)
+    if scenario.tenure is None:  # referred prospects a prospect brings
+        m = float(lags[PROSPECT, PROSPECT].sum())
+    else:                        # referred customers a customer referred in its first year brings
+        m = float(lags[2, 2:].sum())
+    events_from_birth = np.cumsum([k["lag"][kinds] for k in kernel], axis=1)   # (kinds, n): by age
+    cohort_events = cohort * float(first[kinds].sum())
+    births = None if rate * horizon > _MOST_GROWTH else _renewal(born, lags, step, rate, offset)
     if births is None:   # it grows past any budget within the horizon: its order of size is enough
         people = _grown(max(cohort + arrivals.prospects_per_year * horizon, 1.0), rate * horizon)
         events = _grown(max(cohort_events, people), 0.0)
     else:
-        # b(t) = scaled(t) exp(rate t), t the middle of each cell: summed as exp(rate horizon) x sum of
-        # scaled(t) exp(-rate (horizon - t)), so that nothing overflows on the way
-        middles = (np.arange(n) + 0.5) * step
-        weight = np.exp(-rate * (horizon - middles))
-        later = sum(float(births[kind] @ weight) for kind in _KINDS)
-        lived = sum(float((births[kind] * weight) @ events_from_birth[kind][::-1]) for kind in _KINDS)
-        people = cohort + _grown(later, rate * horizon)
-        events = cohort_events + _grown(lived, rate * horizon)
+        # b(t) = scaled(t) exp(rate t), t where in each cell they are born: summed as exp(rate horizon) x sum of
+        # scaled(t) exp(-rate (horizon - t)), so that nothing overflows on the way; one born in cell s lives
+        # the ages up to the horizon, n - s cells
+        born_at = (np.arange(n) + offset) * step
+        weighted = births * np.exp(-rate * (horizon - born_at))
+        people = cohort + _grown(float(weighted.sum()), rate * horizon)
+        events = cohort_events + _grown(float((weighted * events_from_birth[:, ::-1]).sum()), rate * horizon)
     # (growing within a cell: it doubles within a cell at least)
     doubling = None if rate == 0 else step if rate == math.inf else math.log(2) / rate
     first_people = cohort + arrivals.prospects_per_year * horizon
@@ -347,28 +395,23 @@ def _count(x: float) -> str:
     return f"{x:,.0f}" if x < 1e15 else f"{x:.1e}"
 
 
-def _generation_years(kernel: dict, step: float, replace: bool) -> float | None:
-    """The mean age at which a person brings the next generation (referred prospects; replacements, if the
-    lost are replaced), over both kinds of person; None when nobody is born of anyone."""
-    total = weighted = 0.0
-    for kind in _KINDS:
-        for which in ((0, 1) if replace else (0,)):
-            lag = kernel[kind]["lag"][which]
-            total += lag.sum()
-            weighted += lag @ (np.arange(len(lag)) * step)
-    return weighted / total if total > 1e-3 else None
+def _generation_years(kernel: list, step: float) -> float | None:
+    """The mean age at which a person brings the next generation (its referred; its replacement), over every
+    kind of person; None when nobody is born of anyone."""
+    children = np.stack([k["lag"][:len(kernel)] for k in kernel]).sum(axis=(0, 1))   # by lag
+    total = children.sum()
+    return float(children @ (np.arange(len(children)) * step)) / total if total > 1e-3 else None
 
 
-def _growth_rate(lags: dict, step: float) -> float:
-    """The Malthusian rate r (per year) of the births on the grid: the largest eigenvalue of the matrix of
-    sum over lags of k(lag) e^(-r lag) is 1 (Euler-Lotka, two kinds of person), by bisection; 0 when the
-    population does not grow; infinity when it grows within a cell."""
-    times = np.arange(len(lags[Stage.PROSPECT, Stage.PROSPECT])) * step
+def _growth_rate(lags: np.ndarray, step: float) -> float:
+    """The Malthusian rate r (per year) of the births on the grid: the largest eigenvalue of the matrix of sums
+    over lags of k(lag) e^(-r lag), one row and column per kind of person, is 1 (Euler-Lotka), by bisection; 0
+    when the population does not grow; infinity when it grows within a cell."""
+    times = np.arange(lags.shape[2]) * step
 
     def radius(r):
         discount = np.exp(-r * times) if r < math.inf else (times == 0).astype(float)
-        matrix = np.array([[lags[parent, child] @ discount for child in _KINDS] for parent in _KINDS])
-        return float(np.abs(np.linalg.eigvals(matrix)).max())
+        return float(np.abs(np.linalg.eigvals(lags @ discount)).max())
 
     if radius(0.0) <= 1:
         return 0.0
@@ -383,52 +426,46 @@ def _growth_rate(lags: dict, step: float) -> float:
     return (low + high) / 2
 
 
-def _renewal(born: dict, lags: dict, step: float, rate: float) -> dict | None:
-    """Births of prospects and of new customers on the grid, b = born + K b, scaled by exp(-rate t).
+def _renewal(born: np.ndarray, lags: np.ndarray, step: float, rate: float, offset: float = 0.5) -> np.ndarray | None:
+    """Births of each kind of person on the grid, b = born + K b, scaled by exp(-rate t), t = (cell + ``offset``)
+    x ``step``: (kinds, cells).
 
-    A parent of kind p born in cell s brings ``lags[p, c][L]`` children of kind c in cell s + L.  Scaled by
+    A parent of kind p born in cell s brings ``lags[p, c, L]`` children of kind c in cell s + L.  Scaled by
     exp(-rate x time) (both sides: the lags by exp(-rate L step)), the births stay of the size of the arrivals
-    even when the population grows.  As power series: b(z) = born(z) + K(z) b(z), with K a 2 x 2 matrix of
-    series, so b = adj(I - K) born / det(I - K), every product truncated after the grid's last cell.  None
-    when det(I - K) has no inverse (children born within their parent's cell, at least one each).
+    even when the population grows.  As power series with matrix coefficients: b(z) = born(z) + K(z) b(z), so
+    b = (I - K)^-1 born, every product truncated after the grid's last cell.  None when I - K(0) has no inverse
+    (children born within their parent's cell, at least one each).
     """
-    n = len(born[Stage.PROSPECT])
-    discount = np.exp(-rate * np.arange(n) * step)
-    middle = np.exp(-rate * (np.arange(n) + 0.5) * step)
-    k = {key: values * discount for key, values in lags.items()}
-    a = {kind: values * middle for kind, values in born.items()}
-    one = np.zeros(n)
-    one[0] = 1.0
-    prospect, new = Stage.PROSPECT, Stage.NEW
-    # I - K, by (child, parent)
-    t_pp, t_pn = one - k[prospect, prospect], -k[new, prospect]
-    t_np, t_nn = -k[prospect, new], one - k[new, new]
-    det = _times(t_pp, t_nn) - _times(t_pn, t_np)
-    if det[0] < 1e-9:
+    kinds, _kinds, n = lags.shape
+    scaled = lags * np.exp(-rate * np.arange(n) * step)
+    series = -np.transpose(scaled, (2, 1, 0))       # (lag, child, parent): I - K
+    series[0] += np.eye(kinds)
+    if np.linalg.det(series[0]) < 1e-9:
         return None
-    inverse = _series_inverse(det)
-    return {prospect: _times(inverse, _times(t_nn, a[prospect]) - _times(t_pn, a[new])),
-            new: _times(inverse, _times(t_pp, a[new]) - _times(t_np, a[prospect]))}
+    arrivals = (born * np.exp(-rate * (np.arange(n) + offset) * step)).T[:, :, None]   # (cell, kind, 1)
+    return _times(_series_inverse(series), arrivals)[:, :, 0].T
 
 
 def _times(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """The product of two power series, truncated to the length of ``x`` (by FFT on long grids)."""
+    """The product of two power series whose coefficients are matrices (``x[k] @ y[j]`` for z^(k + j)), truncated
+    to the length of ``x``; by FFT along the series."""
     n = len(x)
-    if n <= 512:
-        return np.convolve(x, y)[:n]
     size = 1 << (2 * n - 1).bit_length()
-    return np.fft.irfft(np.fft.rfft(x, size) * np.fft.rfft(y[:n], size), size)[:n]
+    product = np.fft.rfft(x, size, axis=0) @ np.fft.rfft(y[:n], size, axis=0)
+    return np.fft.irfft(product, size, axis=0)[:n]
 
 
 def _series_inverse(f: np.ndarray) -> np.ndarray:
-    """1 / f(z) to as many terms as f has, for f(0) != 0: Newton's iteration g <- g (2 - f g), doubling the terms."""
-    n = len(f)
-    g = np.array([1.0 / f[0]])
+    """f(z)^-1 to as many terms as f has, for a series of square matrices with f(0) invertible: Newton's
+    iteration g <- g (2 - f g), doubling the terms."""
+    n, size = len(f), f.shape[1]
+    g = np.linalg.inv(f[:1])
     while len(g) < n:
         m = min(2 * len(g), n)
-        correction = -_times(f[:m], np.concatenate([g, np.zeros(m - len(g))]))
-        correction[0] += 2.0
-        g = _times(correction, np.concatenate([g, np.zeros(m - len(g))]))
+        g = np.concatenate([g, np.zeros((m - len(g), size, size))])
+        correction = -_times(f[:m], g)
+        correction[0] += 2 * np.eye(size)
+        g = _times(g, correction)
     return g
 
 
