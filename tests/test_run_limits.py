@@ -61,6 +61,33 @@ def test_stage_moves_count_as_events_while_running(fooled, engine, customers, ev
         simkit.run_simulation(scenario, engine=engine, max_events=events)
 
 
+@pytest.mark.parametrize("engine", ["numpy", "simpy"])
+@pytest.mark.parametrize("name, change", [
+    ("lifecycle_textbook", {"arrivals.cohort_size": 300}),
+    ("cohort_10000", {"arrivals.cohort_size": 500, "tenure.referral_rate": [0.5, 0.3, 0.2],
+                      "arrivals.replace_lost": True}),
+    ("lifecycle_basic", {"arrivals.cohort_size": 300, "cross_sell.orders_per_year": 6.0,
+                         "stages.loyal.cross_sell_adoption_per_year": 0.5, "stages.decline.referral_damage_per_year": 1.0}),
+])
+def test_the_engines_count_the_events_the_budget_estimates(monkeypatch, engine, name, change):
+    """What the engines count while running is what the estimate counts: every purchase (of either product),
+    referral (a tenure table's too), referral damage and stage move, one row each in the event log."""
+    from simkit.engines import run as running
+    held = []
+
+    def watching(limits):
+        held.append(limits)
+        return running.limits_enforced(limits)
+
+    monkeypatch.setattr(running, "limits_enforced", running.enforced, raising=False)
+    monkeypatch.setattr(running, "enforced", watching)
+    result = simkit.run_simulation(simkit.load_scenario(name).updated(change), engine=engine, event_log=True)
+    kinds = result.events["event"]
+    logged = int(sum((kinds == kind).sum() for kind in ("purchase", "cross_sell", "refer", "damage", "move")))
+    assert held[0].n_events == logged > 0
+    assert held[0].n_people == len(result.ledger)
+
+
 def test_without_a_run_nothing_is_counted():
     assert run_limits.current() is None
 

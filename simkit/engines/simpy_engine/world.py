@@ -255,7 +255,10 @@ class _Run:
         _, _, rate, incentive = rows[year - 1 if year <= len(rows) else -1]
         if rate <= 0.0 or self.env.now >= self.horizon_years - 1e-9:
             return  # at the horizon the year they would join lies outside the run
-        for _ in range(self.rng.poisson(rate)):
+        count = self.rng.poisson(rate)
+        if self.limits is not None:   # the run budget: referrals are events (as every referral of the NumPy engine)
+            self.limits.add_events(count)
+        for _ in range(count):
             customer.n_referrals += 1
             self.counts["n_referred"][self.period_starting(self.env.now)] += 1
             if self.event_rows is not None:
