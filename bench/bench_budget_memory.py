@@ -10,7 +10,8 @@ each case built to reach them:
 
 * ``buyers``: one batch of heavy buyers whose purchases come in one step, just under the events limit: all of
   them laid out at once (the worst for events);
-* ``chain``: a referral chain that grows until just under the people limit (the worst for people);
+* ``chain``: a referral chain, its estimate fooled (as tests/test_run_limits.py does), stopped while running at the
+  people limit;
 * ``both``: a cohort just under the people limit whose purchases come just under the events limit;
 * ``late``: the same, but the purchases are all made by a few referred prospects, a small generation whose spells
   are booked together at the end of the run, while the ledger of everyone else is held: the largest layout of
@@ -27,7 +28,6 @@ import json
 import math
 import subprocess
 import sys
-import time
 
 #: the child: run one case at the given limits and say what it made
 CHILD = r"""

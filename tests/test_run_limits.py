@@ -67,7 +67,8 @@ def test_stage_moves_count_as_events_while_running(fooled, engine, customers, ev
     ("cohort_10000", {"arrivals.cohort_size": 500, "tenure.referral_rate": [0.5, 0.3, 0.2],
                       "arrivals.replace_lost": True}),
     ("lifecycle_basic", {"arrivals.cohort_size": 300, "cross_sell.orders_per_year": 6.0,
-                         "stages.loyal.cross_sell_adoption_per_year": 0.5, "stages.decline.referral_damage_per_year": 1.0}),
+                         "stages.loyal.cross_sell_adoption_per_year": 0.5,
+                         "stages.decline.referral_damage_per_year": 1.0}),
 ])
 def test_the_engines_count_the_events_the_budget_estimates(monkeypatch, engine, name, change):
     """What the engines count while running is what the estimate counts: every purchase (of either product),

@@ -323,7 +323,6 @@ def estimate_run(scenario, n_customers: int | None = None) -> RunEstimate:
     arrivals = scenario.arrivals
     cohort = arrivals.cohort_size if n_customers is None else n_customers
     horizon = scenario.horizon_years
-    replace = arrivals.replace_lost
     n, step, offset = _cells(scenario)
     kernel = _kernels(scenario, n, step)
     kinds = len(kernel)
