@@ -140,13 +140,18 @@ def _answers_from_solution(course: Path, name: str, student: str) -> dict:
 
 
 def _wrong_answers(course: Path, name: str, student: str, attack: str = "") -> dict:
-    """Every answer wrong (12345, or "z" for a letter), with ``attack`` at the top of the first answer cell."""
+    """Every answer wrong (12345, or "z" for a letter), with ``attack`` at the top of the first answer cell (or at
+    the end of the last one, when it starts with "# last")."""
     answers = {}
     for grade_id, text in _answers_from_solution(course, name, student).items():
         names = re.findall(r"^(answer_\d+|STUDENT_ID) =", text, flags=re.M)
         answers[grade_id] = "\n".join(f"{n} = {student!r}" if n == "STUDENT_ID" else f"{n} = 12345" for n in names)
-    first = next(iter(answers))
-    answers[first] = attack + "\n" + answers[first]
+    if attack.startswith("# last"):
+        last = list(answers)[-1]
+        answers[last] = answers[last] + "\n" + attack
+    else:
+        first = next(iter(answers))
+        answers[first] = attack + "\n" + answers[first]
     return answers
 
 
@@ -183,8 +188,20 @@ ATTACKS = {
              "import simkit.teaching.handin\nimportlib.reload(simkit.teaching.handin)",
     # a magic and a shell line (they reach the system)
     "heidi": "%env NBGRADER_EXECUTION=none\n!echo forged",
-    # an answer recorded in another cell than its test cell: not flagged, and it earns nothing
+    # an answer recorded in another cell than its test cell: flagged (it uses the recorder), and it earns nothing
     "ivan": "from simkit.teaching.handin import record\nrecord('churn.lifetime', 4.0)",
+    # what a second attacker found (INSTRUCTORS.md, "What is defended"): simkit's own private functions as oracles
+    "oscar": "# last\nfrom simkit.teaching.personal import _answer\n"
+             f"answer_6 = _answer('churn.your_firm_left', 'oscar', {COURSE_KEY!r})",
+    "peggy": "from simkit.teaching import checks\nkey = checks.load_key()\n"
+             "answer_1 = next(i / 10 for i in range(1000) if checks.is_right(key['churn.lifetime'], 'churn.lifetime', i / 10))",
+    # the course's key read during autograde and printed into the notebook (feedback must not carry it) ...
+    "rupert": "import numpy as np\nreader = getattr(np, '__builtins__')['open']\n"
+              "print(reader('../../../simkit_key.json').read())",
+    # ... and rewritten, so that 12345 would be right for everyone graded after her
+    "sybil": "import numpy as np\nwriter = getattr(np, '__builtins__')['open']\n"
+             "text = writer('../../../simkit_key.json').read().replace('\"answer\": ', '\"answer\": 12345.0, \"old\": ')\n"
+             "writer('../../../simkit_key.json', 'w').write(text)",
 }
 SET_1 = "01_churn_and_lifetime"
 
@@ -199,6 +216,7 @@ def graded(course):
         _hand_in(course, name, "bob", _wrong_first_answer(_answers_from_solution(course, name, "alice")))
         _hand_in(course, name, "carol", {})
     _hand_in(course, SET_1, "李雷", _answers_from_solution(course, SET_1, "李雷"))
+    _hand_in(course, SET_1, "zoe", _answers_from_solution(course, SET_1, "zoe"))     # graded after sybil
     for student, attack in ATTACKS.items():
         _hand_in(course, SET_1, student, _wrong_answers(course, SET_1, student, attack))
     log = nbgrader(course, "autograde", "*", "--create")
@@ -226,7 +244,8 @@ def test_honest_students_get_exactly_what_they_earned(graded):
         assert sum(score for score, _ in carol.values()) == 0, name
         # bob loses question 1 and his own-numbers question (copying alice's earns nothing), nothing else
         assert bob[first][0] == bob[own][0] == 0 and sum(score for score, _ in bob.values()) == full - 2, name
-    assert sum(score for score, _ in _scores(course, SET_1, "李雷").values()) == len(_scores(course, SET_1, "alice"))
+    for student in ("李雷", "zoe"):     # zoe is graded after sybil rewrote the key file: against the real key
+        assert sum(score for score, _ in _scores(course, SET_1, student).values()) == len(_scores(course, SET_1, "alice"))
 
 
 @pytest.mark.parametrize("student", sorted(ATTACKS))
@@ -234,12 +253,10 @@ def test_no_attack_gains_a_point_silently(graded, student):
     course, log = graded
     scores = _scores(course, SET_1, student)
     assert scores and all(score == 0 for score, _ in scores.values()), scores
-    if student == "ivan":     # nothing an exercise never needs: simply wrong
-        assert not any(manual for _, manual in scores.values())
-    else:                     # flagged for grading by hand, with the reason in the log and in the feedback
-        assert all(manual for _, manual in scores.values()), scores
-        assert f"{student}, {SET_1}" in log
-        assert "flagged for your instructor to grade by hand" in _feedback_text(course, student, SET_1)
+    # flagged for grading by hand, with the reason in the log and in the feedback
+    assert all(manual for _, manual in scores.values()), scores
+    assert f"{student}, {SET_1}" in log
+    assert "flagged for your instructor to grade by hand" in _feedback_text(course, student, SET_1)
 
 
 # ---------------------------------------------------------------- feedback
@@ -272,12 +289,8 @@ def _release_text(course: Path, name: str) -> str:
 
 
 def _students_own_text(course: Path, student: str, name: str) -> str:
-    """What the student wrote (the submitted notebook) and what their own cells printed (not the test cells)."""
-    submitted = _cells(course / "submitted" / student / name / f"{name}.ipynb")
-    graded = _cells(course / "autograded" / student / name / f"{name}.ipynb")
-    printed = [json.dumps(c.get("outputs", []), ensure_ascii=False) for c in graded
-               if not c["metadata"].get("nbgrader", {}).get("grade") or c["metadata"]["nbgrader"].get("solution")]
-    return "\n".join([_text(c) for c in submitted] + printed)
+    """What the student wrote: the submitted notebook's cells (the released text and their answers), no output."""
+    return "\n".join(_text(c) for c in _cells(course / "submitted" / student / name / f"{name}.ipynb"))
 
 
 def _count(text: str, number: str) -> int:
@@ -298,13 +311,13 @@ def _written(value: float, decimals: int) -> set[str]:
 
 def test_returned_feedback_holds_no_answer(graded):
     """Every feedback file of the class, searched for every answer of the key in the forms a person would search
-    for: an answer may appear no more often than in what the student wrote and their own cells printed (which
-    holds the released notebook's text: "100" in "loses 100 a year") and in the hints; the right answers a student
-    gave are their own."""
+    for: an answer may appear no more often than in what the student wrote (which holds the released notebook's
+    text: "100" in "loses 100 a year") and in the hints; the right answers a student gave are their own.  rupert
+    printed the whole key into his notebook: what his cells printed must not come back."""
     course, _log = graded
     key = json.loads((course / "simkit_key.json").read_text(encoding="utf-8"))
     students = [p.name for p in (course / "feedback").iterdir()]
-    assert {"alice", "bob", "carol", "李雷", *ATTACKS} <= set(students)
+    assert {"alice", "bob", "carol", "李雷", "zoe", *ATTACKS} <= set(students)
     searched = 0
     for student in students:
         for name in (p.name for p in (course / "feedback" / student).iterdir()):
@@ -312,7 +325,6 @@ def test_returned_feedback_holds_no_answer(graded):
             text = re.sub(r"Score: [\d.]+ / [\d.]+", "", text)      # nbgrader's score lines: points, not answers
             # ... and the hints, which the self-study checks show to everyone ("what is 20 % of 100 ...")
             own_text = _students_own_text(course, student, name) + "\n".join(e["hint"] for e in key["questions"].values())
-            recorded = set(re.findall(r"your answer (\S+) —", text))
             questions = [q for q in key["questions"] if f"record({q!r}" in release]
             assert questions
             for question in questions:
@@ -323,9 +335,9 @@ def test_returned_feedback_holds_no_answer(graded):
                     continue       # a letter cannot be searched for; its key is not in any cell (test above)
                 else:
                     value, decimals = entry["answer"], entry.get("decimals", 2)
+                if re.search(re.escape(question) + r": your answer \S+ — ✓ right", text):
+                    continue       # the student's own right answer, shown back to them
                 for form in _written(value, decimals):
-                    if any(form in own or own.strip("'") == form for own in recorded):
-                        continue   # the student's own right answer, shown back to them
                     searched += 1
                     assert _count(text, form) <= _count(own_text, form), (student, name, question, form)
     assert searched > 500

@@ -238,6 +238,8 @@ _steps = list(Autograde.class_traits()["autograde_preprocessors"].default())
 _steps.insert(_steps.index(SaveAutoGrades) + 1, "simkit.teaching.marking.MarkAnswers")
 c.Autograde.autograde_preprocessors = _steps
 c.MarkAnswers.key_file = os.path.join(os.path.dirname(os.path.abspath(__file__)), "simkit_key.json")
+with open(c.MarkAnswers.key_file, encoding="utf-8") as _key:   # read once, before any submission runs
+    c.MarkAnswers.key_text = _key.read()
 '''
 
 

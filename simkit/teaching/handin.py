@@ -15,8 +15,8 @@ An answer must be a plain value: an ``int``, a ``float`` (NumPy's numbers count)
 Anything else — an object of the student's own class, a ``bool``, a list — is recorded as *not
 plain*, scores 0 and is flagged for the instructor.
 
->>> plain(2.5), plain("b"), plain(True), plain([1])
-((True, 2.5), (True, 'b'), (False, 'bool'), (False, 'list'))
+>>> plain(2.5), plain("b"), plain(True), plain([1]), plain(10 ** 5000)
+((True, 2.5), (True, 'b'), (False, 'bool'), (False, 'list'), (False, 'int'))
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ __all__ = ["MEDIA_TYPE", "plain", "record"]
 MEDIA_TYPE = "application/vnd.simkit.answer+json"
 
 _NUMBERS = (int, float, np.integer, np.floating)
+_LARGEST = 10 ** 15     # a whole number beyond any answer (and short enough to print and read back)
 
 
 def plain(answer) -> tuple[bool, object]:
@@ -46,7 +47,7 @@ def plain(answer) -> tuple[bool, object]:
         return True, str.__str__(answer)
     if kind in (int, float) or (kind.__module__ == "numpy" and issubclass(kind, _NUMBERS)):
         value = answer.item() if kind.__module__ == "numpy" else answer
-        if isinstance(value, float) and not math.isfinite(value):
+        if isinstance(value, float) and not math.isfinite(value) or isinstance(value, int) and abs(value) > _LARGEST:
             return False, kind.__name__
         return True, value
     return False, kind.__name__

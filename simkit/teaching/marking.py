@@ -34,7 +34,7 @@ from traitlets import Bool, Unicode
 from ..core.language import _, speaking
 from .handin import MEDIA_TYPE
 
-__all__ = ["KEY_FILE", "MarkAnswers", "is_right", "load_course_key", "marks"]
+__all__ = ["KEY_FILE", "MarkAnswers", "is_right", "load_course_key", "marks", "withhold_answers"]
 
 #: the key's file name in the course folder
 KEY_FILE = "simkit_key.json"
@@ -151,21 +151,97 @@ def marks(notebook: dict, key: dict, student: str) -> list[dict]:
     return results
 
 
+def _forms(value: float, decimals: int) -> set[str]:
+    """How an answer is written where a person would find it: rounded near the key's decimals, with or without
+    thousands separators, and in full; forms of one digit are left out (they stand in any output)."""
+    forms = {repr(float(value))}
+    for places in {max(decimals - 1, 0), decimals, decimals + 1, 2}:
+        forms |= {f"{value:.{places}f}", f"{value:,.{places}f}"}
+    return {form for form in forms if sum(ch.isdigit() for ch in form) >= 2}
+
+
+def withhold_answers(notebook: dict, key: dict, student: str, results: list[dict]) -> int:
+    """Replace every output of the student's own cells that holds the answer to a question they did not get
+    right (code that read the key or the solutions and printed them): feedback returns no answer.  Returns how
+    many outputs were withheld."""
+    import re
+
+    from .personal import _answer
+
+    forms: set[str] = set()
+    for mark in results:
+        entry = key["questions"].get(mark["question"])
+        if mark["score"] or entry is None or entry["kind"] == "choice":
+            continue
+        value = (_answer(mark["question"], student, key.get("course_key", "")) if entry["kind"] == "personal"
+                 else entry["answer"])
+        forms |= _forms(value, int(entry.get("decimals", 2)))
+    if not forms:
+        return 0
+    pattern = re.compile(r"(?<![\w.,])(" + "|".join(map(re.escape, sorted(forms, key=len, reverse=True)))
+                         + r")(?![\w]|[.,]\d)")
+    withheld = 0
+    with speaking(key.get("language", "en")):
+        note = _("(output withheld: it holds the answer to a question not answered right)")
+    for cell in notebook["cells"]:
+        if cell["cell_type"] != "code" or _is_test(cell):
+            continue
+        kept = []
+        for output in cell.get("outputs", []):
+            text = json.dumps({k: v for k, v in output.items() if k != "metadata"}, ensure_ascii=False)
+            if pattern.search(text):
+                withheld += 1
+                output = {"output_type": "stream", "name": "stdout", "text": note + "\n"}
+            kept.append(output)
+        cell["outputs"] = kept
+    return withheld
+
+
 class MarkAnswers(Preprocessor):
-    """nbgrader autograde's step that marks recorded answers against the course key (after SaveAutoGrades)."""
+    """nbgrader autograde's step that marks recorded answers against the course key (after SaveAutoGrades).
+
+    The key is read once, when nbgrader reads the course's configuration (``key_text``), before any
+    submission runs.  A submission whose run changed the key file is flagged as a whole, and the file is
+    written back as it was, so the students graded after it are marked against the real key.
+    """
 
     enabled = Bool(True).tag(config=True)
     key_file = Unicode(KEY_FILE, help="the course's key, written by simkit's export").tag(config=True)
+    key_text = Unicode("", help="the key's text as read before any submission ran").tag(config=True)
+
+    def _key_changed(self) -> bool:
+        """Whether the key file differs from what was read at the start; if so, write it back."""
+        try:
+            now = Path(self.key_file).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            now = None
+        if now == self.key_text:
+            return False
+        Path(self.key_file).write_text(self.key_text, encoding="utf-8")
+        return True
 
     def preprocess(self, nb, resources):
         from nbformat import from_dict
         from nbgrader.api import Gradebook
 
         info = resources["nbgrader"]
-        key = load_course_key(self.key_file)
+        if not self.key_text:
+            self.key_text = Path(self.key_file).read_text(encoding="utf-8")
+        key = json.loads(self.key_text)
+        if not isinstance(key, dict) or key.get("format") != _FORMAT:
+            load_course_key(self.key_file)     # the clear error
+        tampered = self._key_changed()
         student = info["student"]
+        results = marks(nb, key, student)
+        if tampered:
+            with speaking(key.get("language", "en")):
+                reason = _("the course's key file changed while this submission ran")
+                for mark in results:
+                    mark.update(score=0.0, flagged=True, reasons=[reason], line=_(
+                        "{question}: flagged for your instructor to grade by hand ({reasons})").format(
+                        question=mark["question"], reasons=reason))
         with Gradebook(info["db_url"]) as gradebook:
-            for mark in marks(nb, key, student):
+            for mark in results:
                 cell = nb.cells[mark["cell"]]
                 cell.outputs = [from_dict({"output_type": "stream", "name": "stdout", "text": mark["line"] + "\n"})]
                 grade = gradebook.find_grade(mark["grade_id"], info["notebook"], info["assignment"], student)
@@ -175,4 +251,7 @@ class MarkAnswers(Preprocessor):
                     self.log.warning("%s, %s, %s: flagged for grading by hand: %s", student, info["notebook"],
                                      mark["question"], "; ".join(mark["reasons"]))
             gradebook.db.commit()
+        if withhold_answers(nb, key, student, results):
+            self.log.warning("%s, %s: outputs that hold answers withheld from the feedback", student, info["notebook"])
+        nb = from_dict(nb)
         return nb, resources

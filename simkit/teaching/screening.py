@@ -13,8 +13,8 @@ included) and cannot follow code that builds code at run time — which it flags
 
 >>> concerns("answer_1 = 100 / 400")
 []
->>> concerns("import simkit.teaching.checks as c\\nc.agrees = lambda *a, **k: True")
-['line 2: assigns to c.agrees, a name of a module']
+>>> concerns("import numpy as np\\nnp.float64 = float")
+['line 2: assigns to np.float64, a name of a module']
 >>> concerns("float = str")
 ['line 1: rebinds float, a name Python provides']
 """
@@ -37,10 +37,19 @@ _PYTHON_NAMES = frozenset(dir(builtins))
 # calls that reach the interpreter's machinery, files or the system, or run code built at run time
 _FORBIDDEN_CALLS = frozenset({"exec", "eval", "compile", "__import__", "setattr", "delattr", "globals", "locals",
                               "vars", "open", "get_ipython", "breakpoint", "input"})
-# attribute names that read or write files or run commands (numpy.load, pandas.read_csv, DataFrame.to_csv, ...)
+# attribute names that read or write files, run commands or reach the interpreter (numpy.load, pandas.read_csv,
+# DataFrame.to_csv, module.os, module.sys, ...): simkit's own modules hold os, sys and subprocess as attributes
 _INPUT_OUTPUT = re.compile(r"^(read_\w+|to_(csv|json|pickle|excel|parquet|html|sql|feather|hdf|stata|latex|markdown"
-                           r"|xml|clipboard|records)|load|loads|loadtxt|genfromtxt|fromfile|fromregex|tofile|memmap"
-                           r"|save|savez|savez_compressed|savetxt|savefig|imsave|imread|system|popen)$")
+                           r"|xml|clipboard|records)|load|loads|loadtxt|loadmat|save|savez\w*|savetxt|savemat|savefig|genfromtxt"
+                           r"|fromfile|fromregex|tofile|memmap"
+                           r"|imsave|imread|print_\w+|mmread|mmwrite|ujson_\w+|DataSource|system|popen|Popen|spawn\w*"
+                           r"|exec\w*|check_output|check_call|getoutput|open|remove|unlink|rmdir|rmtree|rename|chmod"
+                           r"|os|sys|subprocess|shutil|pathlib|Path|io|builtins|modules|importlib|ctypes|gc|inspect"
+                           r"|get_ipython|events|user_ns|input_transformers_\w+|ast_transformers|set_custom_exc"
+                           r"|displayhook|excepthook)$")
+# simkit's grading and self-study machinery: a graded notebook needs none of it (`your_numbers` is asked for by name)
+_GRADING = frozenset({"checks", "grading", "marking", "handin", "screening", "is_right", "verdict", "check",
+                      "load_key", "key_entry", "agrees", "record", "plain", "load_course_key"})
 
 
 def _python(source: str) -> str:
@@ -71,24 +80,35 @@ class _Reader(ast.NodeVisitor):
     def visit_Import(self, node: ast.Import) -> None:
         for alias in node.names:
             self._module(node, alias.name)
-            self.modules.add((alias.asname or alias.name).split(".")[0])
+            bound = (alias.asname or alias.name).split(".")[0]
+            if bound in _PYTHON_NAMES:
+                self._binds(node, bound)
+            self.modules.add(bound)
 
     def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
         self._module(node, "." * node.level + (node.module or ""))
         for alias in node.names:
             if alias.name == "*":
                 self.flag(node, _("imports * from {module}").format(module=node.module))
-            self.modules.add(alias.asname or alias.name)
+            elif alias.name in _GRADING or alias.name.startswith("_"):
+                self.flag(node, _("uses {name}").format(name=f"{node.module}.{alias.name}"))
+            bound = alias.asname or alias.name
+            if bound in _PYTHON_NAMES:
+                self._binds(node, bound)
+            self.modules.add(bound)
 
     def _module(self, node: ast.AST, name: str) -> None:
-        if name.split(".")[0] not in ALLOWED_MODULES:
+        parts = name.split(".")
+        if parts[0] not in ALLOWED_MODULES:
             self.flag(node, _("imports {name}, which an exercise does not need").format(name=name))
+        elif any(part in _GRADING or part.startswith("_") for part in parts[1:]):
+            self.flag(node, _("uses {name}").format(name=name))
 
     # names: rebinding Python's own, or a name an import bound
     def visit_Name(self, node: ast.Name) -> None:
         if isinstance(node.ctx, (ast.Store, ast.Del)):
             self._binds(node, node.id)
-        elif node.id in ("__builtins__", "__loader__", "__spec__"):
+        elif node.id.startswith("__"):
             self.flag(node, _("uses {name}").format(name=node.id))
 
     def _binds(self, node: ast.AST, name: str) -> None:
@@ -118,12 +138,30 @@ class _Reader(ast.NodeVisitor):
             self._binds(node, name)
 
     def visit_Attribute(self, node: ast.Attribute) -> None:
-        if node.attr.startswith("__") and node.attr.endswith("__"):
+        if node.attr.startswith("_"):
+            self.flag(node, _("uses {name}").format(name=node.attr))     # dunders and private names alike
+        elif isinstance(node.ctx, (ast.Store, ast.Del)):
+            self.flag(node, _("assigns to {name}, a name of a module").format(name=ast.unparse(node))
+                      if _root(node.value) in self.modules else
+                      _("assigns to the attribute {name}").format(name=ast.unparse(node)))
+        elif node.attr in _GRADING:
             self.flag(node, _("uses {name}").format(name=node.attr))
-        elif isinstance(node.ctx, (ast.Store, ast.Del)) and _root(node.value) in self.modules:
-            self.flag(node, _("assigns to {name}, a name of a module").format(name=ast.unparse(node)))
         elif _INPUT_OUTPUT.match(node.attr):
-            self.flag(node, _("calls {name}, which reads or writes files").format(name=node.attr))
+            self.flag(node, _("uses {name}, which reaches files, the system or the interpreter").format(name=node.attr))
+        self.generic_visit(node)
+
+    def visit_Constant(self, node: ast.Constant) -> None:
+        if isinstance(node.value, str) and re.fullmatch(r"_\w*", node.value.strip()):
+            self.flag(node, _("uses {name}").format(name=node.value.strip()))   # getattr(x, "__builtins__")
+
+    def visit_MatchAs(self, node) -> None:
+        if node.name:
+            self._binds(node, node.name)
+        self.generic_visit(node)
+
+    def visit_MatchStar(self, node) -> None:
+        if node.name:
+            self._binds(node, node.name)
         self.generic_visit(node)
 
     def visit_Subscript(self, node: ast.Subscript) -> None:

@@ -11,6 +11,7 @@ import html
 
 from ...core.errors import ScenarioError
 from ...core.language import _
+from ..fonts import label
 from ..plots import new_figure
 from ...model.scenario import Scenario
 from .controls import FIGURE_DPI, figure_view, refuse, side_by_side, status_line
@@ -127,11 +128,14 @@ class LatestOnly:
 class TablePanel(Base):
     """A panel of controls, a message, an HTML table and a figure; any control change calls ``refresh``."""
 
-    def _assemble(self, controls: list, ncols: int, width: float, height: float = 3.6):
+    def _assemble(self, controls, ncols: int, width: float, height: float = 3.6, arrangement: str = "beside"):
         """Create the message, table and figure views, wire ``self.controls``, lay out, draw the first time.
 
-        Layout, for one 1280 x 720 screen: the controls with the table beside them, a status
-        and message line, then the figure across the panel.
+        Layout, for the notebook's visible area in the README's JupyterLab layout (file browser shown,
+        1280 x 720: about 850 x 600 px): ``arrangement`` "beside" puts the table beside the controls, then the
+        status and message line and the figure across the panel; "below" puts the table under the controls;
+        "tabs" puts the table and the figure on two tabs under the message (a wide table and a wide figure).
+        ``controls`` is a list of widgets (stacked) or one widget laid out by the panel.
         """
         import ipywidgets as widgets
 
@@ -142,9 +146,17 @@ class TablePanel(Base):
         for control in self.controls.values():
             control.observe(self._request, names="value")
         status = [self.status] if hasattr(self, "status") else []
-        Base.__init__(self, [side_by_side(widgets.VBox(controls), self.table_view),
-                             status_line(status, self.message),
-                             self.view])
+        box = controls if isinstance(controls, widgets.Widget) else widgets.VBox(controls)
+        if arrangement == "beside":
+            parts = [side_by_side(box, self.table_view), status_line(status, self.message), self.view]
+        elif arrangement == "below":
+            parts = [box, self.table_view, status_line(status, self.message), self.view]
+        else:
+            self.pages = widgets.Tab([self.table_view, self.view])
+            for index, title in enumerate((label("table"), label("chart"))):
+                self.pages.set_title(index, title)
+            parts = [box, status_line(status, self.message), self.pages]
+        Base.__init__(self, parts)
         self.refresh()
 
     def _request(self, change=None):

@@ -116,17 +116,27 @@ def figure_view(max_width: str = "1100px"):
 
 
 def columns(controls, count: int = 2, width: str = "34em"):
-    """Controls in ``count`` columns, filled row by row: a panel's controls in few rows, so it fits a screen."""
+    """Controls in ``count`` columns, filled row by row: a panel's controls in few rows, so it fits a screen.
+
+    Each column is at most ``width`` and narrower when the notebook is (the README's layout, with the file
+    browser shown): a slider then shortens, and its label and readout stay whole.
+    """
     import ipywidgets as widgets
 
-    return widgets.GridBox(list(controls), layout=widgets.Layout(
-        grid_template_columns=f"repeat({count}, {width})", grid_gap="0 1em"))
+    controls = list(controls)
+    for control in controls:
+        control.layout.width, control.layout.max_width = "auto", width
+    return widgets.GridBox(controls, layout=widgets.Layout(
+        grid_template_columns=f"repeat({count}, minmax(0, {width}))", grid_gap="0 1em"))
 
 
 def compact(table_html: str) -> str:
-    """A table's HTML with tight rows (JupyterLab pads table cells for reading, not for a panel)."""
-    return ("<style>.simkit-compact td, .simkit-compact th {padding: 1px 8px !important; line-height: 1.3 !important;"
-            " font-size: 12px !important}</style>" f"<div class='simkit-compact'>{table_html}</div>")
+    """A table's HTML with tight rows and no caption (JupyterLab pads table cells for reading, not for a panel;
+    the panel says what the table is), the row names on one line."""
+    return ("<style>.simkit-compact td, .simkit-compact th {padding: 1px 8px !important; line-height: 1.2 !important;"
+            " font-size: 12px !important} .simkit-compact caption {display: none}"
+            " .simkit-compact tbody th, .simkit-compact td:first-child {white-space: nowrap}</style>"
+            f"<div class='simkit-compact'>{table_html}</div>")
 
 
 def status_line(status: list, message):

@@ -39,7 +39,7 @@ class LtvTablePanel(TablePanel):
         tenure = self.base.tenure
         # the textbook's table of inputs, typed exactly (arrows and the mouse wheel move by one step):
         # a slider a table cell wide would be too coarse to reach 0.60 rather than 0.58
-        cell = widgets.Layout(width="7em")
+        cell = widgets.Layout(width="5em")
         self.controls = {}
         grid = [widgets.Label("")] + [widgets.Label(_("year {n}").format(n=n)) for n in range(1, tenure.n_years + 1)]
         for key, text, (low, high), step in _TABLE_ROWS:
@@ -49,23 +49,27 @@ class LtvTablePanel(TablePanel):
                                                    continuous_update=False, layout=cell)
                 self.controls[(key, year)] = control
                 grid.append(control)
-        style = {"description_width": "11em"}
+        style = {"description_width": "9em"}
         for path, text, (low, high), step in (("arrivals.acquisition_cost", N_("acquisition cost ¥"), (0, 300), 1),
                                               ("discounting.interest_rate", N_("interest rate"), (0, 0.3), 0.005),
                                               ("discounting.risk_factor", N_("risk factor"), (0, 4), 0.1)):
             value, _info = lookup(self.base, path)
             self.controls[path] = widgets.FloatSlider(value=value, min=low, max=max(high, value), step=step,
                                                       description=_(text), continuous_update=False, style=style,
-                                                      layout=widgets.Layout(width="30em"))
+                                                      layout=widgets.Layout(width="24em"))
         self.reset_button = widgets.Button(description=_("reset to textbook"), icon="undo",
                                            layout=widgets.Layout(width="14em"))
         self.reset_button.on_click(lambda _: self.reset())
         # the rows' names whole ("marketing ¥ per customer", never "marketing ¥ per custome"), in either language
         names = max(text_em(_(text)) for _key, text, _range, _step in _TABLE_ROWS) + 1.2
         self.grid = widgets.GridBox(grid, layout=widgets.Layout(
-            grid_template_columns=f"{max(13.0, names):.1f}em repeat({tenure.n_years}, 7.5em)"))
+            grid_template_columns=f"{max(13.0, names):.1f}em repeat({tenure.n_years}, 5.5em)"))
         scalars = [c for k, c in self.controls.items() if isinstance(k, str)]
-        self._assemble([self.grid, *scalars, self.reset_button], ncols=2, width=11, height=2.5)
+        # the inputs beside the three sliders; the table and the chart, each too wide to share a row with the
+        # inputs in the README's layout, on two tabs under the message line (which always gives the LTV)
+        controls = widgets.HBox([self.grid, widgets.VBox([*scalars, self.reset_button])],
+                                layout=widgets.Layout(align_items="flex-start", grid_gap="1em"))
+        self._assemble(controls, ncols=2, width=9.4, height=2.6, arrangement="tabs")
 
     def current_scenario(self) -> Scenario:
         """The scenario the controls describe (raises ScenarioError if they break a rule)."""

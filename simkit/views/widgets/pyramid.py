@@ -8,7 +8,7 @@ from ...core.formatting import format_money
 from ...core.language import _
 from ..fonts import label
 from .base import TablePanel
-from .controls import compact, refuse, show
+from .controls import compact, refuse, show, text_em
 
 __all__ = ["PyramidPanel", "pyramid_panel"]
 
@@ -22,9 +22,12 @@ class PyramidPanel(TablePanel):
         from ...exact.pyramid import TEXTBOOK_TIERS
 
         self.tiers = TEXTBOOK_TIERS
-        style = {"description_width": "14em"}
-        layout = widgets.Layout(width="32em")
         self.controls = {}
+        descriptions = [_("{tier}: move up").format(tier=tier.local_name) for tier in self.tiers] + \
+                       [_("{tier}: move down").format(tier=tier.local_name) for tier in self.tiers]
+        described = max(text_em(text) for text in descriptions) + 2    # each description whole, either language
+        style = {"description_width": f"{described:.1f}em"}
+        layout = widgets.Layout(width=f"{described + 12:.1f}em")
         for index, tier in enumerate(self.tiers):
             if index > 0:
                 self.controls[("up", index)] = widgets.FloatSlider(
@@ -37,7 +40,12 @@ class PyramidPanel(TablePanel):
                     description=_("{tier}: move down").format(tier=tier.local_name), continuous_update=False,
                     style=style, layout=layout)
         self.after = None
-        self._assemble(list(self.controls.values()), ncols=2, width=13, height=3.4)
+        # moves up in one column, moves down in the other, a tier a row; the table (ROI included) across the
+        # panel under them: beside the controls it would not fit the README's layout
+        ups = [self.controls[key] for key in sorted(k for k in self.controls if k[0] == "up")]
+        downs = [self.controls[key] for key in sorted(k for k in self.controls if k[0] == "down")]
+        controls = widgets.HBox([widgets.VBox(downs), widgets.VBox(ups)], layout=widgets.Layout(grid_gap="1em"))
+        self._assemble(controls, ncols=2, width=9.4, height=2.7, arrangement="below")
 
     def refresh(self):
         """Move the shares once (expected counts, rounded), show the table and both pyramids."""
