@@ -8,6 +8,7 @@ stores a notebook this way.
 import importlib.util
 import json
 import pathlib
+import re
 
 import pytest
 
@@ -55,3 +56,27 @@ def test_strip_keeps_checked_outputs_only():
     assert [c.execution_count for c in notebook.cells] == [1, None]
     assert notebook.cells[0].outputs[0].text == "66.08\n" and notebook.cells[1].outputs == []
     assert "widgets" not in notebook.metadata
+
+
+def _prose_dollars(markdown: str) -> list[str]:
+    """Each ``$`` in prose: outside code spans, code blocks and display math (``$$ ... $$``).  JupyterLab typesets
+    what stands between two such signs as TeX, so "$8,000 ... $20" reads "8,000overalifetime...20" (and ``\\$``
+    does not escape it there): money is written as ¥, 元 or USD."""
+    text = re.sub(r"```.*?```", "", markdown, flags=re.S)
+    text = re.sub(r"\$\$.*?\$\$", "", text, flags=re.S)
+    text = re.sub(r"`[^`\n]*`", "", text)
+    return [text[max(0, m.start() - 30):m.end() + 30] for m in re.finditer(r"\$", text)]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_prose_has_no_dollar_sign_that_would_turn_into_mathematics(path):
+    notebook = json.loads(path.read_text(encoding="utf-8"))
+    found = [(index, place) for index, cell in enumerate(notebook["cells"]) if cell["cell_type"] == "markdown"
+             for place in _prose_dollars("".join(cell["source"]))]
+    assert not found, f"{path.name}: {found[:3]}"
+
+
+def test_the_dollar_rule_catches_what_jupyterlab_would_typeset():
+    """Exercise set 2, question 5, as it read before it was fixed, and display math, which is meant."""
+    assert _prose_dollars(r"worth \$8,000 over a lifetime. If the customer spends \$20 a visit")
+    assert not _prose_dollars("$$\\text{CLV} = \\frac{s}{t} \\times T$$ and `x = '$'` and ¥8,000")
