@@ -3,7 +3,8 @@
 ==============  ==============================================================
 module          what it holds
 ==============  ==============================================================
-``fonts``       Chinese in figures: the font, a label in the chosen language
+``fonts``       Chinese in figures: the font, labels in the chosen language
+``placing``     text that fits: labels broken to their axes, notes off the data
 ``plots``       matplotlib figures: ``(result, ax=None, **kw) -> ax``
 ``live``        figures kept alive and updated in place, for fast redraws
 ``widgets``     the classroom panels (ipywidgets), one module per panel

@@ -1,4 +1,4 @@
-"""Chinese in figures: the font every label is drawn with, and a label in the chosen language.
+"""Chinese in figures: the font every label is drawn with, and labels in the chosen language.
 
 >>> import simkit
 >>> simkit.set_language("en")
@@ -21,10 +21,12 @@ import functools
 import os
 import re
 
+from ..core.formatting import format_money
+from ..core.language import N_, path_words
 from ..core.language import chinese as language_chinese
 from ..core.language import get_language
 
-__all__ = ["chinese_font", "font_families", "label"]
+__all__ = ["chinese_font", "font_families", "interval_note", "label", "path_label", "term_label"]
 
 _CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "Microsoft YaHei", "SimHei",
               "PingFang SC", "Heiti SC", "Hiragino Sans GB", "WenQuanYi Zen Hei", "WenQuanYi Micro Hei",
@@ -88,3 +90,48 @@ def label(english: str, chinese: str | None = None, separator: str = " ", **fiel
     if get_language() == "zh" or english.lower() in chinese.lower():
         return chinese
     return f"{english}{separator}{chinese}"
+
+
+def _literal(text: str) -> str:
+    """``text`` as a template that formats to itself (its braces doubled)."""
+    return text.replace("{", "{{").replace("}", "}}")
+
+
+def term_label(english: str, terms: dict, separator: str = " ", **fields) -> str:
+    """:func:`label` of a template some of whose fields are terms: words that differ by language.
+
+    A term is an English word the catalog translates ("profit", "loyal") or an (English, Chinese)
+    pair the model holds (a tier's name and its textbook term).  The English text gets the English
+    word, the Chinese text the Chinese one: "Who brings the profit" / "利润从哪些客户来", never a
+    Chinese title around an English word.  ``english`` is marked for the catalog where it is
+    written: ``term_label(N_("Who brings the {what}"), {"what": what})``.
+    """
+    english_words = {name: term[0] if isinstance(term, tuple) else term for name, term in terms.items()}
+    chinese_words = {name: term[1] if isinstance(term, tuple) else language_chinese(term)
+                     for name, term in terms.items()}
+    template = language_chinese(english)
+    chinese = template.format(**fields, **chinese_words) if template != english else ""
+    return label(_literal(english.format(**fields, **english_words)), _literal(chinese), separator=separator)
+
+
+def path_label(path: str) -> str:
+    """A scenario field's dotted path as a figure reads it ("loyal: orders per year"), in the figure's language.
+
+    What :func:`simkit.core.language.readable` says in a message, said in a figure.
+    """
+    stage, words = path_words(path)
+    if stage is not None:
+        return term_label(N_("{stage}: {field}"), {"stage": stage, "field": words})
+    return label(_literal(words))
+
+
+def interval_note(years: float, total: float, half: float, narrow: bool = False) -> str:
+    """"after 3 years: ¥1,471 ± ¥526" in the figure's language, the amounts once ("after 3 years / 3 年后：...").
+
+    ``narrow``: the amounts on a line of their own (a note in a quarter of a dashboard).
+    """
+    words = label(N_("after {years} year") if years == 1 else N_("after {years} years"), separator="\n",
+                  years=format(years, "g"))
+    colon = "：" if "\u4e00" <= words[-1] <= "\u9fff" else ":"
+    gap = "\n" if narrow else " " if colon == ":" else ""
+    return f"{words}{colon}{gap}{format_money(total)} ± {format_money(half)}"

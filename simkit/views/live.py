@@ -129,7 +129,8 @@ class LiveFigure:
 
     def render(self) -> bytes:
         """The figure as PNG bytes: the background if it still holds, the data artists over it."""
-        from .plots import fit_texts, use_fonts
+        from .placing import fit_texts
+        from .plots import use_fonts
 
         limits = self._current_limits()
         legends = [ax.get_legend() for ax in self.figure.axes if ax.get_legend() is not None]
@@ -333,7 +334,7 @@ class LiveComparison(LivePlot):
         (self.line,) = ax.plot(x, np.zeros(len(x)), color="black", linewidth=1.5,
                                label=label("difference (same customers)", separator="\n"))
         self.band = None
-        from .plots import ClearNote
+        from .placing import ClearNote
 
         self.text = ClearNote.add(ax, "", fontsize="medium", fontweight="bold",   # where it covers no data
                                   bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.85})
@@ -348,7 +349,7 @@ class LiveComparison(LivePlot):
         money_axis(ax.yaxis)
 
     def update(self, comparison):
-        from .plots import interval_note
+        from .fonts import interval_note
 
         x = comparison.base.period_end_years
         difference, half = comparison.difference, comparison.half_width

@@ -21,17 +21,17 @@ import contextlib
 import numpy as np
 
 from ..core.formatting import format_money
-from ..core.language import N_, _, get_language, path_words
-from ..core.language import chinese as catalog_chinese
-from .fonts import font_families, label
+from ..core.language import N_, _, get_language
+from .fonts import _literal, font_families, interval_note, label, path_label, term_label
+from .placing import ClearNote, _cjk, fit_texts
 from ..model.stages import ACTIVE_STAGES, Stage
 
-__all__ = ["STAGE_COLORS", "alive_by_frequency", "font_families", "holdout_by_frequency", "interval_note", "label",
-           "money_axis", "money_legend", "new_figure", "path_label", "plot_alive_by_frequency",
+__all__ = ["STAGE_COLORS", "alive_by_frequency", "font_families", "holdout_by_frequency", "label",
+           "money_axis", "money_legend", "new_figure", "plot_alive_by_frequency",
            "plot_alive_calibration", "plot_churn", "plot_comparison", "plot_cumulative_npv", "plot_funnel",
            "plot_holdout_by_frequency", "plot_ltv_histogram", "plot_pareto", "plot_period_money",
            "plot_profit_by_stage", "plot_profit_parts", "plot_pyramid", "plot_sensitivity", "plot_stage_counts",
-           "plot_sweep_effects", "plot_sweep_grid", "plot_tenure", "term_label", "use_fonts"]
+           "plot_sweep_effects", "plot_sweep_grid", "plot_tenure", "use_fonts"]
 
 #: One colour per stage, used by every plot.
 STAGE_COLORS = {
@@ -92,7 +92,7 @@ def use_fonts(figure, scale: float = 1.0):
     Call it on a figure after adding texts of your own (a legend, a note) that may hold Chinese.
     ``scale`` shrinks or enlarges titles, axis labels and tick labels together (a dashboard's
     four plots are drawn at 0.8), never below :data:`MIN_FONT_SIZE`; then titles and labels longer
-    than their axes are broken onto lines (:func:`fit_texts`).
+    than their axes are broken onto lines (:func:`simkit.views.placing.fit_texts`).
     """
     from matplotlib.text import Text
 
@@ -107,213 +107,6 @@ def use_fonts(figure, scale: float = 1.0):
         if text.get_fontsize() < MIN_FONT_SIZE:   # "small" value labels and legends: never under the style's minimum
             text.set_fontsize(MIN_FONT_SIZE)
     fit_texts(figure)
-
-
-#: characters a line never starts with (Chinese closing punctuation) or ends with (opening)
-_NO_START = set("）》」』】，。、；：！？%）)")
-_NO_END = set("（《「『【(")
-
-
-def _cjk(character: str) -> bool:
-    return "\u2e80" <= character <= "\u9fff" or "\uff00" <= character <= "\uffef"
-
-
-def _break_at(line: str) -> int | None:
-    """Where to break ``line`` in two: between its English and its Chinese if it holds both, else at the space
-    (or, in Chinese, between the characters) nearest its middle; None if it cannot be broken."""
-    for index in range(1, len(line)):   # "profit per customer-year 每客户每年利润": English, then Chinese
-        if line[index - 1] == " " and _cjk(line[index]) and not any(_cjk(c) for c in line[:index]) \
-                and any(c.isascii() and c.isalpha() for c in line[:index]):
-            return index
-    for allowed in (lambda i: line[i - 1] in "，、：；" or line[i - 1] == " ",   # after a comma or a space first,
-                    lambda i: _cjk(line[i - 1]) and _cjk(line[i])):              # between two characters if not
-        places = [i for i in range(1, len(line))
-                  if allowed(i) and line[i] not in _NO_START and line[i - 1] not in _NO_END]
-        if places:
-            return min(places, key=lambda i: abs(i - len(line) / 2))
-    return None
-
-
-def wrap_to(text: str, fits) -> str:
-    """``text`` broken into lines until ``fits(line)`` holds for every line (or no line can be broken further)."""
-    def split(line, depth=0):
-        at = _break_at(line)
-        if fits(line) or at is None or depth > 4:
-            return [line]
-        return split(line[:at].rstrip(), depth + 1) + split(line[at:].lstrip(), depth + 1)
-
-    return "\n".join(part for line in text.split("\n") for part in split(line))
-
-
-def fit_texts(figure):
-    """Break titles, axis labels and notes that would run past their axes onto more lines.
-
-    A y label longer than its axes is high runs off the top, a title wider than its column is cut at the
-    figure's edge ("收入与利"): each is broken -- between its English and its Chinese first, then between words
-    -- until it fits.  Measured on the axes as they are placed now (a figure laid out again moves them a
-    little: the limits keep a margin; a panel fits again once laid out).  Returns whether a text changed.
-    """
-    renderer = figure._get_renderer()
-    changed = False
-    width, height = figure.bbox.width, figure.bbox.height
-    for ax in figure.axes:
-        box = ax.get_position()
-        spec = ax.get_subplotspec() if hasattr(ax, "get_subplotspec") else None
-        columns = spec.get_gridspec().ncols if spec is not None else 1
-        # centred over an axes that the y labels push right: within 80 % of its column and within the figure
-        centre = (box.x0 + box.x1) / 2 * width
-        column = min(0.8 * width / columns, 1.96 * min(centre, width - centre))
-        limits = ((ax.yaxis.label, 0.9 * box.height * height, "height"), (ax.xaxis.label, column, "width"),
-                  (ax.title, column, "width"))
-        for text, limit, side in limits:
-            original = getattr(text, "_simkit_text", None)
-            if original is None or text.get_text() not in (original, getattr(text, "_simkit_wrapped", None)):
-                original = text.get_text()   # a new text since the last fit
-            if not original.strip() or not text.get_visible():
-                continue
-
-            def fits(line, text=text, limit=limit, side=side):
-                text.set_text(line)
-                extent = text.get_window_extent(renderer)
-                return getattr(extent, side) <= limit
-
-            before = getattr(text, "_simkit_wrapped", None)
-            wrapped = wrap_to(original, fits)
-            text.set_text(wrapped)
-            text._simkit_text, text._simkit_wrapped = original, wrapped
-            changed = changed or wrapped != before
-    return changed
-
-
-def _literal(text: str) -> str:
-    """``text`` as a template that formats to itself (its braces doubled)."""
-    return text.replace("{", "{{").replace("}", "}}")
-
-
-def term_label(english: str, terms: dict, separator: str = " ", **fields) -> str:
-    """:func:`label` of a template some of whose fields are terms: words that differ by language.
-
-    A term is an English word the catalog translates ("profit", "loyal") or an (English, Chinese)
-    pair the model holds (a tier's name and its textbook term).  The English text gets the English
-    word, the Chinese text the Chinese one: "Who brings the profit" / "利润从哪些客户来", never a
-    Chinese title around an English word.  ``english`` is marked for the catalog where it is
-    written: ``term_label(N_("Who brings the {what}"), {"what": what})``.
-    """
-    english_words = {name: term[0] if isinstance(term, tuple) else term for name, term in terms.items()}
-    chinese_words = {name: term[1] if isinstance(term, tuple) else catalog_chinese(term)
-                     for name, term in terms.items()}
-    template = catalog_chinese(english)
-    chinese = template.format(**fields, **chinese_words) if template != english else ""
-    return label(_literal(english.format(**fields, **english_words)), _literal(chinese), separator=separator)
-
-
-def path_label(path: str) -> str:
-    """A scenario field's dotted path as a figure reads it ("loyal: orders per year"), in the figure's language.
-
-    What :func:`simkit.core.language.readable` says in a message, said in a figure.
-    """
-    stage, words = path_words(path)
-    if stage is not None:
-        return term_label(N_("{stage}: {field}"), {"stage": stage, "field": words})
-    return label(_literal(words))
-
-
-def interval_note(years: float, total: float, half: float, narrow: bool = False) -> str:
-    """"after 3 years: ¥1,471 ± ¥526" in the figure's language, the amounts once ("after 3 years / 3 年后：...").
-
-    ``narrow``: the amounts on a line of their own (a note in a quarter of a dashboard).
-    """
-    words = label(N_("after {years} year") if years == 1 else N_("after {years} years"), separator="\n",
-                  years=format(years, "g"))
-    colon = "：" if "\u4e00" <= words[-1] <= "\u9fff" else ":"
-    gap = "\n" if narrow else " " if colon == ":" else ""
-    return f"{words}{colon}{gap}{format_money(total)} ± {format_money(half)}"
-
-
-def _covers(box, ax, renderer) -> float:
-    """How badly a text at ``box`` (display coordinates) covers what ``ax`` shows: each data line it crosses (a
-    point or a segment inside the box) and the legend count 1; a band (filled area) it lies on counts 0.1."""
-    from matplotlib.collections import PolyCollection
-
-    score = 0.0
-    for line in ax.get_lines():
-        if not line.get_visible():
-            continue
-        xy = line.get_transform().transform(np.column_stack(line.get_data()).astype(float))
-        xy = xy[np.isfinite(xy).all(axis=1)]
-        joined = line.get_linestyle() not in ("None", "none", "", " ")
-        if len(xy) > 1 and joined:   # each segment sampled every pixel along it
-            lengths = np.ceil(np.abs(np.diff(xy, axis=0)).max(axis=1)).astype(int) + 1
-            t = [np.linspace(0, 1, n + 1) for n in lengths]
-            xy = np.concatenate([a + tt[:, None] * (b - a) for a, b, tt in zip(xy[:-1], xy[1:], t)])
-        if np.any((xy[:, 0] > box.x0) & (xy[:, 0] < box.x1) & (xy[:, 1] > box.y0) & (xy[:, 1] < box.y1)):
-            score += 1
-    legend = ax.get_legend()
-    if legend is not None and legend.get_visible() and legend.get_window_extent(renderer).overlaps(box):
-        score += 1
-    for collection in ax.collections:
-        if isinstance(collection, PolyCollection) and collection.get_visible():
-            transform = collection.get_transform()
-            if any(path.transformed(transform).intersects_bbox(box) for path in collection.get_paths()):
-                score += 0.1
-    return score
-
-
-class ClearNote:
-    """Where a note in a plot's corner goes: the first corner (or side) of the axes where it covers no data line,
-    no legend and, if it can, no band -- chosen each time it is drawn, so it follows the data of a live figure.
-
-    ``ClearNote.add(ax, text, **kwargs)`` puts the note in ``ax`` (``kwargs`` as for ``Axes.text``).
-    """
-
-    #: (x, y, horizontal alignment, vertical alignment) in the axes' fractions, tried in this order
-    PLACES = ((0.98, 0.04, "right", "bottom"), (0.02, 0.96, "left", "top"), (0.98, 0.96, "right", "top"),
-              (0.02, 0.04, "left", "bottom"), (0.5, 0.96, "center", "top"), (0.5, 0.04, "center", "bottom"),
-              (0.02, 0.5, "left", "center"), (0.98, 0.5, "right", "center"), (0.5, 0.5, "center", "center"))
-
-    @classmethod
-    def add(cls, ax, text: str = "", **kwargs):
-        from matplotlib.text import Text
-
-        class Note(Text):
-            def draw(self, renderer):
-                if self.get_visible() and self.get_text().strip():
-                    cls.place(self, renderer)
-                super().draw(renderer)
-
-        note = Note(*cls.PLACES[0][:2], text, transform=ax.transAxes, ha=cls.PLACES[0][2], va=cls.PLACES[0][3],
-                    **kwargs)
-        ax._add_text(note)
-        return note
-
-    @staticmethod
-    def extent(note, renderer):
-        """What the note hides: its text and the white box around it (display coordinates)."""
-        from matplotlib.transforms import Bbox
-
-        box = note.get_window_extent(renderer)
-        if note.get_bbox_patch() is None:
-            return box
-        note.update_bbox_position_size(renderer)
-        return Bbox.union([box, note.get_bbox_patch().get_window_extent(renderer)])
-
-    @classmethod
-    def place(cls, note, renderer):
-        """Move ``note`` to the place where it covers least (the first of the best, in :data:`PLACES`' order)."""
-        best = None
-        for x, y, ha, va in cls.PLACES:
-            note.set_position((x, y))
-            note.set_horizontalalignment(ha)
-            note.set_verticalalignment(va)
-            score = _covers(cls.extent(note, renderer).padded(2), note.axes, renderer)
-            if best is None or score < best[0]:
-                best = (score, x, y, ha, va)
-            if score == 0:
-                break
-        _score, x, y, ha, va = best
-        note.set_position((x, y))
-        note.set_horizontalalignment(ha)
-        note.set_verticalalignment(va)
 
 
 def stage_tick(stage) -> str:

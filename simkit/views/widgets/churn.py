@@ -5,7 +5,7 @@ from __future__ import annotations
 from ...core.formatting import format_money
 from ...core.language import N_, _
 from ...engines.run import run_simulation
-from ..plots import term_label
+from ..fonts import term_label
 from .base import LatestOnly, TablePanel
 from .controls import compact, refuse
 

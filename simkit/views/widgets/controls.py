@@ -169,7 +169,8 @@ def show(figure, view):
     """
     import io
 
-    from ..plots import fit_texts, use_fonts
+    from ..placing import fit_texts
+    from ..plots import use_fonts
 
     use_fonts(figure)
     if figure.get_layout_engine() is not None and not getattr(figure, "_simkit_laid_out", False):
