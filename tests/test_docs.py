@@ -80,3 +80,11 @@ def test_instructors_guide_comparison_readings_are_what_the_code_gives():
     assert paired.distinguishable and not independent.distinguishable
     assert f"about {_money(paired.total, -1)} ± {_money(float(paired.half_width[-1]), -1)}" in guide
     assert f"(about ±{_money(float(independent.half_width[-1]), -3)}) covers zero" in guide
+
+
+def test_the_readmes_open_commands_open_notebooks_that_exist():
+    """Both editions' open commands start JupyterLab's simple interface (/doc) on a notebook of the repository."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    opened = re.findall(r"jupyter lab --ServerApp\.root_dir=\. --LabApp\.default_url=/doc/tree/(\S+\.ipynb)", readme)
+    assert opened == ["notebooks/01_first_simulation.ipynb", "zh/notebooks/01_first_simulation.ipynb"]
+    assert all((ROOT / path).is_file() for path in opened)
