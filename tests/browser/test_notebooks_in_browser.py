@@ -10,6 +10,7 @@ exercise wrong, then right, and reads the check's verdict.
 
 from __future__ import annotations
 
+import json
 import re
 import time
 
@@ -85,6 +86,22 @@ class Lab:
         finally:
             screenshot(self.page, name)
 
+    def prose_problems(self, path: str) -> list[str]:
+        """What the rendered markdown gets wrong: mathematics typeset where the notebook has none (a "$" in prose
+        turns the text between two into TeX), or an amount of money the notebook writes that does not show."""
+        cells = json.loads((ROOT / path).read_text(encoding="utf-8"))["cells"]
+        markdown = ["".join(c["source"]) for c in cells if c["cell_type"] == "markdown"]
+        expected = sum(len(re.findall(r"\$\$.+?\$\$", m, flags=re.S)) for m in markdown)
+        if expected:   # MathJax typesets after the cells render
+            self.page.wait_for_function(f"() => document.querySelectorAll('.jp-MarkdownCell mjx-container').length"
+                                        f" >= {expected}", timeout=30_000)
+        found = self.page.locator(".jp-MarkdownCell mjx-container").count()
+        problems = [f"{found} typeset formulas, the notebook has {expected}"] if found != expected else []
+        rendered = "\n".join(self.page.locator(".jp-MarkdownCell .jp-RenderedMarkdown").all_inner_texts())
+        amounts = {a.rstrip(".,") for m in markdown for a in re.findall(r"(?:¥|USD )\d[\d,.]*", re.sub(r"`[^`]*`", "", m))}
+        problems += [f"{amount} is not shown" for amount in sorted(amounts) if amount not in rendered]
+        return problems
+
     def problems(self) -> list[str]:
         return [e.inner_text()[:500] for e in self.page.query_selector_all(STDERR)]
 
@@ -129,6 +146,7 @@ def test_notebook_runs_clean_in_the_browser(page, lab, path):
     errors = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.error']")
     assert errors.count() == 0
     assert time.monotonic() - started < 300
+    assert not notebook.prose_problems(path), notebook.prose_problems(path)
 
 
 @pytest.mark.parametrize("path", sorted(PANELS))
@@ -164,6 +182,7 @@ def test_panel_fits_the_screen_and_redraws_on_a_control_change(page, lab, path):
         assert not english, f"{PANELS[path]}: English sentences in the Chinese panel: {english[:3]}"
     errors = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.error']")
     assert errors.count() == 0
+    assert not notebook.prose_problems(path), notebook.prose_problems(path)
     # one screen: the whole panel -- controls and figure -- fits the notebook's visible area, measured in the
     # README's layout at 1280 x 720
     area = notebook.visible_area()
