@@ -209,12 +209,12 @@ SET_1 = "01_churn_and_lifetime"
 @pytest.fixture(scope="module")
 def graded(course):
     """alice: every answer right; bob: question 1 wrong, and he copies alice's notebook for the question asked with
-    each student's own numbers (her id, her numbers); carol: hands in the notebook as released; 李雷: every answer
+    each student's own numbers (her id, her numbers); carol: hands in set 1 as released; 李雷: every answer
     right (a Chinese id); the attackers of ATTACKS.  Autograded, then feedback generated."""
     for name in ASSIGNMENTS:
         _hand_in(course, name, "alice", _answers_from_solution(course, name, "alice"))
         _hand_in(course, name, "bob", _wrong_first_answer(_answers_from_solution(course, name, "alice")))
-        _hand_in(course, name, "carol", {})
+    _hand_in(course, SET_1, "carol", {})
     _hand_in(course, SET_1, "李雷", _answers_from_solution(course, SET_1, "李雷"))
     _hand_in(course, SET_1, "zoe", _answers_from_solution(course, SET_1, "zoe"))     # graded after sybil
     for student, attack in ATTACKS.items():
@@ -234,14 +234,14 @@ def _scores(course: Path, name: str, student: str) -> dict:
 def test_honest_students_get_exactly_what_they_earned(graded):
     course, _log = graded
     personal = {q for q, e in checks.load_key().items() if e["kind"] == "personal"}
+    assert sum(score for score, _ in _scores(course, SET_1, "carol").values()) == 0
     for name in ASSIGNMENTS:
-        alice, bob, carol = (_scores(course, name, student) for student in ("alice", "bob", "carol"))
+        alice, bob = (_scores(course, name, student) for student in ("alice", "bob"))
         full = len(alice)
         own = next(f"test-{q.replace('.', '-')}" for q in personal if f"test-{q.replace('.', '-')}" in alice)
         first = next(c["metadata"]["nbgrader"]["grade_id"] for c in _cells(course / "source" / name / f"{name}.ipynb")
                      if "assert answer_1 is not ..." in _text(c))
         assert sum(score for score, _ in alice.values()) == full and not any(manual for _, manual in alice.values())
-        assert sum(score for score, _ in carol.values()) == 0, name
         # bob loses question 1 and his own-numbers question (copying alice's earns nothing), nothing else
         assert bob[first][0] == bob[own][0] == 0 and sum(score for score, _ in bob.values()) == full - 2, name
     for student in ("李雷", "zoe"):     # zoe is graded after sybil rewrote the key file: against the real key
@@ -340,7 +340,7 @@ def test_returned_feedback_holds_no_answer(graded):
                 for form in _written(value, decimals):
                     searched += 1
                     assert _count(text, form) <= _count(own_text, form), (student, name, question, form)
-    assert searched > 500
+    assert searched > 300      # the search is not empty: hundreds of (student, answer, form) triples
 
 
 def test_feedback_says_right_or_not_with_the_hint(graded):

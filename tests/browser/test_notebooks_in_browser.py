@@ -132,8 +132,12 @@ def _name(path: str) -> str:
     return path.replace("/", "_").removesuffix(".ipynb")
 
 
-#: the notebooks the other tests run in full anyway (each panel notebook, and the first exercise set of each edition)
-RUN_ELSEWHERE = set(PANELS) | {"exercises/01_churn_and_lifetime.ipynb", "zh/exercises/01_churn_and_lifetime.ipynb"}
+#: the notebooks the other tests run in full anyway (each panel notebook, and the first exercise set of each edition),
+#: and the Chinese edition of the two slowest lessons: their code is the English edition's to the letter
+#: (tests/test_editions.py), which draws Chinese labels too ("both"), and nbval runs them (a third of the
+#: browser suite's time went to running them twice)
+RUN_ELSEWHERE = set(PANELS) | {"exercises/01_churn_and_lifetime.ipynb", "zh/exercises/01_churn_and_lifetime.ipynb",
+                               "zh/notebooks/06_clv_models_vs_truth.ipynb", "zh/notebooks/07_which_lever_pays.ipynb"}
 
 
 @pytest.mark.parametrize("path", sorted(set(NOTEBOOKS) - RUN_ELSEWHERE))
