@@ -27,10 +27,15 @@ from pathlib import Path
 
 from ..core.language import _
 
-__all__ = ["build_exercises", "exercise_from_solution", "pack_for_students", "strip_solution"]
+__all__ = ["build_exercises", "cell_source", "exercise_from_solution", "pack_for_students", "strip_solution"]
 
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
 CHECK_MARKER = "# NBVAL_CHECK_OUTPUT"
+
+
+def cell_source(cell) -> str:
+    """A notebook cell's text (stored as one string or as a list of lines)."""
+    return "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
 
 
 def _assigned_names(block: list[str]) -> list[str]:
@@ -86,7 +91,7 @@ def exercise_from_solution(notebook: dict) -> dict:
     """The student's notebook made from a solution notebook (nbformat 4 JSON as a dict)."""
     exercise = copy.deepcopy(notebook)
     for index, cell in enumerate(exercise["cells"]):
-        source = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+        source = cell_source(cell)
         try:
             stripped = strip_solution(source, markdown=cell["cell_type"] == "markdown")
         except ValueError as error:

@@ -26,13 +26,13 @@ from __future__ import annotations
 import ast
 import copy
 import json
-import os
 import re
 import subprocess
 from pathlib import Path
 
 from ..core.language import N_, _, speaking
 from .checks import _as_number, load_key
+from .exercises import cell_source
 
 __all__ = ["export_nbgrader"]
 
@@ -49,9 +49,6 @@ _NOT_CHECKED = {"en": ("(not checked)", "(graded by hand)"), "zh": ("（不自�
 
 
 # ------------------------------------------------------------------ the course
-def _source(cell) -> str:
-    return "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
-
 
 def _check_call(source: str):
     """``(question, answer expression, student expression or None)`` of a ``check(...)`` cell, else None."""
@@ -79,7 +76,7 @@ def _solution_answers(notebook: dict, folder: Path, timeout: int) -> dict:
     for cell in run["cells"]:
         if cell["cell_type"] != "code":
             continue
-        call = _check_call(_source(cell))
+        call = _check_call(cell_source(cell))
         if call:
             question, expression, _student = call
             cell["source"] = f"_simkit_answers[{question!r}] = {expression}"
@@ -157,7 +154,7 @@ _YOUR_NUMBERS = re.compile(r"your_numbers\(([^()]*)\)")
 
 def _language(notebook: dict) -> str:
     """The language a notebook speaks to its student: "zh" for the Chinese edition (it sets it), else "en"."""
-    chinese = any('set_language("zh")' in _source(cell) for cell in notebook["cells"] if cell["cell_type"] == "code")
+    chinese = any('set_language("zh")' in cell_source(cell) for cell in notebook["cells"] if cell["cell_type"] == "code")
     return "zh" if chinese else "en"
 
 
@@ -182,7 +179,7 @@ def nbgrader_notebook(notebook: dict, answers: dict, course_key: str = "", key_e
     graded = copy.deepcopy(notebook)
     answer_cells = written = 0
     for cell in graded["cells"]:
-        source = _source(cell)
+        source = cell_source(cell)
         if cell["cell_type"] == "markdown":
             if "### BEGIN SOLUTION" in source:
                 written += 1

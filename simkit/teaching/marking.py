@@ -32,6 +32,7 @@ from nbconvert.preprocessors import Preprocessor
 from traitlets import Bool, Unicode
 
 from ..core.language import _, speaking
+from .exercises import cell_source
 from .handin import MEDIA_TYPE
 
 __all__ = ["KEY_FILE", "MarkAnswers", "is_right", "load_course_key", "marks", "withhold_answers"]
@@ -75,9 +76,6 @@ def is_right(entry: dict, question: str, answer, student: str, course_key: str) 
 
 
 # ------------------------------------------------------------------ one notebook
-def _source(cell) -> str:
-    return "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
-
 
 def _recorded_question(source: str) -> str | None:
     """The question a test cell records (``record("churn.lifetime", ...)``), read from its source."""
@@ -111,11 +109,11 @@ def marks(notebook: dict, key: dict, student: str) -> list[dict]:
         for number, cell in enumerate(notebook["cells"], 1):
             if cell["cell_type"] == "code" and not _is_test(cell):
                 worries += [_("cell {n}, {concern}").format(n=number, concern=concern)
-                            for concern in concerns(_source(cell), modules)]
+                            for concern in concerns(cell_source(cell), modules)]
         for index, cell in enumerate(notebook["cells"]):
             if not _is_test(cell):
                 continue
-            question = _recorded_question(_source(cell))
+            question = _recorded_question(cell_source(cell))
             records = [output.get("data", {}).get(MEDIA_TYPE) for output in cell.get("outputs", [])
                        if output.get("output_type") == "display_data" and MEDIA_TYPE in output.get("data", {})]
             mark = {"cell": index, "grade_id": cell["metadata"]["nbgrader"]["grade_id"], "question": question,
