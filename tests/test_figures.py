@@ -287,8 +287,19 @@ def _hits(box, xy, joined: bool) -> bool:
     return False
 
 
+def _data_patches(ax, renderer):
+    """Each bar (or other patch) carrying data in ``ax``, as its box in display coordinates."""
+    boxes = []
+    for patch in ax.patches:
+        box = patch.get_window_extent(renderer)
+        if patch.get_visible() and box.width >= 0.5 and box.height >= 0.5:
+            boxes.append((patch, box))
+    return boxes
+
+
 def test_no_note_or_value_label_lies_over_a_data_line_and_every_text_is_in_the_figure(every_figure):
-    """Notes, value labels and legends cover no point or segment of a data line; every text is inside the figure."""
+    """Notes, value labels and legends cover no point or segment of a data line and no bar; every text is inside
+    the figure."""
     problems = []
     for name, figure in every_figure:
         renderer = figure.canvas.get_renderer()
@@ -313,6 +324,11 @@ def test_no_note_or_value_label_lies_over_a_data_line_and_every_text_is_in_the_f
                 for line, xy, joined in _data_lines(ax):
                     if _hits(box.padded(-1), xy, joined):
                         problems.append(f"{name}: {text.get_text()!r} lies over the line {line.get_label()!r}")
+                for patch, patch_box in _data_patches(ax, renderer):   # a bar's length is its data: never covered
+                    if box.padded(-1).overlaps(patch_box):
+                        problems.append(f"{name}: {text.get_text()!r} lies over a bar ({patch_box.x0:.0f}-"
+                                        f"{patch_box.x1:.0f} px across, {patch_box.y0:.0f}-{patch_box.y1:.0f} up)")
+                        break
             legends = [ax.get_legend()] if ax.get_legend() is not None else []
             for legend in legends + list(figure.legends):   # a legend's labels too: off every line of the plot
                 box = legend.get_window_extent(renderer)
@@ -320,6 +336,8 @@ def test_no_note_or_value_label_lies_over_a_data_line_and_every_text_is_in_the_f
                     if _hits(box.padded(-2), xy, joined):
                         problems.append(f"{name}: the legend ({legend.get_texts()[0].get_text()!r}, ...) lies "
                                         f"over the line {line.get_label()!r}")
+                if any(box.padded(-2).overlaps(patch_box) for _patch, patch_box in _data_patches(ax, renderer)):
+                    problems.append(f"{name}: the legend ({legend.get_texts()[0].get_text()!r}, ...) lies over a bar")
     assert not problems, "\n".join(problems)
 
 

@@ -3,14 +3,15 @@
 A figure's words come in three languages' lengths ("en", "zh", "both"), so no fixed size or place suits all:
 :func:`fit_texts` breaks a title, an axis label or a note that runs past its axes -- between its English and
 its Chinese first, then between words -- and :class:`ClearNote` puts a note in the corner of its axes where
-it covers no data line and no legend, each time it is drawn.
+it covers no data line and no legend, each time it is drawn; :func:`room_beside_bars` gives notes written beside
+their bars (the pyramid's tiers) the room they take, so that no note lies on a bar.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["ClearNote", "fit_texts", "wrap_to"]
+__all__ = ["ClearNote", "fit_texts", "room_beside_bars", "wrap_to"]
 
 
 #: characters a line never starts with (Chinese closing punctuation) or ends with (opening)
@@ -87,6 +88,20 @@ def fit_texts(figure):
             text._simkit_text, text._simkit_wrapped = original, wrapped
             changed = changed or wrapped != before
     return changed
+
+
+def room_beside_bars(ax, ends, notes, left: float = -0.52):
+    """Set the x range so that each note, beside its bar's right end (``ends``, data units), fits in the axes.
+
+    Measured on the axes as placed now: a figure laid out later (constrained layout) only widens an axes
+    without tick labels, and a wider axes leaves each note more room.
+    """
+    renderer = ax.figure._get_renderer()
+    width = ax.get_window_extent(renderer).width
+    gap = 4 / 72 * ax.figure.dpi + 3     # the notes' offset, and a margin at the axes' right edge
+    scales = [(width - gap - note.get_window_extent(renderer).width) / (end - left) for end, note in zip(ends, notes)]
+    scale = max(min(scales), width / 4)   # pixels per unit of bar width: never under a quarter of the axes
+    ax.set_xlim(left, max(left + width / scale, -left))
 
 
 def _covers(box, ax, renderer) -> float:

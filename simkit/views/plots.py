@@ -23,7 +23,7 @@ import numpy as np
 from ..core.formatting import format_money
 from ..core.language import N_, _, get_language
 from .fonts import _literal, font_families, interval_note, label, path_label, term_label
-from .placing import ClearNote, _cjk, fit_texts
+from .placing import ClearNote, _cjk, fit_texts, room_beside_bars
 from ..model.stages import ACTIVE_STAGES, Stage
 
 __all__ = ["STAGE_COLORS", "alive_by_frequency", "font_families", "holdout_by_frequency", "label",
@@ -620,12 +620,12 @@ def plot_pyramid(tiers, ax=None, value: str = "customers", **kwargs):
     colors = ["#31a354" if t.profit >= 0 else "#de2d26" for t in tiers]
     with _fonts(ax):
         ax.barh(y, widths, left=-widths / 2, color=colors, edgecolor="white", height=0.9, alpha=0.85, **kwargs)
-        for yy, t in zip(y, tiers):
-            ax.annotate(_tier_text(t), (0, yy), ha="center", va="center",
-                        bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.8, "pad": 2})
+        # each tier's figures beside its bar's right end, never on a bar: the bars' widths are what the pyramid shows
+        notes = [ax.annotate(_tier_text(t), (w / 2, yy), xytext=(4, 0), textcoords="offset points", ha="left",
+                             va="center") for w, yy, t in zip(widths, y, tiers)]
         ax.set_yticks([])
         ax.set_xticks([])
-        ax.set_xlim(-0.75, 0.75)
+        room_beside_bars(ax, widths / 2, notes)
         ax.set_title(term_label(N_("Customer pyramid (bar width: {value})"), {"value": value}))
         for side in ("top", "right", "left", "bottom"):
             ax.spines[side].set_visible(False)
