@@ -45,8 +45,11 @@ def test_truth_and_transactions_agree_customer_by_customer(data, tmp_path):
     split = json.loads((tmp_path / "split.json").read_text())
     holdout = transactions[transactions.date >= pd.Timestamp(split["holdout_start"])]
     counts = holdout.groupby("customer_id").size().reindex(truth.customer_id, fill_value=0)
+    days = holdout.groupby("customer_id").date.nunique().reindex(truth.customer_id, fill_value=0)
     revenue = holdout.groupby("customer_id").amount.sum().reindex(truth.customer_id, fill_value=0.0)
-    assert (counts.to_numpy() == truth.holdout_purchases.to_numpy()).all()
+    assert (counts.to_numpy() == truth.holdout_transactions.to_numpy()).all()
+    assert (days.to_numpy() == truth.holdout_purchases.to_numpy()).all()       # a purchase: a day with a transaction
+    assert 0 < (truth.holdout_transactions - truth.holdout_purchases).sum() < 0.03 * truth.holdout_purchases.sum()
     assert np.allclose(revenue.to_numpy(), truth.holdout_revenue.to_numpy(), atol=0.005)
     first = transactions.groupby("customer_id").date.min().reindex(truth.customer_id)
     assert (first.to_numpy() == truth.first_purchase.to_numpy()).all()      # every customer bought at acquisition
@@ -119,6 +122,29 @@ def test_probability_alive_is_calibrated(name):
     assert stats.ttest_1samp(wrong, 0.0).pvalue < FALSE_ALARM
 
 
+def _fast_buyers(model):
+    """Nearly alike customers buying about 4 times a week (λΔ = 0.57 a day): a day holds two purchases often."""
+    dropout = {"s": 400.0, "beta": 8000.0} if model == "pareto_nbd" else {"a": 400.0, "b": 7600.0}
+    return ClvScenario(name="fast", model=model, customers=4000, acquisition_weeks=6.0, r=1600.0, alpha=400.0,
+                       **dropout)
+
+
+@pytest.mark.parametrize("model", ["pareto_nbd", "bg_nbd"])
+def test_the_expectation_counts_days_as_the_truth_does_and_counting_every_purchase_is_caught(model):
+    """At about 4 purchases a week, days with a purchase are a quarter fewer than purchases: the day-counting
+    expectation must predict ``holdout_purchases`` (days), and the every-purchase one must fail."""
+    scenario = _fast_buyers(model)
+    right, wrong = [], []
+    for seed in range(6):
+        truth = clv_data(scenario, 8, 8, seed=seed).truth
+        alive = truth.probability_alive.to_numpy()
+        args = (model, truth.purchase_rate.to_numpy(), truth.dropout.to_numpy(), alive, 8)
+        right.append(truth.holdout_purchases.sum() - expected_holdout_purchases(*args, days_per_week=7).sum())
+        wrong.append(truth.holdout_purchases.sum() - expected_holdout_purchases(*args).sum())
+    assert stats.ttest_1samp(right, 0.0).pvalue > FALSE_ALARM, right
+    assert stats.ttest_1samp(wrong, 0.0).pvalue < FALSE_ALARM, wrong
+
+
 def test_expectations_by_hand():
     # Pareto/NBD, λ = 0.2, μ = 0.05, surely alive: 0.2 / 0.05 (1 - e^{-0.05 * 10})
     assert expected_holdout_purchases("pareto_nbd", 0.2, 0.05, 1.0, 10) == pytest.approx(4 * (1 - np.exp(-0.5)))
@@ -129,6 +155,17 @@ def test_expectations_by_hand():
     assert probability_alive("bg_nbd", 0.2, 0.25, 2, 5, 10) == pytest.approx(stay / (stay + 0.25))
     assert probability_alive("bg_nbd", 0.2, 0.25, 0, 0, 10) == 1.0          # no repeat purchase: no chance to leave
     assert probability_alive("pareto_nbd", 0.2, 0.05, 3, 10, 10) == pytest.approx(1.0)   # bought just now
+    # days with a purchase over 2 days (Δ = 1/7 week), summed day by day: Pareto/NBD, λ = 7, μ = 0.7 a week:
+    # each day λ/(λ+μ) (1 - e^{-(λ+μ)/7}), alive at the second day's start with e^{-0.1}
+    one_day = 7 / 7.7 * (1 - np.exp(-1.1))
+    assert expected_holdout_purchases("pareto_nbd", 7.0, 0.7, 1.0, 2 / 7, days_per_week=7) == pytest.approx(
+        one_day * (1 + np.exp(-0.1)))
+    # BG/NBD, λ = 7, p = 0.5: a day holds a purchase with 1 - e^{-1}; alive after it with E[(1-p)^N] = e^{-λpΔ}
+    assert expected_holdout_purchases("bg_nbd", 7.0, 0.5, 1.0, 2 / 7, days_per_week=7) == pytest.approx(
+        (1 - np.exp(-1)) * (1 + np.exp(-0.5)))
+    # a slow buyer hardly ever buys twice a day: days and purchases nearly agree
+    assert expected_holdout_purchases("pareto_nbd", 0.05, 0.02, 1.0, 39, days_per_week=7) == pytest.approx(
+        expected_holdout_purchases("pareto_nbd", 0.05, 0.02, 1.0, 39), rel=0.005)
 
 
 # ---------------------------------------------------------------- a fitted BG/NBD recovers the truth
@@ -227,6 +264,52 @@ def test_lifetimes_and_pymc_marketing_read_the_files_without_glue(tmp_path):
         assert (summary["monetary_value"] >= 0).all() and len(summary) == 500
 
 
+def _lifetimes_utils():
+    import warnings
+
+    with warnings.catch_warnings():   # lifetimes (unmaintained since 2020) sets a pandas option pandas 3 retired
+        warnings.simplefilter("ignore")
+        return pytest.importorskip("lifetimes.utils")
+
+
+@pytest.mark.parametrize("world", ["clv_bg_nbd", "clv_pareto_nbd"])
+def test_truth_counts_what_lifetimes_and_pymc_marketing_count_at_the_unit_split_json_states(world, tmp_path):
+    """The files read as a student reads them: the libraries' own functions, split.json's words as their
+    arguments, and truth.csv agreeing customer by customer -- no glue between them."""
+    import warnings
+
+    from simkit.cli import main
+
+    clv, lifetimes = _pymc_marketing(), _lifetimes_utils()
+    assert main(["clv-data", world, "--calibration-weeks", "39", "--holdout-weeks", "39", "--customers", "3000",
+                 "--out", str(tmp_path)]) == 0
+    transactions = pd.read_csv(tmp_path / "transactions.csv")
+    truth = pd.read_csv(tmp_path / "truth.csv").set_index("customer_id")
+    split = json.loads((tmp_path / "split.json").read_text())
+    unit = {"freq": split["time_unit"], "freq_multiplier": split["time_scaler"]}
+    with warnings.catch_warnings():   # lifetimes writes into a slice of its own copy (pandas warns)
+        warnings.simplefilter("ignore")
+        # (under pandas 3 lifetimes' holdout count needs a money column to count with)
+        theirs = lifetimes.calibration_and_holdout_data(transactions, "customer_id", "date", split["calibration_end"],
+                                                        split["observation_end"], monetary_value_col="amount", **unit)
+        whole = lifetimes.summary_data_from_transaction_data(
+            transactions, "customer_id", "date", observation_period_end=split["observation_end"], **unit)
+    ours = clv.utils.rfm_train_test_split(transactions, "customer_id", "date", split["calibration_end"],
+                                          split["observation_end"], time_unit=split["time_unit"],
+                                          time_scaler=split["time_scaler"],
+                                          monetary_value_col="amount").set_index("customer_id")
+    assert len(theirs) == len(ours) == len(whole) == len(truth)
+    for holdout, calibration, weeks in ((theirs.frequency_holdout, theirs.frequency_cal, theirs.duration_holdout),
+                                        (ours.test_frequency, ours.frequency, ours.test_T)):
+        assert (holdout.reindex(truth.index) == truth.holdout_purchases).all()
+        assert (weeks == split["holdout_weeks"]).all()
+        # the whole period's repeat purchases: the calibration's and the holdout's (no day spans the cutoff)
+        assert (whole.frequency.reindex(truth.index) == calibration.reindex(truth.index) + truth.holdout_purchases).all()
+    age = (pd.Timestamp(split["observation_end"]) - pd.to_datetime(truth.first_purchase)).dt.days / 7
+    assert np.allclose(whole["T"].reindex(truth.index), age, rtol=0, atol=1e-12)
+    assert truth.holdout_purchases.sum() < truth.holdout_transactions.sum()   # two on one day: one purchase
+
+
 def test_a_lifecycle_runs_transactions_read_into_both_libraries():
     import simkit
 
@@ -251,7 +334,9 @@ def test_a_lifecycle_world_gives_the_same_kind_of_data_set():
     transactions, truth = data.transactions, data.truth
     holdout = transactions[transactions.date >= pd.Timestamp(data.split["holdout_start"])]
     counts = holdout.groupby("customer_id").size().reindex(truth.customer_id, fill_value=0)
-    assert (counts.to_numpy() == truth.holdout_purchases.to_numpy()).all()
+    days = holdout.groupby("customer_id").date.nunique().reindex(truth.customer_id, fill_value=0)
+    assert (counts.to_numpy() == truth.holdout_transactions.to_numpy()).all()
+    assert (days.to_numpy() == truth.holdout_purchases.to_numpy()).all()
     assert truth.first_purchase.max() < pd.Timestamp(data.split["holdout_start"])
     assert truth.purchase_rate.isna().all() and data.split["model"] == "lifecycle stages"
     assert (truth.holdout_purchases[~truth.alive_at_cutoff] == 0).all()   # the lost buy nothing more

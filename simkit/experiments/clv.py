@@ -19,10 +19,19 @@ CDNOW fits are):
   so a customer's mean spend is p / ν;
 * **staggered acquisition**: first purchases spread uniformly over the first ``acquisition_weeks``.
 
+**What counts as a purchase.**  The models' customers buy at moments in continuous time; the data give each
+transaction a date.  lifetimes and pymc-marketing count a customer's *days* with a transaction (two on one day are
+one purchase: their ``frequency`` is repeat purchase days), so the truth counts the same: ``holdout_purchases`` are
+days with a purchase in the holdout, and ``expected_holdout_purchases`` is the exact expectation of that count.
+``holdout_transactions`` counts every transaction (row of ``transactions.csv``).  ``split.json`` states how to read
+the files, in the libraries' own words: ``time_unit`` ``"D"`` (a day is the grain: lifetimes' ``freq``,
+pymc-marketing's ``time_unit``) and ``time_scaler`` 7 (recency, T and the holdout in weeks, the parameters' unit:
+lifetimes' ``freq_multiplier``, pymc-marketing's ``time_scaler``).
+
 >>> world = load_clv_scenario("clv_pareto_nbd")
 >>> data = clv_data(world, calibration_weeks=39, holdout_weeks=39)
->>> sorted(data.truth.columns)[:3], data.split["time_unit"]
-(['alive_at_cutoff', 'customer_id', 'dropout'], 'W')
+>>> sorted(data.truth.columns)[:3], data.split["time_unit"], data.split["time_scaler"]
+(['alive_at_cutoff', 'customer_id', 'dropout'], 'D', 7)
 """
 
 from __future__ import annotations
@@ -250,28 +259,53 @@ def probability_alive(model: str, purchase_rate, dropout, frequency, recency, ag
         path="model", value=repr(model), rule=_("one of {options}").format(options=", ".join(map(repr, MODELS)))))
 
 
-def expected_holdout_purchases(model: str, purchase_rate, dropout, alive, weeks):
+def expected_holdout_purchases(model: str, purchase_rate, dropout, alive, weeks, days_per_week=None):
     """E[purchases in the next ``weeks`` | λ, dropout, P(alive now) = ``alive``]: the best possible prediction.
 
-    Pareto/NBD: λ/μ (1 − e^{−μt}); BG/NBD: (1 − e^{−λpt}) / p (dropping out after a purchase at rate λp).
+    ``days_per_week=None`` counts every purchase (continuous time): Pareto/NBD λ/μ (1 − e^{−μt}); BG/NBD
+    (1 − e^{−λpt}) / p (dropping out after a purchase at rate λp).  ``days_per_week=7`` counts each day with a
+    purchase once, as lifetimes and pymc-marketing count them (the next ``weeks`` starting at a day's start, a
+    whole number K of days of length Δ = 1/7 week): alive at the start of each day with probability e^{−μkΔ}
+    (Pareto/NBD) or e^{−λpkΔ} (BG/NBD), a day holds a purchase with probability λ/(λ+μ) (1 − e^{−(λ+μ)Δ})
+    (Pareto/NBD: a purchase before leaving) or 1 − e^{−λΔ} (BG/NBD), so the sum over the K days is
+
+    * Pareto/NBD: λ/(λ+μ) (1 − e^{−(λ+μ)Δ}) (1 − e^{−μt}) / (1 − e^{−μΔ});
+    * BG/NBD: (1 − e^{−λΔ}) (1 − e^{−λpt}) / (1 − e^{−λpΔ}),
+
+    each tending to the continuous count as Δ → 0.
     """
     lam, drop = np.asarray(purchase_rate, float), np.asarray(dropout, float)
+    alive = np.asarray(alive, float)
+    if model not in MODELS:
+        raise ClvScenarioError(_("{path}: got {value}, expected {rule}").format(
+            path="model", value=repr(model), rule=_("one of {options}").format(options=", ".join(map(repr, MODELS)))))
+    if days_per_week is None:
+        if model == "pareto_nbd":
+            return alive * np.where(drop > 0, -lam * np.expm1(-drop * weeks) / np.where(drop > 0, drop, 1),
+                                    lam * weeks)
+        return alive * -np.expm1(-lam * drop * weeks) / drop
+    day = 1.0 / days_per_week
+    days = round(weeks * days_per_week)
+
+    def over_days(leave):       # sum over the K days of e^{-leave k Δ}: (1 - e^{-leave t}) / (1 - e^{-leave Δ})
+        safe = np.where(leave > 0, leave, 1.0)
+        return np.where(leave > 0, np.expm1(-safe * days * day) / np.expm1(-safe * day), days)
+
     if model == "pareto_nbd":
-        return np.asarray(alive) * np.where(drop > 0, -lam * np.expm1(-drop * weeks) / np.where(drop > 0, drop, 1),
-                                            lam * weeks)
-    if model == "bg_nbd":
-        return np.asarray(alive) * -np.expm1(-lam * drop * weeks) / drop
-    raise ClvScenarioError(_("{path}: got {value}, expected {rule}").format(
-        path="model", value=repr(model), rule=_("one of {options}").format(options=", ".join(map(repr, MODELS)))))
+        return alive * lam / (lam + drop) * -np.expm1(-(lam + drop) * day) * over_days(drop)
+    return alive * -np.expm1(-lam * day) * over_days(lam * drop)
 
 
 # ------------------------------------------------------------------ the data set
 @dataclass(frozen=True)
 class ClvData:
-    """A calibration/holdout data set: every purchase, each customer's truth, and the split.
+    """A calibration/holdout data set: every transaction, each customer's truth, and the split.
 
-    ``transactions``: one row per purchase (``customer_id``, ``date``, ``amount``), both periods;
-    ``truth``: one row per customer; ``split``: start, cutoff and end dates and the time unit.
+    ``transactions``: one row per transaction (``customer_id``, ``date``, ``amount``), both periods;
+    ``truth``: one row per customer; its ``holdout_purchases`` are days with a transaction in the holdout (what
+    lifetimes' ``frequency_holdout`` and pymc-marketing's ``test_frequency`` count), ``holdout_transactions`` every
+    transaction, ``holdout_revenue`` their amounts; ``split``: start, cutoff and end dates, and the libraries'
+    ``time_unit`` ("D") and ``time_scaler`` (7: times in weeks) to read them with.
     """
 
     transactions: object    # pandas DataFrame
@@ -342,11 +376,22 @@ def _check_purchases(expected: float) -> None:
 
 
 def _split(name, model, start, cutoff_day: int, end_day: int, parameters: dict) -> dict:
+    """``split.json``: the dates, and how to read the files in the libraries' own words.
+
+    ``time_unit`` "D": a day is the grain (lifetimes' ``freq``, pymc-marketing's ``time_unit``): transactions on one
+    day are one purchase, as ``truth.csv`` counts them; ``time_scaler`` 7: recency, T and the holdout's length in
+    weeks, the parameters' unit (lifetimes' ``freq_multiplier``, pymc-marketing's ``time_scaler``).
+    ``calibration_end`` and ``observation_end`` are the libraries' ``calibration_period_end`` (``train_period_end``)
+    and ``observation_period_end`` (``test_period_end``), both the last day of their period.
+    """
     day = lambda n: str(start + np.timedelta64(int(n), "D"))  # noqa: E731
+    weeks = lambda days: days / _DAYS_PER_WEEK if days % _DAYS_PER_WEEK else days // _DAYS_PER_WEEK  # noqa: E731
     return {"scenario": name, "model": model, "start": str(start),
             "calibration_end": day(cutoff_day - 1),       # the last day of calibration
             "holdout_start": day(cutoff_day), "observation_end": day(end_day - 1),
-            "time_unit": "W", "days_per_time_unit": _DAYS_PER_WEEK, "parameters": parameters}
+            "time_unit": "D", "time_scaler": _DAYS_PER_WEEK,
+            "calibration_weeks": weeks(cutoff_day), "holdout_weeks": weeks(end_day - cutoff_day),
+            "parameters": parameters}
 
 
 def clv_data(scenario: ClvScenario, calibration_weeks: float, holdout_weeks: float, seed: int | None = None) -> ClvData:
@@ -370,9 +415,13 @@ def clv_data(scenario: ClvScenario, calibration_weeks: float, holdout_weeks: flo
     day = np.floor(world.time * _DAYS_PER_WEEK).astype(np.int64)
     transactions = pd.DataFrame({"customer_id": world.customer, "date": start + day.astype("timedelta64[D]"),
                                  "amount": world.amount})
-    in_holdout = world.time >= cutoff
+    in_holdout = day >= round(cutoff * _DAYS_PER_WEEK)
     n = scenario.customers
-    holdout_purchases = np.bincount(world.customer[in_holdout], minlength=n)
+    holdout_transactions = np.bincount(world.customer[in_holdout], minlength=n)
+    # a purchase is a customer's day with a transaction, as the libraries count (day is sorted within a customer)
+    new_day = np.ones(day.size, bool)
+    new_day[1:] = (world.customer[1:] != world.customer[:-1]) | (day[1:] != day[:-1])
+    holdout_purchases = np.bincount(world.customer[in_holdout & new_day], minlength=n)
     holdout_revenue = np.round(np.bincount(world.customer[in_holdout], weights=world.amount[in_holdout],
                                            minlength=n), 2)
     # the libraries' calibration summary, in weeks: repeat purchases x, recency t_x, age T
@@ -391,8 +440,10 @@ def clv_data(scenario: ClvScenario, calibration_weeks: float, holdout_weeks: flo
         "alive_at_cutoff": world.death > cutoff,
         "probability_alive": alive_p,
         "expected_holdout_purchases": expected_holdout_purchases(scenario.model, world.purchase_rate,
-                                                                 world.dropout, alive_p, end - cutoff),
+                                                                 world.dropout, alive_p, end - cutoff,
+                                                                 days_per_week=_DAYS_PER_WEEK),
         "holdout_purchases": holdout_purchases,
+        "holdout_transactions": holdout_transactions,
         "holdout_revenue": holdout_revenue,
     })
     names = ("r", "alpha", "s", "beta") if scenario.model == "pareto_nbd" else ("r", "alpha", "a", "b")
@@ -440,7 +491,8 @@ def lifecycle_clv_data(scenario, calibration_weeks: float, holdout_weeks: float,
         "purchase_rate": empty, "dropout": empty, "mean_spend": empty,
         "alive_at_cutoff": ~(exit_years.to_numpy() <= cutoff_years),       # NaN exit: never left
         "probability_alive": empty, "expected_holdout_purchases": empty,
-        "holdout_purchases": holdout.groupby("customer_id").size().reindex(seen, fill_value=0).to_numpy(),
+        "holdout_purchases": holdout.groupby("customer_id").date.nunique().reindex(seen, fill_value=0).to_numpy(),
+        "holdout_transactions": holdout.groupby("customer_id").size().reindex(seen, fill_value=0).to_numpy(),
         "holdout_revenue": holdout.groupby("customer_id").amount.sum().reindex(seen, fill_value=0.0).round(2).to_numpy(),
     })
     split = _split(scenario.name, "lifecycle stages", start, cutoff_day, end_day, {})

@@ -67,8 +67,9 @@ class ExtraNeeded(ImportError):
 def calibration_summary(data):
     """Each customer's calibration-period summary (frequency, recency, T in weeks; monetary value).
 
-    Read by pymc-marketing's own ``rfm_summary`` from ``data.transactions``; the period ends
-    where the holdout begins.
+    Read by pymc-marketing's own ``rfm_summary`` from ``data.transactions`` at the split's ``time_unit`` (a day:
+    transactions on one day are one purchase, *frequency* counts repeat purchase days) and ``time_scaler``
+    (7: recency and T in weeks); the period ends where the holdout begins.
     """
     clv = import_pymc_marketing()
     split = data.split
@@ -76,7 +77,7 @@ def calibration_summary(data):
     calibration = transactions[transactions["date"] < np.datetime64(split["holdout_start"])]
     return clv.utils.rfm_summary(calibration, customer_id_col="customer_id", datetime_col="date",
                                  monetary_value_col="amount", observation_period_end=split["holdout_start"],
-                                 time_unit="D", time_scaler=split["days_per_time_unit"])
+                                 time_unit=split["time_unit"], time_scaler=split["time_scaler"])
 
 
 def parameter_table(model, truth: dict | None = None):
