@@ -125,7 +125,25 @@ class LatestOnly:
             self.status.value = _ready()
 
 
-class TablePanel(Base):
+class Still:
+    """A panel shown where no widget can live (a web page, a notebook viewer): the still of its figure.
+
+    Displayed, a panel gives the widget (what JupyterLab shows) and a PNG of its figure as it is drawn now
+    (what a static page shows, e.g. the course website built by ``tools/site.py``); a front end shows the
+    first of the two it can.  The PNG is the bytes the panel already shows, so this costs no drawing.
+    """
+
+    def _repr_mimebundle_(self, **kwargs):
+        bundle = Base._repr_mimebundle_(self, **kwargs)
+        view = getattr(self, "view", None)
+        if bundle is not None and view is not None and view.value and view.layout.visibility != "hidden":
+            import base64
+
+            bundle["image/png"] = base64.b64encode(bytes(view.value)).decode("ascii")
+        return bundle
+
+
+class TablePanel(Still, Base):
     """A panel of controls, a message, an HTML table and a figure; any control change calls ``refresh``."""
 
     def _assemble(self, controls, ncols: int, width: float, height: float = 3.6, arrangement: str = "beside"):
@@ -164,7 +182,7 @@ class TablePanel(Base):
         self.refresh()
 
 
-class ScenarioPanel(Base):
+class ScenarioPanel(Still, Base):
     """A panel whose controls are scenario fields by dotted path (``self.controls``) over ``self.base``."""
 
     def current_scenario(self) -> Scenario:
