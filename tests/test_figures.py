@@ -397,3 +397,37 @@ def test_a_tornado_of_named_levers_shows_their_names(restore_language):
     grid = simkit.sweep(scenario, {"stages.loyal.orders_per_year": [5.0, 7.0]}, replications=2)
     ax = plots.plot_sweep_effects(grid)   # a grid's variants are named by their values: the change is shown
     assert {t.get_text() for t in ax.get_yticklabels()} == {"loyal: orders per year = 5", "loyal: orders per year = 7"}
+
+
+def test_every_title_reads_in_two_lines_at_the_styles_size_or_more(every_figure):
+    """A title takes two lines at most (English and Chinese in "both"), drawn smaller if it must, never under the
+    style's minimum (the churn panel's closed-cohort titles took three in "both")."""
+    long = [f"{name}: {ax.title.get_text()!r} ({ax.title.get_fontsize():.1f} pt)" for name, figure in every_figure
+            for ax in figure.axes if ax.title.get_text().count("\n") > 1 or ax.title.get_fontsize() < SMALLEST - 1e-9]
+    assert not long, "\n".join(long)
+
+
+@pytest.mark.parametrize("language", simkit.LANGUAGES)
+def test_notebook_02s_churn_titles_read_in_two_lines_in_every_language(language, restore_language):
+    """Notebook 02 draws both churn plots side by side at 12 x 4 inches; in "both" their titles took four lines."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    from simkit.exact.churn import TEXTBOOK_FIRMS, firm_scenario
+
+    simkit.set_language(language)
+    firm_a = TEXTBOOK_FIRMS[0]
+    figure = Figure(figsize=(12, 4), layout="constrained")   # as plt.subplots(1, 2, figsize=(12, 4)) makes it
+    FigureCanvasAgg(figure)
+    axes = figure.subplots(1, 2)
+    plots.plot_churn(simkit.run_simulation(firm_scenario(firm_a, steady_state=True, acquisition_cost=60)), ax=axes[0])
+    plots.plot_churn(simkit.run_simulation(firm_scenario(firm_a, steady_state=False)), ax=axes[1], retention=0.8)
+    figure.canvas.draw()
+    renderer = figure.canvas.get_renderer()
+    for index, ax in enumerate(axes):
+        title = ax.title
+        box = title.get_window_extent(renderer)
+        assert title.get_text().count("\n") <= 1, f"{title.get_text()!r} takes more than two lines"
+        assert title.get_fontsize() >= SMALLEST, f"{title.get_text()!r} at {title.get_fontsize()} pt"
+        half = figure.bbox.width / 2
+        assert index * half - 1 <= box.x0 and box.x1 <= (index + 1) * half + 1, f"{title.get_text()!r} leaves its half"

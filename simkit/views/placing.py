@@ -55,9 +55,13 @@ def fit_texts(figure):
 
     A y label longer than its axes is high runs off the top, a title wider than its column is cut at the
     figure's edge ("收入与利"): each is broken -- between its English and its Chinese first, then between words
-    -- until it fits.  Measured on the axes as they are placed now (a figure laid out again moves them a
-    little: the limits keep a margin; a panel fits again once laid out).  Returns whether a text changed.
+    -- until it fits.  A title reads in two lines (or as many as it was written on): one that would take more
+    is drawn smaller first, never under the style's minimum (:data:`simkit.views.plots.MIN_FONT_SIZE`).
+    Measured on the axes as they are placed now (a figure laid out again moves them a little: the limits keep
+    a margin; a panel fits again once laid out).  Returns whether a text changed.
     """
+    from .plots import MIN_FONT_SIZE
+
     renderer = figure._get_renderer()
     changed = False
     width, height = figure.bbox.width, figure.bbox.height
@@ -82,11 +86,21 @@ def fit_texts(figure):
                 extent = text.get_window_extent(renderer)
                 return getattr(extent, side) <= limit
 
-            before = getattr(text, "_simkit_wrapped", None)
+            before = getattr(text, "_simkit_wrapped", None), getattr(text, "_simkit_fitted_size", None)
+            size = text.get_fontsize()
+            if size != before[1] or getattr(text, "_simkit_size", None) is None:
+                text._simkit_size = size   # a size set since the last fit (use_fonts sets the style's every time)
+            size = text._simkit_size
             wrapped = wrap_to(original, fits)
+            lines = max(2, original.count("\n") + 1)
+            while text is ax.title and wrapped.count("\n") >= lines and size > MIN_FONT_SIZE:
+                size = max(size - 0.5, MIN_FONT_SIZE)   # a title on three lines: smaller, down to the minimum
+                text.set_fontsize(size)
+                wrapped = wrap_to(original, fits)
+            text.set_fontsize(size)
             text.set_text(wrapped)
-            text._simkit_text, text._simkit_wrapped = original, wrapped
-            changed = changed or wrapped != before
+            text._simkit_text, text._simkit_wrapped, text._simkit_fitted_size = original, wrapped, size
+            changed = changed or (wrapped, size) != before
     return changed
 
 

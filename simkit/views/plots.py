@@ -324,22 +324,20 @@ def plot_churn(result, ax=None, retention: float | None = None, **kwargs):
 
 
 def _churn_title(scenario, start: int) -> str:
-    """What the churn figure shows, in a student's words: "Customers kept and lost: 100 at the start, 20 % lost a
-    year, each one replaced" -- its size, its churn, whether it replaces losses (never the scenario's file name).
+    """What the churn figure shows, in notebook 02's words: "Steady state: 100 customers, 20% lost a year" (each one
+    lost replaced) or "Closed cohort: ..." (none replaced) -- never the scenario's file name.
 
-    In both languages on two lines: one would not fit the figure.
+    In both languages on two lines, English then Chinese: each line fits half of notebook 02's figure.
     """
     fields = {"customers": f"{start:,}", "separator": "\n"}
     if scenario.tenure:
         fields["lost"] = f"{1 - scenario.tenure.retention_rate[0]:.0%}"
         if scenario.arrivals.replace_lost:
-            return label(N_("Customers kept and lost: {customers} at the start, {lost} lost a year, each one "
-                            "replaced"), **fields)
-        return label(N_("Customers kept and lost: {customers} at the start, {lost} lost a year, none replaced"),
-                     **fields)
+            return label(N_("Steady state: {customers} customers, {lost} lost a year"), **fields)
+        return label(N_("Closed cohort: {customers} customers, {lost} lost a year"), **fields)
     if scenario.arrivals.replace_lost:
-        return label(N_("Customers kept and lost: {customers} at the start, each one lost replaced"), **fields)
-    return label(N_("Customers kept and lost: {customers} at the start, none replaced"), **fields)
+        return label(N_("Steady state: {customers} customers"), **fields)
+    return label(N_("Closed cohort: {customers} customers"), **fields)
 
 
 def plot_tenure(result, retention: float, ax=None, **kwargs):
