@@ -364,7 +364,6 @@ def stage(edition: Edition, executed_root: Path, into: Path, solutions: bool, ot
         "parse": {"myst_enable_extensions": ["colon_fence", "html_image"]},
         "sphinx": {
             "local_extensions": {"simkit_site": str(SITE_FILES)},
-            "extra_extensions": ["sphinx.ext.napoleon", "sphinx.ext.autodoc"],
             "config": {
                 "language": edition.language,
                 "simkit_edition": edition.folder,

@@ -1,4 +1,5 @@
-"""The course website's own Sphinx extension: the language switch on every page, and the site's style.
+"""The course website's own Sphinx extension: the language switch on every page, the site's style, autodoc,
+and each script once.
 
 ``tools/site.py`` builds each edition (中文, English) as a Jupyter Book and loads this extension with two
 settings: ``simkit_edition`` (this edition's folder, "zh" or "en") and ``simkit_other_edition`` (the other
@@ -23,6 +24,18 @@ def _other_edition_link(app, pagename, templatename, context, doctree):
     context["simkit_other_language"] = other["language"]
 
 
+def _each_script_once(app, pagename, templatename, context, doctree):
+    """Jupyter Book 1.0 adds sphinx-thebe's and togglebutton's inline scripts twice to every page; the second
+    ``const THEBE_JS_URL`` is a console error on every page.  Keep the first of each."""
+    seen, scripts = set(), []
+    for script in context.get("script_files", []):
+        key = (getattr(script, "filename", script) or "", repr(sorted(getattr(script, "attributes", {}).items())))
+        if key not in seen:
+            seen.add(key)
+            scripts.append(script)
+    context["script_files"] = scripts
+
+
 def _configure(app, config):
     config.templates_path.append(str(HERE / "_templates"))
     config.html_static_path.append(str(HERE / "_static"))
@@ -31,10 +44,14 @@ def _configure(app, config):
 
 
 def setup(app):
+    # the API reference: docstrings in NumPy's style (Jupyter Book's own list of extensions has neither)
+    app.setup_extension("sphinx.ext.autodoc")
+    app.setup_extension("sphinx.ext.napoleon")
     app.add_config_value("simkit_edition", "zh", "html")
     app.add_config_value("simkit_other_edition", {"folder": "en", "name": "English", "language": "en",
                                                   "pages": []}, "html")
     app.connect("config-inited", _configure)
     app.connect("html-page-context", _other_edition_link)
+    app.connect("html-page-context", _each_script_once)
     app.add_css_file("simkit.css")
     return {"parallel_read_safe": True, "parallel_write_safe": True}

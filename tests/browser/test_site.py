@@ -16,6 +16,7 @@ import http.server
 import importlib.util
 import json
 import re
+import sys
 import threading
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlparse
@@ -31,6 +32,7 @@ REPOSITORY = "example/simkit"
 def _site_module():
     spec = importlib.util.spec_from_file_location("simkit_site_builder", ROOT / "tools" / "site.py")
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module       # its dataclasses and worker processes look it up by name
     spec.loader.exec_module(module)
     return module
 
@@ -42,9 +44,20 @@ def builder():
 
 
 @pytest.fixture(scope="module")
-def site(builder, write_executed, tmp_path_factory) -> Path:
-    executed = tmp_path_factory.mktemp("executed")
-    write_executed(executed)
+def executed(builder, write_executed, tmp_path_factory) -> Path:
+    """Every notebook of both editions, executed: by nbval earlier in this session, else here."""
+    folder = tmp_path_factory.mktemp("executed")
+    write_executed(folder)
+    every = [path for edition in builder.EDITIONS.values()
+             for paths in builder.contents(edition, solutions=True).values() for path in paths]
+    missing = [path for path in every if not (folder / path).exists()]
+    if missing:
+        builder.execute(missing, folder, workers=2)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def site(builder, executed, tmp_path_factory) -> Path:
     return builder.build(tmp_path_factory.mktemp("site") / "site", solutions=True, executed=executed,
                          repository=REPOSITORY)
 
@@ -78,8 +91,9 @@ def _read(path: Path) -> _Page:
 
 
 def _pages(site: Path) -> list[Path]:
-    return sorted(p for p in site.rglob("*.html") if "_static" not in p.parts and p.name not in ("search.html",
-                                                                                                 "genindex.html"))
+    """Every page of the editions under ``site`` (the root's index.html only sends the reader to 中文)."""
+    return sorted(p for p in site.rglob("*.html") if "_static" not in p.parts and p != site / "index.html"
+                  and p.name not in ("search.html", "genindex.html"))
 
 
 def _is_external(url: str) -> bool:
@@ -143,14 +157,10 @@ def test_panels_show_their_figure_and_how_to_open_them_live(site):
         assert binder in text
 
 
-def test_lessons_show_every_figure_their_notebook_drew(site, builder, write_executed, tmp_path):
+def test_lessons_show_every_figure_their_notebook_drew(site, builder, executed):
     """As many images on each lesson page as image outputs in the executed notebook (panel stills included)."""
-    executed = tmp_path / "executed"
-    write_executed(executed)
     for key, edition in builder.EDITIONS.items():
         for path in builder.notebooks_of(edition, "notebooks"):
-            if not (executed / path).exists():
-                continue
             notebook = json.loads((executed / path).read_text(encoding="utf-8"))
             drawn = sum("image/png" in output.get("data", {}) for cell in notebook["cells"]
                         for output in cell.get("outputs", []))
@@ -178,36 +188,67 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
-def _open(page, url: str) -> dict:
-    """Load ``url``; what went wrong while loading: console errors, failed requests, broken images."""
-    problems = {"console": [], "requests": []}
-    page.on("console", lambda message: message.type == "error" and problems["console"].append(message.text))
-    page.on("pageerror", lambda error: problems["console"].append(str(error)))
-    page.on("requestfailed", lambda request: problems["requests"].append(request.url))
-    page.on("response", lambda response: response.status >= 400 and problems["requests"].append(response.url))
-    page.goto(url, wait_until="load")
-    problems["images"] = page.evaluate(
-        "Array.from(document.images).filter(i => !i.complete || i.naturalWidth === 0).map(i => i.src)")
-    return problems
+class _Watched:
+    """A page whose loads are watched: console errors, failed or refused requests, images that did not load."""
+
+    def __init__(self, page):
+        self.page, self.problems = page, {}
+        page.on("console", lambda message: message.type == "error" and self._add("console", message.text))
+        page.on("pageerror", lambda error: self._add("console", str(error)))
+        # a request the next page's load cut short (net::ERR_ABORTED, e.g. a favicon) is not a failure
+        page.on("requestfailed", lambda request: "ERR_ABORTED" not in (request.failure or "")
+                and self._add("requests", f"{request.url}: {request.failure}"))
+        page.on("response", lambda response: response.status >= 400 and self._add("requests", response.url))
+
+    def _add(self, kind: str, what: str):
+        self.problems.setdefault(kind, []).append(what)
+
+    def open(self, url: str) -> dict:
+        self.problems = {}
+        self.page.goto(url, wait_until="load")
+        broken = self.page.evaluate(
+            "Array.from(document.images).filter(i => !i.complete || i.naturalWidth === 0).map(i => i.src)")
+        if broken:
+            self.problems["images"] = broken
+        return self.problems
 
 
-@pytest.mark.parametrize("screen", [SCREEN, PHONE], ids=["projector", "phone"])
-def test_every_page_loads_clean_and_fits_the_screen(browser, served, site, screen):
-    context = browser.new_context(viewport=screen, device_scale_factor=1)
+def test_every_page_loads_clean_and_fits_a_projector_and_a_phone(browser, served, site):
+    """Every page at 1280 x 720: no console error, failed request or broken image, nothing wider than the screen;
+    then the same page narrowed to a phone's 390 px, nothing wider either.  The lessons also load afresh at a
+    phone's size (what a student opening a link on a phone gets)."""
+    context = browser.new_context(viewport=SCREEN, device_scale_factor=1)
     page = context.new_page()
+    watched = _Watched(page)
     bad = []
-    for path in _pages(site):
-        url = f"{served}/{path.relative_to(site).as_posix()}"
-        problems = _open(page, url)
-        if any(problems.values()):
-            bad.append((url, problems))
+
+    def wider_than_the_screen(url, screen):
         overflow = page.evaluate("document.scrollingElement.scrollWidth - window.innerWidth")
         if overflow > 1:
-            bad.append((url, f"{overflow} px wider than the screen"))
+            bad.append((url, f"{overflow} px wider than a {screen['width']} px screen"))
+
+    for path in _pages(site):
+        url = f"{served}/{path.relative_to(site).as_posix()}"
+        page.set_viewport_size(SCREEN)
+        problems = watched.open(url)
+        if problems:
+            bad.append((url, problems))
+        wider_than_the_screen(url, SCREEN)
+        page.set_viewport_size(PHONE)
+        wider_than_the_screen(url, PHONE)
     for edition in ("zh", "en"):
-        for name in ("01_first_simulation", "03_customer_lifetime_value"):
-            page.goto(f"{served}/{edition}/notebooks/{name}.html")
-            screenshot(page, f"site-{edition}-{name}-{screen['width']}")
+        for path in sorted((site / edition / "notebooks").glob("*.html")):
+            url = f"{served}/{path.relative_to(site).as_posix()}"
+            problems = watched.open(url)
+            if problems:
+                bad.append((url, problems))
+            wider_than_the_screen(url, PHONE)
+    for edition in ("zh", "en"):
+        for screen in (SCREEN, PHONE):
+            page.set_viewport_size(screen)
+            for name in ("01_first_simulation", "03_customer_lifetime_value"):
+                page.goto(f"{served}/{edition}/notebooks/{name}.html")
+                screenshot(page, f"site-{edition}-{name}-{screen['width']}")
     context.close()
     assert not bad, bad[:5]
 
