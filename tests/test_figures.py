@@ -431,3 +431,22 @@ def test_notebook_02s_churn_titles_read_in_two_lines_in_every_language(language,
         assert title.get_fontsize() >= SMALLEST, f"{title.get_text()!r} at {title.get_fontsize()} pt"
         half = figure.bbox.width / 2
         assert index * half - 1 <= box.x0 and box.x1 <= (index + 1) * half + 1, f"{title.get_text()!r} leaves its half"
+
+
+def test_no_two_tick_labels_of_an_axis_run_into_each_other(every_figure):
+    """Tick labels side by side (x) or stacked (y) keep apart: in "both" the LTV panel's years read
+    "year 1 第 1 年year 2 第 2 年", and a grid tornado's two-line row labels ran into each other.  (Slanted labels
+    are laid out by their angle, not held here.)"""
+    crowded = []
+    for name, figure in every_figure:
+        renderer = figure.canvas.get_renderer()
+        for ax in figure.axes:
+            for axis, side in ((ax.xaxis, "x"), (ax.yaxis, "y")):
+                labels = [t for tick in axis._update_ticks() for t in (tick.label1, tick.label2)
+                          if t.get_visible() and t.get_text().strip() and t.get_rotation() == 0]
+                boxes = sorted(((t.get_window_extent(renderer), t.get_text()) for t in labels),
+                               key=lambda box: getattr(box[0], f"{side}0"))
+                for (first, a), (second, b) in zip(boxes, boxes[1:]):
+                    if getattr(second, f"{side}0") < getattr(first, f"{side}1"):
+                        crowded.append(f"{name}: {a!r} and {b!r}")
+    assert not crowded, "\n".join(crowded)

@@ -234,7 +234,7 @@ def plot_cumulative_npv(table, ax=None, **kwargs):
                         xytext=(0, 3 if ltv >= 0 else -3), textcoords="offset points", ha="center",
                         va="bottom" if ltv >= 0 else "top", fontsize="small")
         ax.axhline(0, color="black", linewidth=0.8)
-        ax.set_xticks(years, [label("year {n}", n=n) for n in years])
+        ax.set_xticks(years, [label("year {n}", separator="\n", n=n) for n in years])   # "both": never run together
         _pad_limits(ax, np.concatenate([[0.0], values]))
         ax.set_title(label("Cumulative NPV of the cohort"))
         money_axis(ax.yaxis)
@@ -412,7 +412,15 @@ def plot_sweep_effects(sweep_result, metric: str = "profit", ax=None, **kwargs):
                         xytext=(-6 if gain else 6, 0), textcoords="offset points",
                         ha="right" if gain else "left", va="center", fontsize="small")
         ax.axvline(0, color="black", linewidth=0.8)
-        ax.set_yticks(y, [_lever_label(name, sweep_result.variants[name]) for name in table["variant"]])
+        changes = [sweep_result.variants[name] for name in table["variant"]]
+        fields = {tuple(change) for change in changes}
+        if len(fields) == 1 and len(changes[0]) > 1 and all(map(_generated, table["variant"], changes)):
+            # a grid over several fields: a row's values, the fields named once (on lines of their own, the rows'
+            # labels of a 3 x 2 grid ran into each other)
+            ax.set_yticks(y, [", ".join(_value(value) for value in change.values()) for change in changes])
+            ax.set_ylabel(", ".join(path_label(path) for path in changes[0]))
+        else:
+            ax.set_yticks(y, [_lever_label(name, change) for name, change in zip(table["variant"], changes)])
         reach = max(float(np.abs(table["difference_low"]).max()), float(np.abs(table["difference_high"]).max()))
         ax.set_xlim(-1.9 * reach or -1, 1.9 * reach or 1)
         ax.set_xlabel(term_label(N_("difference in {metric} from the base ({replications} paired replications)"),
@@ -423,20 +431,26 @@ def plot_sweep_effects(sweep_result, metric: str = "profit", ax=None, **kwargs):
     return ax
 
 
+def _value(value) -> str:
+    return f"{value:g}" if isinstance(value, (int, float)) else f"{value}"
+
+
+def _generated(name: str, changes: dict) -> bool:
+    """Whether a sweep variant is named by its values (a grid's, or the base), not by the student."""
+    return name in (", ".join(f"{path}={_value(value)}" for path, value in changes.items()), "base")
+
+
 def _lever_label(name: str, changes: dict) -> str:
     """A sweep variant as the student named it ("loyal customers stay 10 % longer", translated if the catalog
     knows it), or -- for a grid's variants, named by their values -- the changes it makes."""
-    generated = ", ".join(f"{path}={value:g}" if isinstance(value, (int, float)) else f"{path}={value}"
-                          for path, value in changes.items())
-    if name == generated or name == "base":
+    if _generated(name, changes):
         return _variant_label(changes)
     return label(_literal(name), separator="\n")
 
 
 def _variant_label(changes: dict) -> str:
     """A sweep variant's changes, one per line: "loyal: orders per year = 5"."""
-    return "\n".join(f"{path_label(path)} = {value:g}" if isinstance(value, (int, float)) else
-                     f"{path_label(path)} = {value}" for path, value in changes.items()) or label("base")
+    return "\n".join(f"{path_label(path)} = {_value(value)}" for path, value in changes.items()) or label("base")
 
 
 def plot_sweep_grid(sweep_result, x: str, y: str, metric: str = "profit", ax=None, **kwargs):
