@@ -1,10 +1,11 @@
-"""Keep what nbval executes, so the course website (``tools/site.py``) is built without running it again.
+"""Keep what nbval executes, so the course website (``tools/site.py``) is built without running it again;
+fail a notebook cell that shows a warning.
 
 Every notebook, exercise set and solution runs under nbval in the test suite (``--nbval-lax``).  This plugin
 keeps each cell's outputs as nbval received them from the kernel and, on request, writes the executed
 notebooks to a folder: ``tests/site`` builds the website from there (``tools/site.py --executed``), which
-saves executing both editions a second time (about two minutes on two cores).  Nothing here changes
-what nbval runs or checks.
+saves executing both editions a second time (about two minutes on two cores).  It also fails a cell whose
+output holds stderr (a warning), which nbval alone lets pass.
 """
 
 from __future__ import annotations
@@ -24,9 +25,21 @@ def pytest_configure(config):
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item):
     try:
-        return (yield)
+        result = yield
     finally:
         _keep_outputs(item)
+    _no_warning_shown(item)
+    return result
+
+
+def _no_warning_shown(item):
+    """A notebook cell that wrote to stderr (a warning, a deprecation, a missing glyph) fails: a student reads it
+    as an error.  nbval itself only fails a cell that raises, so this holds every notebook of both editions."""
+    outputs = getattr(item, "test_outputs", None) or []
+    written = [output.get("text", "") for output in outputs
+               if output.get("output_type") == "stream" and output.get("name") == "stderr"]
+    if written:
+        raise AssertionError(f"the cell wrote to stderr, which a student reads as an error:\n{''.join(written)[:800]}")
 
 
 def _keep_outputs(item):

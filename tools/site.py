@@ -21,7 +21,6 @@ build (``-W``).
 from __future__ import annotations
 
 import argparse
-import base64
 import concurrent.futures
 import copy
 import hashlib
