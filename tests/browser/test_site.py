@@ -249,6 +249,8 @@ def test_every_page_loads_clean_and_fits_a_projector_and_a_phone(browser, served
             for name in ("01_first_simulation", "03_customer_lifetime_value"):
                 page.goto(f"{served}/{edition}/notebooks/{name}.html")
                 screenshot(page, f"site-{edition}-{name}-{screen['width']}")
+                page.locator(".cell_output img").first.scroll_into_view_if_needed()     # its first figure
+                screenshot(page, f"site-{edition}-{name}-{screen['width']}-figure")
     context.close()
     assert not bad, bad[:5]
 
