@@ -65,11 +65,9 @@ class LtvTablePanel(TablePanel):
         self.grid = widgets.GridBox(grid, layout=widgets.Layout(
             grid_template_columns=f"{max(13.0, names):.1f}em repeat({tenure.n_years}, 5.5em)"))
         scalars = [c for k, c in self.controls.items() if isinstance(k, str)]
-        # the inputs beside the three sliders; the table and the chart, each too wide to share a row with the
-        # inputs in the README's layout, on two tabs under the message line (which always gives the LTV)
-        controls = widgets.HBox([self.grid, widgets.VBox([*scalars, self.reset_button])],
-                                layout=widgets.Layout(align_items="flex-start", grid_gap="1em"))
-        self._assemble(controls, ncols=2, width=9.4, height=2.6, arrangement="tabs")
+        # the table beside the inputs and the three sliders, the message line (the LTV) and the chart under them:
+        # one screen in the README's layout (JupyterLab's simple interface at 1280 x 720, measured by tests/browser)
+        self._assemble([self.grid, *scalars, self.reset_button], ncols=2, width=9.4, height=2.6, arrangement="beside")
 
     def current_scenario(self) -> Scenario:
         """The scenario the controls describe (raises ScenarioError if they break a rule)."""
