@@ -304,7 +304,8 @@ def test_truth_counts_what_lifetimes_and_pymc_marketing_count_at_the_unit_split_
         assert (holdout.reindex(truth.index) == truth.holdout_purchases).all()
         assert (weeks == split["holdout_weeks"]).all()
         # the whole period's repeat purchases: the calibration's and the holdout's (no day spans the cutoff)
-        assert (whole.frequency.reindex(truth.index) == calibration.reindex(truth.index) + truth.holdout_purchases).all()
+        both = calibration.reindex(truth.index) + truth.holdout_purchases
+        assert (whole.frequency.reindex(truth.index) == both).all()
     age = (pd.Timestamp(split["observation_end"]) - pd.to_datetime(truth.first_purchase)).dt.days / 7
     assert np.allclose(whole["T"].reindex(truth.index), age, rtol=0, atol=1e-12)
     assert truth.holdout_purchases.sum() < truth.holdout_transactions.sum()   # two on one day: one purchase
