@@ -140,30 +140,41 @@ def contents(edition: Edition, solutions: bool) -> dict[str, list[Path]]:
 
 # -- executing ----------------------------------------------------------------------------------------------
 
-def _execute_one(path: str) -> tuple[str, str | None]:
+def _execute_one(path: str) -> tuple[str, str, bool]:
+    """Execute one notebook in its own folder: (path, the executed notebook or why it failed, whether it ran)."""
     import nbformat
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError
 
     notebook = nbformat.read(ROOT / path, as_version=4)
-    client = NotebookClient(notebook, timeout=600, kernel_name="python3", extra_arguments=["--log-level=ERROR"],
+    client = NotebookClient(notebook, timeout=600, startup_timeout=60, kernel_name="python3",
+                            extra_arguments=["--log-level=ERROR"],
                             resources={"metadata": {"path": str((ROOT / path).parent)}})
     try:
         client.execute()
     except CellExecutionError as error:
-        return path, str(error).splitlines()[0] if str(error) else type(error).__name__
-    return path, nbformat.writes(notebook)
+        return path, f"a cell failed: {str(error).strip().splitlines()[-1] if str(error).strip() else error!r}", False
+    except Exception as error:     # the kernel did not start, or died: say so, never a traceback
+        return path, f"{type(error).__name__}: {error}", False
+    return path, nbformat.writes(notebook), True
 
 
 def execute(paths: list[Path], into: Path, workers: int) -> None:
-    """Execute ``paths`` (repository paths), writing each executed notebook under ``into`` at the same path."""
-    with concurrent.futures.ProcessPoolExecutor(max_workers=workers) as pool:
-        for path, text in pool.map(_execute_one, [str(p) for p in paths]):
-            if text is None or not text.startswith("{"):
-                raise SiteError(f"{path}: a cell failed while executing it for the site: {text}")
+    """Execute ``paths`` (repository paths), writing each executed notebook under ``into`` at the same path.
+
+    The first notebook that fails stops the build (the ones not started are cancelled) with the reason."""
+    pool = concurrent.futures.ProcessPoolExecutor(max_workers=workers)
+    try:
+        futures = [pool.submit(_execute_one, str(path)) for path in paths]
+        for future in concurrent.futures.as_completed(futures):
+            path, text, ran = future.result()
+            if not ran:
+                raise SiteError(f"{path}: could not execute it for the site: {text}")
             target = into / path
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(text, encoding="utf-8")
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 # -- staging: what each page shows -------------------------------------------------------------------------
