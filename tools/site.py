@@ -196,10 +196,14 @@ def formula_image(tex: str, folder: Path) -> str:
 
     tex = " ".join(tex.split())
     name = "formula-" + hashlib.sha1(tex.encode()).hexdigest()[:12] + ".svg"
-    font = chinese_font() or "DejaVu Sans"
+    font = chinese_font()
+    if font is None and re.search(r"[\u4e00-\u9fff]", tex):
+        raise SiteError("a formula has Chinese text and this computer has no Chinese font to draw it: install one "
+                        "(apt-get install fonts-noto-cjk on Debian/Ubuntu; Windows and macOS have one)")
+    font = font or "DejaVu Sans"
     style = {"mathtext.fontset": "custom", "mathtext.rm": font, "mathtext.it": "DejaVu Sans:italic",
-             "mathtext.bf": "DejaVu Sans:bold", "mathtext.cal": "DejaVu Sans",
-             "mathtext.sf": "DejaVu Sans", "mathtext.tt": "DejaVu Sans Mono", "font.family": ["DejaVu Sans", font], "svg.fonttype": "path",
+             "mathtext.bf": "DejaVu Sans:bold", "mathtext.cal": "DejaVu Sans", "mathtext.sf": "DejaVu Sans",
+             "mathtext.tt": "DejaVu Sans Mono", "font.family": ["DejaVu Sans", font], "svg.fonttype": "path",
              "font.size": 15}
     with plt.rc_context(style):
         figure = plt.figure(figsize=(0.1, 0.1))
@@ -444,8 +448,9 @@ def build(out: Path, solutions: bool = False, executed: Path | None = None, repo
             ["docs/guide"] if other == "en" else [])
         source = work / key
         stage(edition, executed, source, solutions, other_pages, repository)
-        command = [sys.executable, "-c", "from jupyter_book.cli.main import main; main()", "build", str(source), "--builder", "html", "-W",
-                   "--keep-going", "--path-output", str(work / f"{key}-build")]
+        command = [sys.executable, "-c", "from jupyter_book.cli.main import main; main()",   # jupyter-book, this venv's
+                   "build", str(source), "--builder", "html", "-W", "--keep-going",
+                   "--path-output", str(work / f"{key}-build")]
         done = subprocess.run(command, capture_output=True, text=True)
         if done.returncode != 0:
             tail = "\n".join((done.stdout + done.stderr).strip().splitlines()[-40:])
