@@ -237,11 +237,12 @@ def _cmd_clv_data(args) -> int:
     data = clv_data(scenario, calibration, holdout, seed=args.seed)
     for path in data.write(folder, force=True):
         print(_("wrote {path}").format(path=path))
-    print(_("{customers} customers, {purchases} purchases; calibration to {calibration_end}, holdout {holdout_start} "
-            "to {observation_end}").format(customers=f"{len(data.truth):,}", purchases=f"{len(data.transactions):,}",
-                                            calibration_end=data.split["calibration_end"],
-                                            holdout_start=data.split["holdout_start"],
-                                            observation_end=data.split["observation_end"]))
+    print(_("{customers} customers, {transactions} transactions; calibration to {calibration_end}, holdout "
+            "{holdout_start} to {observation_end}").format(customers=f"{len(data.truth):,}",
+                                                          transactions=f"{len(data.transactions):,}",
+                                                          calibration_end=data.split["calibration_end"],
+                                                          holdout_start=data.split["holdout_start"],
+                                                          observation_end=data.split["observation_end"]))
     return 0
 
 

@@ -187,6 +187,8 @@ def test_the_notebooks_reading_holds_on_every_data_set_it_shows():
         assert differences.loc[(world, "mae"), "better"] == "pareto_nbd"
     bg_world = table[table.world == "clv_bg_nbd"].pivot(index="seed", columns="model", values="mae")
     assert (bg_world["pareto_nbd"] < bg_world["true_parameters"]).all()   # even above BG/NBD at the truth
+    bg_totals = table[table.world == "clv_bg_nbd"].pivot(index="seed", columns="model", values="predicted_total")
+    assert (bg_totals["pareto_nbd"] < bg_totals["bg_nbd"]).all()          # Pareto/NBD predicts the lower total
     totals = table.assign(miss=(table.predicted_total / table.actual_total - 1).abs())
     closer = totals[totals.world == "clv_bg_nbd"].pivot(index="seed", columns="model", values="miss")
     assert (closer["pareto_nbd"] < closer["bg_nbd"]).sum() == 3            # one total favours the wrong model

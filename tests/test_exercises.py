@@ -49,6 +49,11 @@ RIGHT = {
     "clvfit.bg_repeat_purchases": 1 / 0.25,                              # the mean of a geometric count
     "clvfit.steady_rate": "a",
     "clvfit.calibrated": "a",
+    # the mean log of the probabilities each model gave to what happened, A's minus B's, worked by hand
+    "clvfit.log_score": (math.log(0.5) + math.log(0.25) + math.log(0.1) - math.log(0.4) - math.log(0.3)
+                         - math.log(0.2)) / 3,
+    "clvfit.median_wins": "b",   # expected absolute error: 0.4 x 3 = 1.2 for 0, against 1.44 for 1.2 and 1.8 for 3
+    "clvfit.proper_score": "b",  # tests/test_clv_choice.py holds it on notebook 06's four data sets of each world
 }
 
 

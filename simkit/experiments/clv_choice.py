@@ -324,7 +324,9 @@ def per_seed_table(table):
             name = _PREDICTOR_NAMES[predictor]
             parts[(_(_SCORE_NAMES[score]), name if "/" in name else _(name))] = wide[predictor]
     result = pd.DataFrame(parts)
-    return result.reindex(table.drop_duplicates(["world", "seed"]).set_index(["world", "seed"]).index)
+    result = result.reindex(table.drop_duplicates(["world", "seed"]).set_index(["world", "seed"]).index)
+    result.index.names = [_("world"), _("seed")]
+    return result
 
 
 def _percent(x: float) -> str:
