@@ -182,3 +182,36 @@ def test_an_instructor_hands_out_the_chinese_edition(tmp_path, monkeypatch, caps
     assert load(tmp_path / "class" / "notebooks" / "02_churn_and_lifetime.ipynb")["metadata"]["simkit"]["edition"] \
         == "zh_CN"
     assert not (tmp_path / "class" / "solutions").exists()
+
+
+def _quoted_english_labels(text: str, labels: dict[str, set[str]]) -> list[str]:
+    """Words in quotes that are the English of a package label whose Chinese differs: the student sees the
+    Chinese on the control, so prose naming it must too."""
+    return [q for q in re.findall(r'[“"「]([^”"」\n]{2,60})[”"」]', text) if q in labels and q not in labels[q]]
+
+
+def _package_labels() -> dict[str, set[str]]:
+    import polib
+
+    labels: dict[str, set[str]] = {}
+    for entry in polib.pofile(ROOT / "simkit" / "core" / "locale" / "zh_CN" / "LC_MESSAGES" / "simkit.po"):
+        if entry.msgid and entry.msgstr:
+            labels.setdefault(entry.msgid, set()).add(entry.msgstr)
+    return labels
+
+
+def test_chinese_prose_names_controls_as_the_chinese_panels_show_them():
+    labels = _package_labels()
+    texts = {"zh/INSTRUCTORS.md": (ROOT / "zh" / "INSTRUCTORS.md").read_text(encoding="utf-8")}
+    for path in sorted((ROOT / "zh").glob("*/*.ipynb")):
+        cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+        texts[str(path.relative_to(ROOT))] = "\n".join("".join(c["source"]) for c in cells
+                                                     if c["cell_type"] == "markdown")
+    named = {path: found for path, text in texts.items() if (found := _quoted_english_labels(text, labels))}
+    assert not named, named
+
+
+def test_the_control_name_check_can_fail():
+    labels = _package_labels()
+    assert _quoted_english_labels("点击“reset to textbook”按钮", labels) == ["reset to textbook"]
+    assert _quoted_english_labels("点击“恢复教材数值”按钮", labels) == []
