@@ -297,9 +297,25 @@ def _data_patches(ax, renderer):
     return boxes
 
 
+def _data_areas(ax):
+    """Each filled area carrying data in ``ax`` (a stacked area; not a pale interval band, which a note may cover),
+    as its outlines in display coordinates."""
+    from matplotlib.collections import PolyCollection
+
+    areas = []
+    for collection in ax.collections:
+        colours = collection.get_facecolor()
+        alpha = collection.get_alpha() if collection.get_alpha() is not None else \
+            (float(np.min(colours[:, 3])) if len(colours) else 0.0)
+        if isinstance(collection, PolyCollection) and collection.get_visible() and alpha >= 0.9:
+            transform = collection.get_transform()
+            areas += [(collection, path.transformed(transform)) for path in collection.get_paths()]
+    return areas
+
+
 def test_no_note_or_value_label_lies_over_a_data_line_and_every_text_is_in_the_figure(every_figure):
-    """Notes, value labels and legends cover no point or segment of a data line and no bar; every text is inside
-    the figure."""
+    """Notes, value labels and legends cover no point or segment of a data line, no bar and no stacked area; every
+    text is inside the figure."""
     problems = []
     for name, figure in every_figure:
         renderer = figure.canvas.get_renderer()
@@ -324,6 +340,8 @@ def test_no_note_or_value_label_lies_over_a_data_line_and_every_text_is_in_the_f
                 for line, xy, joined in _data_lines(ax):
                     if _hits(box.padded(-1), xy, joined):
                         problems.append(f"{name}: {text.get_text()!r} lies over the line {line.get_label()!r}")
+                if any(outline.intersects_bbox(box.padded(-1), filled=True) for _area, outline in _data_areas(ax)):
+                    problems.append(f"{name}: {text.get_text()!r} lies over a filled area")
                 for patch, patch_box in _data_patches(ax, renderer):   # a bar's length is its data: never covered
                     if box.padded(-1).overlaps(patch_box):
                         problems.append(f"{name}: {text.get_text()!r} lies over a bar ({patch_box.x0:.0f}-"
@@ -338,6 +356,11 @@ def test_no_note_or_value_label_lies_over_a_data_line_and_every_text_is_in_the_f
                                         f"over the line {line.get_label()!r}")
                 if any(box.padded(-2).overlaps(patch_box) for _patch, patch_box in _data_patches(ax, renderer)):
                     problems.append(f"{name}: the legend ({legend.get_texts()[0].get_text()!r}, ...) lies over a bar")
+                for area, outline in _data_areas(ax):   # a legend on stacked areas hides them
+                    if outline.intersects_bbox(box.padded(-2), filled=True):
+                        problems.append(f"{name}: the legend ({legend.get_texts()[0].get_text()!r}, ...) lies over "
+                                        f"the area {area.get_label()!r}")
+                        break
     assert not problems, "\n".join(problems)
 
 

@@ -26,7 +26,16 @@ from ..core.language import N_, path_words
 from ..core.language import chinese as language_chinese
 from ..core.language import get_language
 
-__all__ = ["chinese_font", "font_families", "interval_note", "label", "path_label", "term_label"]
+__all__ = ["MIN_FONT_SIZE", "STYLE", "chinese_font", "font_families", "interval_note", "label", "path_label",
+           "term_label"]
+
+#: Text sizes (points) of every simkit figure: readable on a projector at 1280 x 720.
+STYLE = {"font.size": 11, "axes.titlesize": 13, "axes.labelsize": 11, "xtick.labelsize": 10.5,
+         "ytick.labelsize": 10.5, "legend.fontsize": 10}
+
+#: The smallest text any simkit figure draws (points): the smallest size of :data:`STYLE`.  Value labels, legends
+#: and notes are drawn at it; a figure drawn smaller (a dashboard's four plots) shrinks nothing below it.
+MIN_FONT_SIZE = min(STYLE.values())
 
 _CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "Microsoft YaHei", "SimHei",
               "PingFang SC", "Heiti SC", "Hiragino Sans GB", "WenQuanYi Zen Hei", "WenQuanYi Micro Hei",

@@ -201,7 +201,7 @@ class LiveStages(LivePlot):
         ax.set_ylabel(label(CUSTOMERS))
         ax.set_xlim(0, scenario.horizon_years)
         self.show_legend([Patch(color=STAGE_COLORS[s], label=label(s.label, s.chinese)) for s in ACTIVE_STAGES],
-                         loc="upper right")
+                         loc="upper right", ncols=2)
         self.stack = []
 
     def update(self, result):
@@ -218,7 +218,12 @@ class LiveStages(LivePlot):
         layers = [counts[:, s] for s in ACTIVE_STAGES]
         self.stack = self.ax.stackplot(x, *layers, colors=[STAGE_COLORS[s] for s in ACTIVE_STAGES])
         self.live.animate(*self.stack)
-        self.limit_y(0, np.sum(layers, axis=0).max())
+        top = float(np.sum(layers, axis=0).max())
+        if self.ax.get_legend() is not None:   # a legend in the plot: the areas under it, never covered
+            from .placing import top_under_legend
+
+            top = top_under_legend(self.ax, self.ax.get_legend(), top)
+        self.limit_y(0, top)
 
 
 class LiveMoney(LivePlot):

@@ -4,14 +4,17 @@ A figure's words come in three languages' lengths ("en", "zh", "both"), so no fi
 :func:`fit_texts` breaks a title, an axis label or a note that runs past its axes -- between its English and
 its Chinese first, then between words -- and :class:`ClearNote` puts a note in the corner of its axes where
 it covers no data line and no legend, each time it is drawn; :func:`room_beside_bars` gives notes written beside
-their bars (the pyramid's tiers) the room they take, so that no note lies on a bar.
+their bars (the pyramid's tiers) the room they take, so that no note lies on a bar, and :func:`top_under_legend`
+the y range that keeps a plot's data under its legend.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["ClearNote", "fit_texts", "room_beside_bars", "wrap_to"]
+from .fonts import MIN_FONT_SIZE, font_families
+
+__all__ = ["ClearNote", "fit_texts", "room_beside_bars", "top_under_legend", "wrap_to"]
 
 
 #: characters a line never starts with (Chinese closing punctuation) or ends with (opening)
@@ -56,12 +59,10 @@ def fit_texts(figure):
     A y label longer than its axes is high runs off the top, a title wider than its column is cut at the
     figure's edge ("收入与利"): each is broken -- between its English and its Chinese first, then between words
     -- until it fits.  A title reads in two lines (or as many as it was written on): one that would take more
-    is drawn smaller first, never under the style's minimum (:data:`simkit.views.plots.MIN_FONT_SIZE`).
+    is drawn smaller first, never under the style's minimum (:data:`simkit.views.fonts.MIN_FONT_SIZE`).
     Measured on the axes as they are placed now (a figure laid out again moves them a little: the limits keep
     a margin; a panel fits again once laid out).  Returns whether a text changed.
     """
-    from .plots import MIN_FONT_SIZE
-
     renderer = figure._get_renderer()
     changed = False
     width, height = figure.bbox.width, figure.bbox.height
@@ -117,6 +118,20 @@ def room_beside_bars(ax, ends, notes, left: float = -0.52):
     scale = max(min(scales), width / 4)   # pixels per unit of bar width: never under a quarter of the axes
     ax.set_xlim(left, max(left + width / scale, -left))
 
+
+def top_under_legend(ax, legend, top: float, low: float = 0.0) -> float:
+    """The top of a y range from ``low`` in which data up to ``top`` stay under ``legend`` (at the top of ``ax``).
+
+    Measured on the axes as placed now, with a margin: a figure laid out later (constrained layout) makes an
+    axes a little shorter, its legend then a little larger a share of it.
+    """
+    for text in legend.get_texts():   # measured as drawn: simkit's fonts, never under the minimum (use_fonts)
+        text.set_fontfamily(font_families())
+        text.set_fontsize(max(text.get_fontsize(), MIN_FONT_SIZE))
+    renderer = ax.figure._get_renderer()
+    share = legend.get_window_extent(renderer).height / max(ax.get_window_extent(renderer).height, 1.0)
+    share = min(1.2 * share + 0.04, 0.6)
+    return low + (top - low) / (1 - share)
 
 def _covers(box, ax, renderer) -> float:
     """How badly a text at ``box`` (display coordinates) covers what ``ax`` shows: each data line it crosses (a

@@ -22,8 +22,8 @@ import numpy as np
 
 from ..core.formatting import format_money
 from ..core.language import N_, _, get_language
-from .fonts import _literal, font_families, interval_note, label, path_label, term_label
-from .placing import ClearNote, _cjk, fit_texts, room_beside_bars
+from .fonts import MIN_FONT_SIZE, STYLE, _literal, font_families, interval_note, label, path_label, term_label
+from .placing import ClearNote, _cjk, fit_texts, room_beside_bars, top_under_legend
 from ..model.stages import ACTIVE_STAGES, Stage
 
 __all__ = ["STAGE_COLORS", "alive_by_frequency", "font_families", "holdout_by_frequency", "label",
@@ -43,14 +43,6 @@ STAGE_COLORS = {
     Stage.UNCONVERTED: "#e0e0e0",
 }
 
-
-#: Text sizes (points) of every simkit figure: readable on a projector at 1280 x 720.
-STYLE = {"font.size": 11, "axes.titlesize": 13, "axes.labelsize": 11, "xtick.labelsize": 10.5,
-         "ytick.labelsize": 10.5, "legend.fontsize": 10}
-
-#: The smallest text any simkit figure draws (points): the smallest size of :data:`STYLE`.  Value labels, legends
-#: and notes are drawn at it; a figure drawn smaller (a dashboard's four plots) shrinks nothing below it.
-MIN_FONT_SIZE = min(STYLE.values())
 
 #: the axes' words, in the figure's language when drawn (``label(YEARS)``)
 YEARS = N_("years")
@@ -197,7 +189,8 @@ def plot_stage_counts(result, ax=None, include_ended: bool = False, **kwargs):
         ax.set_ylabel(label(CUSTOMERS))
         ax.set_xlim(0, x[-1])
         ax.set_title(label("Customers by stage"))
-        ax.legend(loc="upper left", fontsize="small", frameon=False)
+        legend = ax.legend(loc="upper right", ncols=2, fontsize="small", frameon=False)
+        ax.set_ylim(0, top_under_legend(ax, legend, float(counts[:, stages].sum(axis=1).max())))   # never on the areas
     return ax
 
 
