@@ -473,3 +473,21 @@ def test_no_two_tick_labels_of_an_axis_run_into_each_other(every_figure):
                     if getattr(second, f"{side}0") < getattr(first, f"{side}1"):
                         crowded.append(f"{name}: {a!r} and {b!r}")
     assert not crowded, "\n".join(crowded)
+
+
+def test_a_chinese_label_that_starts_with_a_letter_keeps_it(restore_language):
+    """The tenure plot's y label in "both" broke as "customers lost after k years k" / "年后流失的客户数": the
+    Chinese begins with the "k" it counts, and a break between the languages must leave it there."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from simkit.core.language import chinese
+
+    if fonts.chinese_font() is None:
+        pytest.skip("no Chinese font on this machine: every label is English")
+    simkit.set_language("both")
+    firm = simkit.load_scenario("firm_a")
+    figure, (ax,) = plots.new_figure(width=8, height=3.6)
+    FigureCanvasAgg(figure)
+    plots.plot_tenure(simkit.run_simulation(firm, seed=1), firm.tenure.retention_rate[0], ax=ax)
+    figure.canvas.draw()
+    assert ax.get_ylabel().split("\n")[-1] == chinese("customers lost after k years")

@@ -345,7 +345,7 @@ def plot_tenure(result, retention: float, ax=None, **kwargs):
                     label=label("n × {r}^(k-1) × {q}, 95 % range of one run", separator="\n",
                                 r=format(retention, "g"), q=format(1 - retention, "g")))
         ax.set_xlabel(label("years as a customer (k)"))
-        ax.set_ylabel(label("customers lost after k years"))
+        ax.set_ylabel(label("customers lost after k years", separator="\n"))   # "k 年后…" whole on its line
         ax.set_title(label("Tenure of the starting customers"))
         ax.legend(fontsize="small", frameon=False)
     return ax
