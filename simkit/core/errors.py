@@ -16,10 +16,22 @@ class ScenarioError(ValueError):
     rule, e.g. ``stages.loyal.orders_per_year: got -1, expected a finite
     number >= 0``.
 
+    Parameters
+    ----------
+    problems : str or iterable of str
+        The broken rules, one line each (a single text is one problem).
+        The message lists at most :attr:`SHOWN` of them and counts the rest.
+    source : str, optional
+        Where the scenario came from (a file name), named in the message.
+
     Attributes
     ----------
     problems : tuple of str
         One line per broken rule.
+    source : str or None
+        As given.
+    message : str
+        The whole message, as ``str(error)`` shows it.
     """
 
     #: problems listed in the message at most; the rest are counted ("... and N more")

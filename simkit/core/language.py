@@ -55,6 +55,16 @@ def set_language(language: str) -> None:
     in the system's language for ``"both"`` (see the module's description).  Figures drawn before
     keep their labels; panels use the new language at their next redraw.  Without a Chinese font,
     figures draw English.
+
+    Parameters
+    ----------
+    language : {'both', 'zh', 'en'}
+        One of :data:`LANGUAGES`.
+
+    Raises
+    ------
+    ValueError
+        For any other value.
     """
     global _chosen
     if language not in LANGUAGES:
@@ -63,7 +73,13 @@ def set_language(language: str) -> None:
 
 
 def get_language() -> str:
-    """The language of figures set by :func:`set_language`: ``"both"`` (the default), ``"zh"`` or ``"en"``."""
+    """The language of figures set by :func:`set_language`.
+
+    Returns
+    -------
+    str
+        ``"both"`` (the default, also before any choice), ``"zh"`` or ``"en"``.
+    """
     return _chosen or "both"
 
 

@@ -53,7 +53,24 @@ class RunningStats:
 
 @dataclass(frozen=True)
 class LifetimeValueSummary:
-    """Count, mean and spread of customers' discounted lifetime value (yuan, to the horizon)."""
+    """Count, mean and spread of customers' discounted lifetime value (¥, to the horizon).
+
+    The lifetime value (客户终身价值) of one customer is its profit discounted
+    by tenure year from entry, to the horizon for customers still active
+    (the ledger's ``lifetime_value``).
+
+    Attributes
+    ----------
+    count : int
+        Customers summarised.
+    mean : float
+        Mean lifetime value, ¥ per customer (NaN when ``count`` is 0).
+    std : float
+        Sample standard deviation (divisor ``count - 1``), ¥; NaN for fewer
+        than two customers.
+    minimum, maximum : float
+        Smallest and largest lifetime value, ¥ (NaN when ``count`` is 0).
+    """
 
     count: int
     mean: float
@@ -67,7 +84,18 @@ class LifetimeValueSummary:
         return self.std / math.sqrt(self.count) if self.count > 1 else math.nan
 
     def confidence_interval(self, z: float = 1.96) -> tuple[float, float]:
-        """Normal-approximation interval for the mean (95 % by default)."""
+        """Normal-approximation interval for the mean (95 % by default).
+
+        Parameters
+        ----------
+        z : float, default 1.96
+            Standard normal quantile: 1.96 gives 95 %, 2.576 gives 99 %.
+
+        Returns
+        -------
+        (float, float)
+            ``mean -/+ z * standard_error``, ¥; NaN for fewer than two customers.
+        """
         return (self.mean - z * self.standard_error, self.mean + z * self.standard_error)
 
 
@@ -124,7 +152,7 @@ class Ledger(_Columns):
 
     Times are years since the start of the run (NaN: never happened);
     ``final_stage`` is a :class:`~simkit.Stage` value; ``lifetime_value`` is
-    the customer's profit discounted by tenure year from entry (yuan), to the
+    the customer's profit discounted by tenure year from entry (¥), to the
     horizon for customers still active.  ``source``: 0 cohort, 1 marketing
     stream, 2 referral, 3 replacement of a lost customer; ``referred_by`` the
     referrer's id (-1: none).  ``revenue`` is net of price discounts;
@@ -135,6 +163,43 @@ class Ledger(_Columns):
     arrival (cohort member or prospect from marketing, numbered 0, 1, 2, ... in order
     of arrival) the customer descends from through referrals and replacements.
     See :meth:`profit_parts`.
+
+    Engines build the ledger (:func:`simkit.run_simulation` with ``ledger=True``,
+    the default); ``ledger["revenue"]`` is a column, one value per customer, and
+    ``ledger.to_frame()`` a pandas DataFrame.
+
+    Parameters
+    ----------
+    data : dict of str -> ndarray
+        The columns by name, one value per customer.  :meth:`from_rows` and
+        :meth:`from_columns` also add ``referral_value`` and ``lifetime_profit``.
+
+    Attributes
+    ----------
+    names : list of str
+        The column names, in order.
+
+    Notes
+    -----
+    The columns, one value per customer (money in ¥, to the horizon, undiscounted
+    unless said; times in years since the start of the run):
+
+    - who: ``customer_id``, ``source``, ``referred_by``, ``family``;
+    - when: ``entry_time``, ``entered_new``, ``entered_loyal``, ``entered_decline``,
+      ``exit_time``, ``first_purchase``, ``adopted_second_product``;
+      ``final_stage``; ``funnel_reached``;
+    - years spent in each active stage: ``years_prospect``, ``years_new``,
+      ``years_loyal``, ``years_decline``;
+    - counts: ``n_purchases``, ``n_referrals`` (people it referred),
+      ``n_prospects_lost`` (prospects driven away by bad word of mouth);
+    - money: ``revenue``, ``cost_of_sales``, ``acquisition_cost`` (获得成本),
+      ``service_cost``, ``referral_damage_cost`` (推荐破坏成本),
+      ``price_discounts`` (价格优惠), ``cross_sell_revenue`` and ``cross_sell_cost``
+      (the second product, 关联利润), ``cost_savings`` (成本节约);
+      ``profit`` = revenue - cost of sales + cross-sell revenue - cross-sell cost -
+      acquisition - service - referral damage; ``lifetime_value`` (discounted);
+      ``referral_value`` (推荐价值) and ``lifetime_profit`` = profit + referral value
+      (客户生命周期利润).
     """
 
     columns = (
@@ -153,12 +218,34 @@ class Ledger(_Columns):
 
     @classmethod
     def from_rows(cls, rows):
-        """Build the ledger; add each customer's referral value (推荐价值) from the customers it referred."""
+        """Build the ledger; add each customer's referral value (推荐价值) from the customers it referred.
+
+        Parameters
+        ----------
+        rows : sequence of tuple
+            One tuple per customer, values in the order of :attr:`columns`, ids
+            0, 1, 2, ... in order of entry.
+
+        Returns
+        -------
+        Ledger
+        """
         return cls.from_columns(super().from_rows(rows)._data)
 
     @classmethod
     def from_columns(cls, data: dict):
-        """Build the ledger from named columns (ids 0, 1, 2, ... in order of entry), adding referral value."""
+        """Build the ledger from named columns, adding referral value and lifetime profit.
+
+        Parameters
+        ----------
+        data : dict of str -> ndarray
+            Every column of :attr:`columns`, customer ids 0, 1, 2, ... in order of
+            entry.  ``referral_value`` and ``lifetime_profit`` are added to it.
+
+        Returns
+        -------
+        Ledger
+        """
         ledger = cls(data)
         referral_value = np.zeros(len(ledger))
         referred = data["referred_by"] >= 0
@@ -191,13 +278,32 @@ class Ledger(_Columns):
 
 
 class EventLog(_Columns):
-    """Every event of a run: customer id, time (years), event, stage, amount (yuan).
+    """Every event of a run: customer id, time (years), event, stage, amount (¥).
 
     Events: ``arrive``, ``acquire`` (amount = acquisition cost), ``purchase``
     and ``cross_sell`` (amount = what the customer paid: the list price less
     the stage's price discount), ``move`` (stage = the stage entered), ``refer``,
     ``damage`` (amount = referral damage cost) and ``adopt``.
     ``horizon_years``: the end of the run (the observation period's end).
+
+    Engines build the log (:func:`simkit.run_simulation` with ``event_log=True``);
+    ``events["time"]`` is a column, ``events.to_frame()`` a pandas DataFrame and
+    :meth:`to_transactions` the purchases as CLV libraries read them.
+
+    Parameters
+    ----------
+    data : dict of str -> ndarray
+        The columns ``customer_id``, ``time``, ``event``, ``stage``, ``amount``,
+        one value per event.
+    horizon_years : float, optional
+        The end of the run, years.
+
+    Attributes
+    ----------
+    horizon_years : float or None
+        The end of the run (the observation period's end), years.
+    names : list of str
+        The column names, in order.
     """
 
     columns = (("customer_id", np.int64), ("time", float), ("event", object), ("stage", object),
@@ -208,7 +314,21 @@ class EventLog(_Columns):
         self.horizon_years = horizon_years
 
     def at_prices_paid(self, discounts: dict, horizon_years: float) -> "EventLog":
-        """The log with each purchase at the price paid (``discounts``: stage name -> share given away)."""
+        """The log with each purchase at the price paid.
+
+        Parameters
+        ----------
+        discounts : dict of str -> float
+            Stage name -> share of the list price given away on that stage's
+            purchases (价格优惠), in [0, 1].
+        horizon_years : float
+            The end of the run, years, kept by the new log.
+
+        Returns
+        -------
+        EventLog
+            A new log; ``purchase`` amounts are multiplied by 1 - discount.
+        """
         data = dict(self._data)
         amount = data["amount"].copy()
         purchase = data["event"] == "purchase"
@@ -225,6 +345,16 @@ class EventLog(_Columns):
         customer paid; no zero-amount row (a purchase given away is not a transaction).  Times
         become dates at 365.25 days a year from ``start_date``.  ``.attrs["observation_end"]`` is
         the last day observed (the run's end), for the libraries' ``observation_period_end``.
+
+        Parameters
+        ----------
+        start_date : str, default "2026-01-01"
+            The date of time 0, ISO format.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``customer_id``, ``date``, ``amount`` (¥), one row per purchase.
         """
         import pandas as pd
 
@@ -259,8 +389,10 @@ class SimulationResult:
 
     Attributes
     ----------
-    scenario, seed
+    scenario : Scenario
         What was run.
+    seed : int
+        The seed it was run with.
     period_end_years : ndarray, shape (n_periods,)
         End of each reporting period, in years.
     stage_counts : ndarray of int, shape (n_periods, 6)
@@ -269,7 +401,7 @@ class SimulationResult:
         has entered so far.
     periods : dict of ndarray
         Per period: revenue, cost_of_sales, acquisition_cost, service_cost,
-        referral_damage_cost, profit, discounted_profit (yuan; discounted
+        referral_damage_cost, profit, discounted_profit (¥; discounted
         by calendar year from the start) and the counts n_arrived, n_promoted
         (moves to loyal), n_declined (moves to decline),
         n_acquired, n_lost, n_unconverted, n_referred, n_purchases,
@@ -285,7 +417,9 @@ class SimulationResult:
         Discounted lifetime value of everyone who entered, and of those who
         became customers.
     ledger : Ledger or None
+        One row per customer, if kept (``run_simulation(..., ledger=True)``).
     events : EventLog or None
+        Every event, if kept (``run_simulation(..., event_log=True)``).
     group_profit : ndarray, shape (50, n_periods)
         Profit per period of 50 groups of families (a family: a first-generation
         arrival with the customers it brought in by referral or replacement;
@@ -309,7 +443,22 @@ class SimulationResult:
     group_profit: np.ndarray | None = field(default=None, repr=False)
 
     def customers_in(self, stage) -> np.ndarray:
-        """Customers in ``stage`` (a Stage or its name) at each period end."""
+        """Customers in one stage at each period end.
+
+        Parameters
+        ----------
+        stage : Stage or str
+            The stage, or its name (``"loyal"``).
+
+        Returns
+        -------
+        ndarray of int, shape (n_periods,)
+
+        Raises
+        ------
+        ValueError
+            For an unknown stage name.
+        """
         stage = stage if isinstance(stage, Stage) else Stage.from_name(stage)
         return self.stage_counts[:, stage]
 
@@ -319,7 +468,7 @@ class SimulationResult:
         return self.stage_counts[:, :4].sum(axis=1)
 
     def profit_per_customer_year(self) -> dict:
-        """Profit per customer-year in each active stage over the whole run (yuan per year).
+        """Profit per customer-year in each active stage over the whole run (¥ per year).
 
         The inverted U of §1: small in exploration, rising in formation,
         highest in stability, falling in decline.  NaN for a stage nobody visited.
@@ -331,7 +480,7 @@ class SimulationResult:
         return {stage: float(per_year[stage]) for stage in (Stage.PROSPECT, Stage.NEW, Stage.LOYAL, Stage.DECLINE)}
 
     def profit_per_customer_by_tenure(self) -> np.ndarray:
-        """Profit per customer-year in each year of the relationship (year 1 first), yuan per year.
+        """Profit per customer-year in each year of the relationship (year 1 first), ¥ per year.
 
         Acquisition is left out, as in :meth:`profit_per_customer_year`; NaN for
         a year nobody reached.
@@ -340,7 +489,7 @@ class SimulationResult:
             return np.where(self.tenure_years > 0, self.tenure_profit / self.tenure_years, np.nan)
 
     def cumulative_npv(self) -> np.ndarray:
-        """Running sum of profit discounted by calendar year from the start (yuan), per period."""
+        """Running sum of profit discounted by calendar year from the start (¥), per period."""
         return np.cumsum(self.periods["discounted_profit"])
 
     def average_ltv(self) -> np.ndarray:
@@ -377,7 +526,18 @@ class SimulationResult:
     CSV_SET = ("periods.csv", "ledger.csv", "events.csv")
 
     def csv_files(self, directory) -> list[Path]:
-        """The files :meth:`to_csv` writes into ``directory`` (periods, and the ledger and events if kept)."""
+        """The files :meth:`to_csv` writes into a folder.
+
+        Parameters
+        ----------
+        directory : str or pathlib.Path
+            The folder.
+
+        Returns
+        -------
+        list of pathlib.Path
+            ``periods.csv``, and ``ledger.csv`` and ``events.csv`` if kept.
+        """
         directory = Path(directory)
         names = ["periods.csv"] + (["ledger.csv"] if self.ledger is not None else []) + (
             ["events.csv"] if self.events is not None else [])
@@ -387,12 +547,37 @@ class SimulationResult:
         """Write ``periods.csv`` (and ``ledger.csv``, ``events.csv`` if kept) into ``directory``, all or nothing.
 
         Files of the set this run does not produce (``events.csv`` of an earlier run) are removed, so
-        the folder never mixes two runs.  ``force=False`` refuses to replace files already there.
+        the folder never mixes two runs.
+
+        Parameters
+        ----------
+        directory : str or pathlib.Path
+            The folder to write into.
+        force : bool, default True
+            Replace files already there; False refuses to.
+
+        Returns
+        -------
+        list of pathlib.Path
+            The files written.
         """
         return self.write_csv(directory, force)[0]
 
     def write_csv(self, directory, force: bool = True) -> tuple[list[Path], list[Path]]:
-        """:meth:`to_csv`, returning the files written and the stale files of the set removed."""
+        """:meth:`to_csv`, returning the files written and the stale files of the set removed.
+
+        Parameters
+        ----------
+        directory : str or pathlib.Path
+            The folder to write into.
+        force : bool, default True
+            Replace files already there; False refuses to.
+
+        Returns
+        -------
+        written, removed : list of pathlib.Path
+            The files written, and the files of an earlier run's set removed.
+        """
         from ..core.files import check_targets, write_all
 
         directory = Path(directory)

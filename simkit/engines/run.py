@@ -71,6 +71,18 @@ def run_simulation(scenario: Scenario, *, seed: int | None = None, n_customers: 
     SimulationResult
         Per-period money and counts, customers in each stage at every period
         end, lifetime-value summary, and the ledger and event log if kept.
+
+    Raises
+    ------
+    ScenarioError
+        If ``ledger`` or ``event_log`` is not True or False, ``engine`` is not
+        one of the two, ``max_people`` or ``max_events`` is not a whole number
+        >= 1, a tenure table is given by margin per customer (nothing to
+        simulate), the run is estimated over its budget, or it passes a limit
+        while running; also if ``seed`` or ``n_customers`` breaks the
+        scenario's rules.
+    TypeError
+        If ``scenario`` is not a :class:`~simkit.Scenario`.
     """
     if not isinstance(scenario, Scenario):
         raise TypeError(_("{path}: got {value}, expected {rule}").format(
@@ -122,6 +134,35 @@ def replicate(scenario: Scenario, n_replications: int, *, n_customers: int | Non
     The seeds come from ``numpy.random.SeedSequence(scenario.seed)``, so the
     set of replications is itself reproducible.
 
+    Parameters
+    ----------
+    scenario : Scenario
+        A validated scenario (see :func:`simkit.load_scenario`).
+    n_replications : int
+        Number of runs, a whole number in [1, 10,000].
+    n_customers : int, optional
+        Overrides ``scenario.arrivals.cohort_size`` (the cohort at time 0) in every run.
+    ledger : bool, default False
+        Keep one row per customer in every run (:class:`~simkit.Ledger`).
+    event_log : bool, default False
+        Keep every event of every run.
+    engine : {"simpy", "numpy"}, default "simpy"
+        Which engine draws the lives (see :func:`run_simulation`).
+
+    Returns
+    -------
+    list of SimulationResult
+        One per replication, in the order of their seeds.
+
+    Raises
+    ------
+    ScenarioError
+        If ``n_replications`` is not a whole number in [1, 10,000], or as
+        :func:`run_simulation` raises (bad flags, an unknown engine, a run over
+        its budget).
+
+    Examples
+    --------
     >>> from simkit import load_scenario
     >>> runs = replicate(load_scenario("cohort_10000"), 3, n_customers=100)
     >>> len({r.seed for r in runs})

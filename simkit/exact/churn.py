@@ -38,7 +38,31 @@ __all__ = ["ChurnTable", "Firm", "TEXTBOOK_FIRMS", "churn_table", "closed_cohort
 
 @dataclass(frozen=True)
 class Firm:
-    """A firm with ``customers`` customers losing ``lost_per_year`` of them a year."""
+    """A firm with ``customers`` customers losing ``lost_per_year`` of them a year (textbook §2).
+
+    Its churn rate (客户流失率) is ``lost_per_year / customers`` and its group
+    customer lifetime (企业客户群体生命周期) 1 / churn rate, in years.
+
+    Parameters
+    ----------
+    name : str
+        The firm's name (the textbook's are "Firm A" and "Firm B", 企业A / 企业B).
+    customers : int
+        Customers it has, a whole number in [1, 10^9].
+    lost_per_year : float
+        Customers lost per year, in (0, ``customers``].
+
+    Raises
+    ------
+    ValueError
+        If ``customers`` or ``lost_per_year`` is out of its range; the message
+        names the firm, the field, the value and the rule.
+
+    Examples
+    --------
+    >>> Firm("Firm A", 100, 20).group_lifetime
+    5.0
+    """
 
     name: str
     customers: int
@@ -56,7 +80,7 @@ class Firm:
 
     @property
     def group_lifetime(self) -> float:
-        """Years: 1 / churn rate (企业客户群体生命周期)."""
+        """Group customer lifetime (企业客户群体生命周期) in years, 1 / churn rate."""
         return group_lifetime(self.churn_rate)
 
     @property
@@ -65,11 +89,33 @@ class Firm:
         return float(self.lost_per_year)
 
     def acquisition_spending(self, acquisition_cost: float) -> float:
-        """Yuan per year spent on replacing lost customers."""
+        """¥ per year spent on replacing lost customers.
+
+        Parameters
+        ----------
+        acquisition_cost : float
+            Cost of winning one customer (获得成本), ¥ per customer.
+
+        Returns
+        -------
+        float
+            ``lost_per_year * acquisition_cost``, ¥ per year.
+        """
         return self.replacements_per_year * acquisition_cost
 
     def left_in_closed_cohort(self, years: float) -> float:
-        """Customers left after ``years`` without replacement: n (1 - churn)^years."""
+        """Customers expected to be left of a closed cohort (no replacement): n (1 - churn)^years.
+
+        Parameters
+        ----------
+        years : float
+            Years since the start.
+
+        Returns
+        -------
+        float
+            Expected customers left.
+        """
         return survivors(self.customers, 1.0 - self.churn_rate, years)
 
 
@@ -90,7 +136,7 @@ class ChurnTable:
     acquisition_cost: float | None = None
 
     def extra_spending(self, first: int = 0, second: int = 1) -> float:
-        """How much more ``firms[first]`` spends a year on acquisition than ``firms[second]`` (yuan)."""
+        """How much more ``firms[first]`` spends a year on acquisition than ``firms[second]`` (¥)."""
         if self.acquisition_cost is None:
             raise ValueError(_("acquisition_cost: not given; churn_table(acquisition_cost=...) sets it"))
         a, b = self.firms[first], self.firms[second]
@@ -142,7 +188,35 @@ def _plain(value) -> str:
 
 
 def churn_table(firms=TEXTBOOK_FIRMS, acquisition_cost: float | None = None) -> ChurnTable:
-    """The textbook's churn table for ``firms`` (default: Firm A and Firm B)."""
+    """The textbook's churn table (客户流失率, §2): churn, group lifetime and replacements, one column per firm.
+
+    Parameters
+    ----------
+    firms : sequence of Firm, default Firm A and Firm B
+        The firms to compare (default: the textbook's, 100 customers each,
+        losing 20 and 10 a year).
+    acquisition_cost : float, optional
+        Cost of winning one customer (获得成本), ¥ per customer, finite and
+        >= 0.  When given, the table adds each firm's yearly spending on
+        replacing lost customers, and :meth:`ChurnTable.extra_spending` works.
+
+    Returns
+    -------
+    ChurnTable
+        Prints as a text table, shows as HTML in a notebook; ``.firms`` holds
+        the firms.
+
+    Raises
+    ------
+    ValueError
+        If ``firms`` is empty or holds something other than a :class:`Firm`,
+        or ``acquisition_cost`` is not a finite number >= 0.
+
+    Examples
+    --------
+    >>> churn_table(acquisition_cost=60).extra_spending()     # Firm A spends ¥600 a year more than Firm B
+    600.0
+    """
     firms = tuple(firms)
     if not firms or not all(isinstance(f, Firm) for f in firms):
         raise ValueError(_("firms: got {value}, expected one or more simkit.exact.churn.Firm")

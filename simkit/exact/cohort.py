@@ -122,6 +122,14 @@ class CohortTable:
         further cost lines appear under their own names.
     labels : dict of str -> (str, str)
         English label and Chinese term of each row.
+    title : str
+        What the table is (exact, or simulated with its seed), in English.
+    first_year : int
+        The first column's year: 1, or 0 when the acquisition stands in a
+        year-0 column (``discounting.acquisition_at_start``).
+    title_parts : tuple or None
+        The English template of the title and its fields, so that it is shown
+        in the language of messages.
     """
 
     scenario: Scenario
@@ -129,7 +137,7 @@ class CohortTable:
     labels: dict
     title: str = ""
     first_year: int = 1
-    #: (English template, fields) the title was made of: shown in the language of messages
+    # (English template, fields) the title was made of: shown in the language of messages (see Attributes)
     title_parts: tuple | None = field(default=None, repr=False, compare=False)
 
     @property
@@ -143,7 +151,7 @@ class CohortTable:
 
     @property
     def ltv(self) -> np.ndarray:
-        """Average lifetime value per customer first acquired, yuan, after each year."""
+        """Average lifetime value per customer first acquired, ¥, after each year."""
         return self.rows["ltv"]
 
     @property
@@ -152,7 +160,7 @@ class CohortTable:
 
     @property
     def break_even_year(self) -> int | None:
-        """First year after which the cohort's cumulative NPV is no longer negative (None: never)."""
+        """First year after which the cohort's cumulative NPV is no longer negative, or None if it stays negative."""
         positive = np.flatnonzero(self.cumulative_npv >= 0)
         return int(positive[0]) + self.first_year if positive.size else None
 
@@ -190,7 +198,18 @@ class CohortTable:
         return _(template).format(**fields)
 
     def to_text(self, show_all: bool = False) -> str:
-        """The table as text, years as columns (Hughes' layout)."""
+        """The table as text, years as columns (Hughes' layout).
+
+        Parameters
+        ----------
+        show_all : bool, default False
+            Also show the referral rows (retained, referral rate, referred,
+            referral incentives) when there are no referrals.
+
+        Returns
+        -------
+        str
+        """
         header = ["", *self._headings()]
         lines = [[self._label(key), *(_format(v, self._kind(key)) for v in values)]
                  for key, values in self._shown(show_all)]
@@ -230,7 +249,18 @@ class CohortTable:
         return dict(self.rows)
 
     def to_csv(self, path=None):
-        """CSV with one row per quantity and one column per year; ``path=None`` returns the text."""
+        """CSV with one row per quantity and one column per year.
+
+        Parameters
+        ----------
+        path : str or pathlib.Path, optional
+            The file to write; None returns the CSV text instead.
+
+        Returns
+        -------
+        str or pathlib.Path
+            The CSV text when ``path`` is None, else the file written.
+        """
         keys = list(self.rows)
         headers = ["row", *(column.replace(" ", "_") for column in self.columns)]
         columns = [keys] + [[self.rows[k][n] for k in keys] for n in range(len(self.columns))]
@@ -260,13 +290,24 @@ def cohort_table(scenario: Scenario, years: int | None = None) -> CohortTable:
         Number of years (default: the scenario's horizon in years).  Beyond
         the tenure table its last year repeats.
 
+    Returns
+    -------
+    CohortTable
+        The group LTV table (群体客户终身价值): one column per year, rows as in
+        the module's description; ``.ltv`` is the average LTV (客户终身价值) per
+        customer first acquired, ¥, after each year.
+
     Raises
     ------
     ScenarioError
         If the scenario has no tenure table or no acquired cohort, ``years`` is
-        not a whole number of at least 1, or the scenario has what an exact
+        not a whole number in [1, 100] (or is left out while the horizon is not
+        a whole number of years), printed ``discount_factors`` are fewer than
+        the years, or the scenario has what an exact
         cohort table cannot hold (replacement of lost customers, a stream of
         prospects): those are simulated (:func:`simulated_cohort_table`).
+    TypeError
+        If ``scenario`` is not a :class:`~simkit.Scenario`.
     """
     problems = []
     if not isinstance(scenario, Scenario):
@@ -374,6 +415,24 @@ def simulated_cohort_table(result) -> CohortTable:
     incentives and replacements; ``marketing_cost`` holds every yearly
     per-customer cost line.  LTV is the cumulative NPV per customer of the
     cohort at time 0 (:meth:`SimulationResult.average_ltv`).
+
+    Parameters
+    ----------
+    result : SimulationResult
+        A run of :func:`simkit.run_simulation` over a whole number of years.
+
+    Returns
+    -------
+    CohortTable
+        Rows ``customers``, ``revenue``, ``cost_of_sales``, ``acquisition_cost``,
+        ``marketing_cost``, ``referral_damage``, ``total_cost``, ``gross_profit``,
+        ``discount_rate``, ``npv``, ``cumulative_npv``, ``ltv`` (¥); a year-0
+        column when the scenario pays acquisition at the start.
+
+    Raises
+    ------
+    ValueError
+        If the run's horizon is not a whole number of years.
     """
     scenario = result.scenario
     per_year = scenario.periods_per_year
@@ -447,6 +506,69 @@ def hughes_table(*, customers: int, retention_rate, orders_per_year=None, averag
     - ``margin_per_customer=[...]``: the margin per customer and year given directly,
       instead of ``orders_per_year``, ``average_order_value`` and ``cost_of_sales_share``.
 
+    Parameters
+    ----------
+    customers : int
+        Customers acquired at the start (the cohort), a whole number in [1, 10,000,000].
+    retention_rate : list of float
+        Share of each year's customers still customers the next year, each in
+        [0, 1] (客户保持率, §4; churn rate 客户流失率 = 1 - retention).
+    orders_per_year : list of float, optional
+        Purchase frequency (购买频率), purchases per customer per year.
+    average_order_value : list of float, optional
+        Mean spend per purchase (平均订单金额), ¥.
+    cost_of_sales_share : list of float, optional
+        Cost of sales as a share of revenue, each in [0, 1] (产品销售成本率).
+        These three are required unless ``margin_per_customer`` is given.
+    margin_per_customer : list of float, optional
+        Margin (revenue - cost of sales) per customer and year, ¥, instead of
+        the three above.
+    acquisition_cost : float, default 0.0
+        Cost of winning one customer (获得成本), ¥ per customer.
+    marketing_cost : list of float, optional
+        Marketing and service cost (营销与服务成本), ¥ per customer per year
+        (omitted: 0).
+    other_costs : dict of str -> list of float, optional
+        Further cost lines by name, ¥ per customer per year, one value per year.
+    referral_rate : list of float, optional
+        Customers each retained customer brings by recommendation in the year
+        (omitted: 0).
+    referral_incentive : list of float, optional
+        ¥ paid for each referred customer (omitted: 0).
+    interest_rate : float, default 0.0
+        Interest rate per year, in [0, 1].
+    risk_factor : float, default 1.0
+        Multiplies the interest rate in the discount rate (贴现率), in [0, 10]
+        (Hughes uses about 2).
+    payment_delay_days : float, default 0.0
+        Days customers take to pay, in [0, 3650].
+    discount_timing : {'start', 'end'}, default 'start'
+        See the conventions above.
+    acquisition_at_start : bool, default False
+        See the conventions above.
+    discount_factors : list of float, optional
+        Printed discount factors, one per year (numbers > 0), instead of interest
+        and risk; at least one per year of the table.
+    years : int, optional
+        Years of the table, in [1, 100] (default: the length of the lists;
+        beyond them the last year repeats).
+    name : str, default "hughes_table"
+        The table's name (the scenario's), shown in its title.
+
+    Returns
+    -------
+    CohortTable
+        As :func:`cohort_table` computes it; ``.ltv`` is the average LTV
+        (客户终身价值) per customer first acquired, ¥, after each year.
+
+    Raises
+    ------
+    ScenarioError
+        Listing every broken rule at once (lists of different lengths, a rate
+        outside [0, 1], a missing row, ...).
+
+    Examples
+    --------
     >>> t = hughes_table(customers=10_000, retention_rate=[0.6, 0.7, 0.8], orders_per_year=[1.6, 2.6, 3.2],
     ...                  average_order_value=[100, 112, 120], cost_of_sales_share=[0.7, 0.65, 0.65],
     ...                  acquisition_cost=60, marketing_cost=[0, 20, 20], interest_rate=0.08, risk_factor=2)
@@ -502,7 +624,7 @@ DEFAULT_LEVERS = {
 
 @dataclass(frozen=True)
 class LeverEffect:
-    """What one lever does to the final-year average LTV (yuan)."""
+    """What one lever does to the final-year average LTV (¥)."""
 
     lever: str
     ltv_before: float
@@ -516,6 +638,34 @@ class LeverEffect:
 def ltv_sensitivity(scenario: Scenario, levers: dict | None = None, years: int | None = None) -> list[LeverEffect]:
     """Pull each lever alone and recompute the exact table; largest effect first.
 
+    The default levers (textbook §4): retention +10 points in every year (at
+    most 100 %), acquisition cost -10 %, cost of sales -5 points in every year.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        A scenario :func:`cohort_table` accepts (a tenure table and a cohort
+        acquired at the start).
+    levers : dict of str -> callable, optional
+        Lever name -> a function of the scenario returning the changed
+        scenario (default :data:`~simkit.exact.cohort.DEFAULT_LEVERS`).
+    years : int, optional
+        Years of the tables (default: the scenario's horizon in years).
+
+    Returns
+    -------
+    list of LeverEffect
+        Each lever's average LTV (客户终身价值) in the final year before and
+        after (``ltv_before``, ``ltv_after``, ``change``, ¥), largest absolute
+        change first.
+
+    Raises
+    ------
+    ScenarioError
+        As :func:`cohort_table` raises.
+
+    Examples
+    --------
     >>> from simkit import load_scenario
     >>> effects = ltv_sensitivity(load_scenario("cohort_10000"))
     >>> [(e.lever, f"{e.change:+.2f}") for e in effects]

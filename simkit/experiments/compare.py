@@ -53,9 +53,9 @@ class Comparison:
         The two runs (same seed, same engine).
     difference : ndarray, shape (n_periods,)
         Cumulative profit of ``changed`` minus that of ``base`` at each period
-        end (yuan, undiscounted; everyone's profit, acquisition included).
+        end (¥, undiscounted; everyone's profit, acquisition included).
     half_width : ndarray, shape (n_periods,)
-        Half-width of the interval around ``difference`` (yuan).
+        Half-width of the interval around ``difference`` (¥).
     confidence : float
         Of the interval (0.95: 95 %).
     paired : bool
@@ -71,12 +71,12 @@ class Comparison:
 
     @property
     def total(self) -> float:
-        """The difference in total profit over the whole run (yuan)."""
+        """The difference in total profit over the whole run (¥)."""
         return float(self.difference[-1])
 
     @property
     def interval(self) -> tuple[float, float]:
-        """The interval of :attr:`total` (yuan)."""
+        """The interval of :attr:`total` (¥)."""
         half = float(self.half_width[-1])
         return (self.total - half, self.total + half)
 
@@ -110,18 +110,38 @@ def compare(scenario: Scenario, changed, *, seed: int | None = None, n_customers
     Parameters
     ----------
     scenario : Scenario
+        The base scenario.
     changed : Scenario or mapping
         The changed copy, or changes by dotted path
         (``{"stages.loyal.mean_duration_years": 3.3}``).
     seed, n_customers : int, optional
-        As in :func:`simkit.run_simulation`; the same for both runs.
+        As in :func:`simkit.run_simulation`; the same for both runs (``seed``
+        defaults to the base scenario's).
     engine : {"numpy", "simpy"}, default "numpy"
         Common random numbers need the NumPy engine; on the SimPy engine a
         change reshuffles every later draw, so the runs are as good as
         independent (a valid but much wider interval).
     confidence : float, default 0.95
+        Of the interval, in (0, 1) (0.95: 95 %).
     ledger : bool, default False
         Keep each run's ledger (one row per customer).
+
+    Returns
+    -------
+    Comparison
+        Both runs, the difference in cumulative profit (¥) at each period end
+        and the half-width of its interval; ``.summary()`` says it in a sentence.
+
+    Raises
+    ------
+    ScenarioError
+        If the changes break a scenario rule, or as :func:`simkit.run_simulation`
+        raises.
+    TypeError
+        If ``changed`` is neither a Scenario nor a mapping.
+    ValueError
+        If ``confidence`` is not in (0, 1), or the two scenarios report
+        different periods (time unit or horizon differ).
     """
     if isinstance(changed, Mapping):
         changed = scenario.updated(changed)

@@ -158,7 +158,9 @@ class SweepResult:
     variants : dict
         Variant name -> its changes by dotted path (``"base"``: none).
     replications : int
+        Runs per variant.
     confidence : float
+        Of the intervals (0.95: 95 %).
     customer_years : float
         Customers x years simulated (for throughput figures).
     """
@@ -174,6 +176,20 @@ class SweepResult:
 
         The difference of replication r is variant r minus base r (same seed, same customers);
         its interval comes from the spread of those paired differences (Student's t).
+
+        Parameters
+        ----------
+        metric : str, optional
+            One metric's name (a name of :data:`~simkit.experiments.sweep.METRICS`);
+            None: every metric of the sweep.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per variant and metric: ``variant``, ``metric``, ``replications``,
+            ``mean``, ``low``, ``high``, ``difference``, ``difference_low``,
+            ``difference_high`` and ``distinguishable`` (the difference's interval
+            excludes zero).
         """
         import pandas as pd
 
@@ -194,7 +210,18 @@ class SweepResult:
         return table
 
     def to_csv(self, path) -> str:
-        """Write the tidy table of runs (one row per variant x replication x metric)."""
+        """Write the tidy table of runs (one row per variant x replication x metric) as CSV.
+
+        Parameters
+        ----------
+        path : str or pathlib.Path
+            The file to write.
+
+        Returns
+        -------
+        str
+            The path written.
+        """
         self.runs.to_csv(path, index=False)
         return str(path)
 
@@ -215,26 +242,45 @@ def sweep(scenario: Scenario, grid: Mapping | None = None, *, variants: Mapping 
     variants : mapping of name -> changes, optional
         Named variants, each a mapping of dotted path -> value.
     replications : int, default 10
-        Runs per variant; replication r of every variant uses the same seed (derived from
-        ``seed``, default the scenario's), so variants are compared on the same customers.
+        Runs per variant, a whole number in [2, 10,000]; replication r of every variant uses
+        the same seed (derived from ``seed``), so variants are compared on the same customers.
+    seed : int, optional
+        The seed the replications' seeds are derived from (default the scenario's).
     n_customers : int, optional
         Overrides the cohort size of every run.
     metrics : sequence of str
         Names from :data:`METRICS`.
     engine : {"numpy", "simpy"}, default "numpy"
+        Which engine runs (see :func:`simkit.run_simulation`); common random numbers
+        across variants need the NumPy engine.
     workers : int, default 1
-        Local processes to run on (1: in this process).
+        Local processes to run on, in [1, 256] (1: in this process).
     client : dask.distributed.Client, optional
         Run the tasks on a Dask cluster instead (``pip install simkit[scale]``).
     progress : bool, default False
         Show a progress bar (tqdm: in a notebook or a terminal).
+    confidence : float, default 0.95
+        Of the intervals :meth:`SweepResult.summary` gives (0.95: 95 %).
     max_minutes : float, optional
         The sweep budget: the minutes of computing it may take, estimated before anything runs from each
         variant's run estimate (:func:`simkit.model.budget.estimate_run`) and this machine's speed, measured
         once by a small run (default :data:`DEFAULT_MAX_MINUTES`; at most :data:`MAX_VARIANTS` variants).
 
-    Every variant is built and checked before anything runs: a wrong path or value is one
-    ScenarioError naming it; so is a sweep over its budget, with its estimated time.
+    Returns
+    -------
+    SweepResult
+        The tidy table of runs; ``.summary()`` gives each variant's mean with its
+        interval and its paired difference from the base.
+
+    Raises
+    ------
+    ScenarioError
+        Every variant is built and checked before anything runs: a wrong path or value is one
+        ScenarioError naming it; so is a sweep over its budget, with its estimated time, a bad
+        ``replications``, ``workers``, ``engine`` or ``metrics``, nothing to vary, more than
+        :data:`MAX_VARIANTS` variants, or repeated variant names.
+    TypeError
+        If ``scenario`` is not a :class:`~simkit.Scenario`.
     """
     from ..engines.run import ENGINES
 

@@ -41,7 +41,36 @@ def field_info(cls, name: str) -> dict:
 
 @dataclass(frozen=True)
 class Arrivals:
-    """Who enters the population, and what winning a customer costs."""
+    """Who enters the population, and what winning a customer costs.
+
+    People enter as a cohort at time 0, as a stream of prospects brought by
+    marketing, or both (a scenario with neither is refused).
+
+    The values are checked when a :class:`~simkit.Scenario` holding them is
+    built (a :class:`~simkit.ScenarioError` names every broken rule), not here.
+
+    Parameters
+    ----------
+    cohort_size : int, default 0
+        People entering together at time 0, a whole number in [0, 10,000,000].
+    cohort_stage : {'prospect', 'new'}, default 'prospect'
+        Stage the cohort starts in: ``'prospect'`` (潜在客户, not yet bought) or
+        ``'new'`` (新客户, already acquired, acquisition cost paid at time 0).
+        A validated scenario holds it as a :class:`~simkit.Stage`.
+    prospects_per_year : float, default 0.0
+        Prospects per year brought by marketing (a Poisson process), in
+        [0, 10,000,000].
+    acquisition_cost : float, default 0.0
+        Cost of winning one customer (获得成本, textbook §1, §4), ¥ per
+        customer, paid when a prospect converts; >= 0.
+    referral_damage_cost : float, default 0.0
+        Business lost per prospect driven away by bad word of mouth
+        (推荐破坏成本, §1), ¥ per lost prospect; >= 0.
+    replace_lost : bool, default False
+        Replace each lost customer at once by a newly acquired one, who joins
+        for the period that starts then (acquisition cost paid; none at the
+        horizon): a firm holding its size, the steady state of §2.
+    """
 
     cohort_size: int = rule_field(0, Number(0, MAX_ENTRANTS, integer=True), "people",
                               "people entering together at time 0", slider=(1, 20000))
@@ -72,6 +101,49 @@ class StageParams:
     customer moves to a next stage drawn from ``next_stage`` (stage name ->
     probability, summing to 1).  Leave ``mean_duration_years`` out and the
     customer stays in the stage until the horizon.
+
+    The values are checked when a :class:`~simkit.Scenario` holding them is
+    built (a :class:`~simkit.ScenarioError` names every broken rule), not here.
+
+    Parameters
+    ----------
+    mean_duration_years : float, optional
+        Mean time spent in the stage, years, in [0.001, 1000] (0.001 years is
+        about 9 hours: shorter would stall the clock).  Omitted (None): the
+        stage lasts until the horizon.
+    duration_distribution : {'exponential', 'fixed'}, default 'exponential'
+        ``'exponential'`` (a constant rate of moving on) or ``'fixed'``
+        (exactly the mean).
+    next_stage : mapping of str -> float, default {}
+        Probability of going to each next stage, e.g. ``{"loyal": 0.7,
+        "lost": 0.3}``; each a share in [0, 1], summing to 1, with stages
+        from :attr:`Stage.allowed_next <simkit.Stage.allowed_next>`.  Required
+        when ``mean_duration_years`` is set, not allowed when it is not.
+    orders_per_year : float, default 0.0
+        Purchase frequency (购买频率), purchases per year (a Poisson process),
+        in [0, 10000].
+    average_order_value : float, default 0.0
+        Mean spend per purchase (消费额, §3), ¥ per purchase, in [0, 1e9].
+    order_value_sd : float, default 0.0
+        Spread (standard deviation) of spend per purchase, ¥ per purchase, at
+        most 10 x ``average_order_value``.
+    cost_of_sales_share : float, default 0.0
+        Cost of sales as a share of revenue in [0, 1] (产品销售成本率, §4).
+    service_cost_per_year : float, default 0.0
+        Cost to serve and retain the customer (服务/保持成本), ¥ per year; >= 0.
+    referrals_per_year : float, default 0.0
+        New prospects the customer brings by recommendation (推荐价值, §1),
+        prospects per year, in [0, 1000].
+    referral_damage_per_year : float, default 0.0
+        Prospects driven away by bad word of mouth (推荐破坏, §1), prospects
+        per year, in [0, 1000]; each costs ``arrivals.referral_damage_cost``.
+    price_discount : float, default 0.0
+        Share of the list price given away on this stage's purchases, in
+        [0, 1] (价格优惠, §1), e.g. to win new customers.
+    cross_sell_adoption_per_year : float, default 0.0
+        Rate per year, in [0, 100], at which a customer here adopts the second
+        product (``Scenario.cross_sell``), becoming a new customer of a new
+        business (新业务的新客户, §1).
     """
 
     mean_duration_years: float | None = rule_field(
@@ -116,7 +188,24 @@ _STAGE_FIELDS = ("prospect", "new", "loyal", "decline")
 
 @dataclass(frozen=True)
 class Stages:
-    """Parameters of the four active stages (lost and unconverted are terminal)."""
+    """Parameters of the four active stages (lost and unconverted are terminal).
+
+    ``stages[Stage.LOYAL]`` (or ``stages[2]``) is the same as ``stages.loyal``.
+
+    The values are checked when a :class:`~simkit.Scenario` holding them is
+    built (a :class:`~simkit.ScenarioError` names every broken rule), not here.
+
+    Parameters
+    ----------
+    prospect : StageParams, default StageParams()
+        The prospect stage (潜在客户 / 考察期).
+    new : StageParams, default StageParams()
+        The new-customer stage (新客户 / 形成期).
+    loyal : StageParams, default StageParams()
+        The loyal-customer stage (老客户 / 稳定期).
+    decline : StageParams, default StageParams()
+        The decline stage (退化期).
+    """
 
     prospect: StageParams = field(default_factory=StageParams)
     new: StageParams = field(default_factory=StageParams)
@@ -134,6 +223,47 @@ class TenureSchedule:
     Entry ``n - 1`` of each list applies in the customer's n-th year as a
     customer; the last entry repeats beyond the table.  At the end of tenure
     year n a customer stays with probability ``retention_rate[n - 1]``.
+    Every list has one value per tenure year, as many as ``retention_rate``
+    (1 to 100 values).
+
+    The values are checked when a :class:`~simkit.Scenario` holding them is
+    built (a :class:`~simkit.ScenarioError` names every broken rule), not here.
+
+    Parameters
+    ----------
+    retention_rate : tuple of float
+        Share of this year's customers still customers next year, each in
+        [0, 1] (客户保持率 / 客户保留率, §4); 1 - retention is the churn rate
+        (客户流失率, §2).  Required.
+    orders_per_year : tuple of float
+        Purchase frequency (购买频率, §4), purchases per year, each in
+        [0, 10000].  Required unless ``margin_per_customer`` is given.
+    average_order_value : tuple of float
+        Mean spend per purchase (平均订单金额, §4), ¥ per purchase, each in
+        [0, 1e9].  Required unless ``margin_per_customer`` is given.
+    cost_of_sales_share : tuple of float
+        Cost of sales as a share of revenue, each in [0, 1] (产品销售成本率,
+        §4).  Required unless ``margin_per_customer`` is given.
+    order_value_sd : tuple of float, optional
+        Spread of spend per purchase, ¥ per purchase, each at most 10 x the
+        year's average (omitted: 0).
+    service_cost_per_year : tuple of float, optional
+        Marketing and service cost (营销与服务成本, §4), ¥ per customer per
+        year, each >= 0 (omitted: 0).
+    referral_rate : tuple of float, optional
+        Customers each retained customer brings by recommendation in the year,
+        each in [0, 10]; they join at once and follow the table (omitted: 0).
+    referral_incentive : tuple of float, optional
+        ¥ paid for each referred customer, instead of the acquisition cost,
+        each >= 0 (omitted: 0).
+    margin_per_customer : tuple of float, optional
+        Margin (revenue - cost of sales) per customer in the year, ¥ per
+        customer per year, given directly instead of orders, order value and
+        cost share.  For the exact table only (:func:`simkit.cohort_table`):
+        there is nothing to simulate purchases from.
+    other_costs_per_year : mapping of str -> tuple of float, default {}
+        Further cost lines by name, ¥ per customer per year, one value per
+        year, e.g. ``{"database": [4, 4, 4], "special_programme": [2, 2, 2]}``.
     """
 
     retention_rate: tuple = rule_field((), FRACTION, "share per year",
@@ -174,9 +304,20 @@ class TenureSchedule:
         return len(self.retention_rate)
 
     def row(self, tenure_year: int) -> dict:
-        """The parameters of tenure year ``tenure_year`` (1-based; the last row repeats).
+        """The parameters of one tenure year (the last row repeats).
 
-        ``other_costs_per_year`` comes back as a dict of name -> yuan for that year.
+        Parameters
+        ----------
+        tenure_year : int
+            Year of the relationship, 1-based; years beyond the table give its
+            last row, years below 1 its first.
+
+        Returns
+        -------
+        dict
+            Field name -> that year's value (None for an optional row left
+            out); ``other_costs_per_year`` comes back as a dict of name -> ¥
+            for that year.
         """
         index = min(max(tenure_year, 1), self.n_years) - 1
         row = {f.name: (None if getattr(self, f.name) is None else getattr(self, f.name)[index])
@@ -185,7 +326,18 @@ class TenureSchedule:
         return row
 
     def yearly_cost_per_customer(self, tenure_year: int) -> float:
-        """Marketing/service cost plus every further cost line, yuan per customer in that year."""
+        """Marketing/service cost plus every further cost line, in one tenure year.
+
+        Parameters
+        ----------
+        tenure_year : int
+            Year of the relationship, 1-based (the last row repeats).
+
+        Returns
+        -------
+        float
+            ¥ per customer in that year.
+        """
         index = min(max(tenure_year, 1), self.n_years) - 1
         return self.service_cost_per_year[index] + sum(values[index] for values in self.other_costs_per_year.values())
 
@@ -237,10 +389,35 @@ class CrossSell:
 
 @dataclass(frozen=True)
 class Discounting:
-    """Discounting of future profit (textbook §4, Hughes' format).
+    """Discounting of future profit (贴现, textbook §4, Hughes' format).
 
-    The discount rate for year n is ``(1 + interest_rate * risk_factor) **
+    The discount rate (贴现率) for year n is ``(1 + interest_rate * risk_factor) **
     (n - 1 + payment_delay_days / 365)``; profit of year n is divided by it.
+    With ``timing="end"`` the exponent is ``n + payment_delay_days / 365``.
+
+    The values are checked when a :class:`~simkit.Scenario` holding them is
+    built (a :class:`~simkit.ScenarioError` names every broken rule), not here.
+
+    Parameters
+    ----------
+    interest_rate : float, default 0.0
+        Interest rate (利率), per year, in [0, 1].
+    risk_factor : float, default 1.0
+        Risk factor (风险系数) multiplying the interest rate, in [0, 10]
+        (Hughes uses about 2).
+    payment_delay_days : float, default 0.0
+        Days customers take to pay, in [0, 3650].
+    timing : {'start', 'end'}, default 'start'
+        When a year's profit is counted: ``'start'`` (Hughes, textbook §4:
+        year n divided by (1 + interest x risk)^(n-1)) or ``'end'`` (Gupta &
+        Lehmann, Kotler & Keller: ^n).
+    acquisition_at_start : bool, default False
+        Acquisition paid at time 0, before year 1 (a year-0 column, never
+        discounted); False: in year 1 with the year's profit, as Hughes.
+    discount_factors : tuple of float, optional
+        Discount factors as a book prints them, one per year (1 to 100 numbers
+        > 0, e.g. ``[1, 1.16, 1.35]``), used instead of interest and risk; the
+        last repeats beyond the list.
     """
 
     interest_rate: float = rule_field(0.0, Number(0.0, 1.0), "per year", "interest rate",
@@ -261,8 +438,20 @@ class Discounting:
                                             "repeats beyond the list")
 
     def discount_rate(self, year: int) -> float:
-        """The divisor for profit earned in ``year`` (1-based).
+        """The divisor for profit earned in one year (the discount rate, 贴现率).
 
+        Parameters
+        ----------
+        year : int
+            Calendar year of the profit, 1-based.
+
+        Returns
+        -------
+        float
+            Profit of that year divided by it is its present value (净现值).
+
+        Examples
+        --------
         >>> round(Discounting(interest_rate=0.08, risk_factor=2).discount_rate(3), 4)
         1.3456
         >>> round(Discounting(interest_rate=0.1, timing="end").discount_rate(1), 4)    # end of year 1
@@ -275,10 +464,22 @@ class Discounting:
         return (1.0 + self.interest_rate * self.risk_factor) ** exponent
 
     def acquisition_rate(self, year: int) -> float:
-        """The divisor for an acquisition cost paid in ``year`` (1-based).
+        """The divisor for an acquisition cost paid in one year.
 
         With ``acquisition_at_start`` it is paid at the start of the year (time 0 for year 1:
         never discounted); otherwise it counts with the year's profit (Hughes).
+
+        Parameters
+        ----------
+        year : int
+            Calendar year the acquisition is paid in, 1-based.
+
+        Returns
+        -------
+        float
+            Without ``acquisition_at_start``: :meth:`discount_rate` of that year.
+            With it: 1.0 for year 1, and for a later year the discount rate at
+            the start of that year.
         """
         if not self.acquisition_at_start:
             return self.discount_rate(year)

@@ -23,7 +23,13 @@ def _folder():
 
 
 def list_scenarios() -> list[str]:
-    """Names of the built-in scenarios."""
+    """Names of the built-in scenarios.
+
+    Returns
+    -------
+    list of str
+        The names :func:`load_scenario` accepts, sorted.
+    """
     return sorted(p.name[:-5] for p in _folder().iterdir() if p.name.endswith(".toml"))
 
 
@@ -42,7 +48,28 @@ def scenario_path(name: str):
 
 
 def load_scenario(name_or_path) -> Scenario:
-    """A built-in scenario by name, or a scenario read from a ``.toml``/``.json`` file."""
+    """A built-in scenario by name, or a scenario read from a ``.toml``/``.json`` file.
+
+    Parameters
+    ----------
+    name_or_path : str, pathlib.Path or Scenario
+        A built-in name (see :func:`list_scenarios`), or a file: a
+        :class:`~pathlib.Path`, or a text ending in ``.toml`` or ``.json`` or
+        holding a ``/``.  A :class:`~simkit.Scenario` is returned as it is.
+
+    Returns
+    -------
+    Scenario
+        The validated scenario.
+
+    Raises
+    ------
+    ScenarioError
+        For an unknown name (the message lists the built-in ones; a
+        buy-till-you-die world's name says how to load it), an argument that
+        is neither a name nor a path, a file that cannot be read or parsed,
+        or a scenario that breaks a rule.
+    """
     if isinstance(name_or_path, Scenario):
         return name_or_path
     if not isinstance(name_or_path, (str, Path)):

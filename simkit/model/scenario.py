@@ -175,7 +175,26 @@ class Scenario:
     # -- conversion ---------------------------------------------------------
     @classmethod
     def from_dict(cls, data: Mapping, source: str | None = None) -> "Scenario":
-        """Build a scenario from plain data (as read from a TOML or JSON file)."""
+        """Build a scenario from plain data (as read from a TOML or JSON file).
+
+        Parameters
+        ----------
+        data : mapping
+            The scenario's fields by name, parts as nested mappings
+            (``{"horizon": 3, "arrivals": {"cohort_size": 100}}``); an unknown
+            key is a problem (with a guess at the key meant).
+        source : str, optional
+            Where the data came from (a file name), shown in the error.
+
+        Returns
+        -------
+        Scenario
+
+        Raises
+        ------
+        ScenarioError
+            Listing every unknown key and every broken rule at once.
+        """
         problems: list[str] = []
         known = _known_keys(cls, data, "", problems)
         if known is None:
@@ -225,7 +244,23 @@ class Scenario:
         return re.sub(r"^(\w+ = )\[\n((?:[ \t]+[^\[\]\n]+,\n)+)\]", one_line, text, flags=re.MULTILINE)
 
     def save(self, path) -> Path:
-        """Write the scenario to ``path`` (``.toml`` or ``.json``)."""
+        """Write the scenario to a ``.toml`` or ``.json`` file (:meth:`to_dict`'s data).
+
+        Parameters
+        ----------
+        path : str or pathlib.Path
+            The file; its suffix chooses the format.  An existing file is replaced.
+
+        Returns
+        -------
+        pathlib.Path
+            The file written.
+
+        Raises
+        ------
+        ValueError
+            If the name does not end in ``.toml`` or ``.json``.
+        """
         path = Path(path)
         if path.suffix == ".json":
             path.write_text(json.dumps(self.to_dict(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
@@ -240,9 +275,24 @@ class Scenario:
     def from_file(cls, path) -> "Scenario":
         """Read a scenario from a ``.toml`` or ``.json`` file (safe parsers only).
 
-        Only a regular file of at most :data:`MAX_FILE_BYTES` is read (never a pipe, a device
-        or an endless stream), as UTF-8 (a byte-order mark is allowed); anything else is a
-        ScenarioError saying what to do.
+        Only a regular file of at most :data:`~simkit.model.reading.MAX_FILE_BYTES` is read (never
+        a pipe, a device or an endless stream), as UTF-8 (a byte-order mark is allowed); anything
+        else is a ScenarioError saying what to do.
+
+        Parameters
+        ----------
+        path : str or pathlib.Path
+            A file whose name ends in ``.toml`` or ``.json`` (the suffix chooses the parser).
+
+        Returns
+        -------
+        Scenario
+
+        Raises
+        ------
+        ScenarioError
+            If the file is missing, unreadable, not a regular file, too large, not
+            UTF-8 or not valid TOML/JSON, or the scenario in it breaks a rule.
         """
         text, format = read_text(path)
         return cls.from_text(text, format=format, source=str(path))
@@ -253,16 +303,69 @@ class Scenario:
 
         Every failure of the parser -- bad syntax, nesting too deep, a number too long, a key given
         twice -- is a ScenarioError.
+
+        Parameters
+        ----------
+        text : str
+            The scenario as written in a file.
+        format : {'toml', 'json'}, default 'toml'
+            The syntax of ``text``.
+        source : str, optional
+            Where the text came from (a file name), shown in the error.
+
+        Returns
+        -------
+        Scenario
+
+        Raises
+        ------
+        ScenarioError
+            For a failure of the parser or a broken rule.
         """
         return cls.from_dict(parse_text(text, format, source), source=source)
 
     def replace(self, **changes) -> "Scenario":
-        """A copy with some top-level fields changed (checked again)."""
+        """A copy with some top-level fields changed (checked again).
+
+        Parameters
+        ----------
+        **changes
+            New values of top-level fields by name (``horizon=10``, ``seed=3``);
+            a part (``arrivals=...``) is replaced whole.  :meth:`updated`
+            changes a single field inside a part.
+
+        Returns
+        -------
+        Scenario
+
+        Raises
+        ------
+        ScenarioError
+            If the copy breaks a rule.
+        """
         return dataclasses.replace(self, **changes)
 
     def updated(self, changes: Mapping[str, Any]) -> "Scenario":
         """A copy with fields changed by dotted path, checked again.
 
+        Parameters
+        ----------
+        changes : mapping of str -> value
+            New values by dotted path, e.g. ``{"arrivals.cohort_size": 20,
+            "stages.new.orders_per_year": 3}``.
+
+        Returns
+        -------
+        Scenario
+
+        Raises
+        ------
+        ScenarioError
+            For a path through something that is not a table, an unknown key or
+            a broken rule.
+
+        Examples
+        --------
         >>> s = Scenario(arrivals={"cohort_size": 10})
         >>> s.updated({"arrivals.cohort_size": 20, "stages.new.orders_per_year": 3}).arrivals.cohort_size
         20

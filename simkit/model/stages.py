@@ -22,7 +22,23 @@ __all__ = ["Stage", "ACTIVE_STAGES", "TERMINAL_STAGES"]
 
 
 class Stage(enum.IntEnum):
-    """The states a customer can be in; the integer value indexes result arrays."""
+    """The states a customer can be in; the integer value indexes result arrays.
+
+    Attributes
+    ----------
+    PROSPECT : int
+        0, a prospect (潜在客户 / 考察期): inquires, has not bought yet.
+    NEW : int
+        1, a new customer (新客户 / 形成期): has made a first purchase.
+    LOYAL : int
+        2, a loyal customer (老客户 / 稳定期): buys repeatedly.
+    DECLINE : int
+        3, decline (退化期): the relationship weakens.
+    LOST : int
+        4, lost (流失客户): the relationship has ended (terminal).
+    UNCONVERTED : int
+        5, unconverted (未转化): a prospect who never bought (terminal).
+    """
 
     PROSPECT = 0
     NEW = 1
@@ -43,7 +59,7 @@ class Stage(enum.IntEnum):
 
     @property
     def is_terminal(self) -> bool:
-        """True for LOST and UNCONVERTED: nothing happens after them."""
+        """Whether nothing happens after this stage (True for LOST and UNCONVERTED)."""
         return self in TERMINAL_STAGES
 
     @property
@@ -53,7 +69,22 @@ class Stage(enum.IntEnum):
 
     @classmethod
     def from_name(cls, name: str) -> "Stage":
-        """The stage called ``name`` (case-insensitive); ``ValueError`` otherwise."""
+        """The stage called ``name`` (case-insensitive).
+
+        Parameters
+        ----------
+        name : str
+            A stage's label, e.g. ``"loyal"`` or ``"LOYAL"``.
+
+        Returns
+        -------
+        Stage
+
+        Raises
+        ------
+        ValueError
+            If no stage has that name; the message lists the allowed ones.
+        """
         try:
             return cls[str(name).upper()]
         except KeyError:
