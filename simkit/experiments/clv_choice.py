@@ -19,10 +19,11 @@ random numbers), so their difference is read seed by seed and carries a 95 % int
 
 The models are fitted by maximum likelihood here (:func:`fit`, as lifetimes fits them; a pymc-marketing MAP fit,
 with its priors, takes seconds): about a second for the sixteen fits of notebook 06 (2 models x 2 worlds x 4
-data sets of 2,357 customers).  Purchases are what the libraries count: a customer's days with a transaction.  The likelihoods and
-predictions are the published closed forms (Fader, Hardie & Lee 2005 for BG/NBD; Fader & Hardie 2005 for
-Pareto/NBD), time in weeks; a customer's history is (x, t_x, T): repeat purchases, the week of the last one and
-the weeks since the first, all counted from the first purchase; t is the holdout's length in weeks.
+data sets of 2,357 customers).  Purchases are what the libraries count: a customer's days with a transaction.
+The likelihoods and predictions are the published closed forms (Fader, Hardie & Lee 2005 for BG/NBD; Fader &
+Hardie 2005 for Pareto/NBD), time in weeks; a customer's history is (x, t_x, T): repeat purchases, the week of
+the last one and the weeks since the first, all counted from the first purchase; t is the holdout's length in
+weeks.
 
 >>> import numpy as np
 >>> p = holdout_probability("bg_nbd", {"r": 0.24, "alpha": 4.4, "a": 0.79, "b": 2.4}, 2, 10.0, 30.0, 39.0,
@@ -243,13 +244,15 @@ def compare_models(worlds=("clv_bg_nbd", "clv_pareto_nbd"), seeds=range(4), cust
                    calibration_weeks: float = 39, holdout_weeks: float = 39):
     """Both models fitted to each world's data set for each seed, and scored on its holdout.
 
-    Returns a DataFrame with one row per world, seed and predictor.  ``model``: "bg_nbd" and "pareto_nbd"
-    (fitted by :func:`fit`), "true_parameters" (the world's own model at its true population parameters: the
-    best a model of that form can do without knowing each customer's rates) and "truth" (each customer's true
-    expectation, ``truth.expected_holdout_purchases``: the best possible prediction).  Scores: ``log_likelihood``
-    (mean holdout log-likelihood per customer, in nats; none for "truth"), ``rmse`` and ``mae`` (purchases per
-    customer), ``predicted_total`` and ``actual_total`` (holdout purchases, all customers); the fitted models'
-    parameters.  Every predictor of a world and seed is scored on the same data set (common random numbers).
+    ``worlds``: built-in CLV scenarios or TOML files of one (:func:`simkit.experiments.clv.load_clv_scenario`).
+    Returns a DataFrame with one row per world, seed and predictor (``true_model``: the world's own).
+    ``model``: "bg_nbd" and "pareto_nbd" (fitted by :func:`fit`), "true_parameters" (the world's own model at its
+    true population parameters: the best a model of that form can do without knowing each customer's rates) and
+    "truth" (each customer's true expectation, ``truth.expected_holdout_purchases``: the best possible
+    prediction).  Scores: ``log_likelihood`` (mean holdout log-likelihood per customer, in nats; none for
+    "truth"), ``rmse`` and ``mae`` (purchases per customer), ``predicted_total`` and ``actual_total`` (holdout
+    purchases, all customers); the fitted models' parameters.  Every predictor of a world and seed is scored on
+    the same data set (common random numbers).
     """
     import pandas as pd
 
@@ -264,7 +267,7 @@ def compare_models(worlds=("clv_bg_nbd", "clv_pareto_nbd"), seeds=range(4), cust
             x, t_x, T = (summary[c].to_numpy(float) for c in ("frequency", "recency", "T"))
             actual = summary["test_frequency"].to_numpy(float)
             t = float(data.split["holdout_weeks"])
-            base = {"world": world, "seed": seed, "customers": len(actual)}
+            base = {"world": world, "true_model": scenario.model, "seed": seed, "customers": len(actual)}
             true_parameters = {name: data.split["parameters"][name] for name in PARAMETERS[scenario.model]}
             for model, params in (("bg_nbd", None), ("pareto_nbd", None), ("true_parameters", true_parameters)):
                 form = scenario.model if params is not None else model
@@ -339,10 +342,6 @@ def _signed(x: float) -> str:
     return f"{x:+.4f}".replace("-", "−")
 
 
-#: the true model of each built-in world
-TRUE_MODEL = {"clv_bg_nbd": "bg_nbd", "clv_pareto_nbd": "pareto_nbd"}
-
-
 def describe_model_choice(table, differences=None) -> str:
     """:func:`compare_models` in sentences that claim only what the numbers show: per world, which model each
     score prefers (by its 95 % interval over seeds, and on how many seeds), how MAE ranks the wrong model against
@@ -352,7 +351,7 @@ def describe_model_choice(table, differences=None) -> str:
     lines = []
     for world, group in table.groupby("world", sort=False):
         seeds = group.seed.nunique()
-        true = TRUE_MODEL[world]
+        true = group.true_model.iloc[0]
         wrong = "pareto_nbd" if true == "bg_nbd" else "bg_nbd"
         if lines:
             lines.append("")
