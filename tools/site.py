@@ -59,11 +59,12 @@ EDITIONS = {
             "intro": "本课程配合教材讲授客户关系管理中的经济计算：客户流失率与客户生命周期、客户终身价值、"
                      "客户金字塔、客户生命周期各阶段的利润。每一课先复现教材的例题（引用为“教材第 N 节”），"
                      "再用模拟做进一步的探讨，并如实给出每个模拟结果的置信区间。",
-            "pages": "本网站的每一页都与课程笔记本一致，图表是运行笔记本得到的。点击页面右上角的 "
-                     "**English** 可切换到同一页的英文版。",
+            "pages": "本网站的每一页都与课程笔记本一致，图表是运行笔记本得到的。点击页面顶部的 "
+                     "**English** 按钮可切换到同一页的英文版；点击图可以看大图。",
             "live": "在自己的电脑上运行",
             "live_how": "交互面板（滑块、下拉菜单）在网页上只显示静态图。要拖动控件，请在本机打开笔记本"
-                        "（需要 Python 3.11；Windows 上把 `.venv/bin/python` 换成 `.venv\\Scripts\\python`）：",
+                        "（需要 Python 3.11 和 git；Windows 上把 `.venv/bin/` 换成 `.venv\\Scripts\\`），"
+                        "逐行运行：",
             "binder": "或者在 Binder 上打开（无需安装，启动需要几分钟）：",
             "guide": "参考指南（英文）",
             "still": "上图是交互面板在初始设置下的静态图。要拖动控件、看图表随之变化，请在本机打开这个笔记本"
@@ -84,11 +85,12 @@ EDITIONS = {
                      "example (cited as \"textbook §N\"), then goes beyond it by simulation, with the interval "
                      "every simulated number carries.",
             "pages": "Every page is a course notebook, its figures those the notebook draws. **中文** at the top "
-                     "right of each page switches to the same page in the Chinese edition.",
+                     "of each page switches to the same page in the Chinese edition; a figure opens at its full "
+                     "size when clicked.",
             "live": "Run it on your own computer",
             "live_how": "An interactive panel (sliders, menus) shows here as a still. To move its controls, open "
-                        "the notebook on your computer (Python 3.11; on Windows use `.venv\\Scripts\\python` in "
-                        "place of `.venv/bin/python`):",
+                        "the notebook on your computer (Python 3.11 and git; on Windows use `.venv\\Scripts\\` in "
+                        "place of `.venv/bin/`), one line at a time:",
             "binder": "Or open it on Binder (nothing to install; it takes a few minutes to start):",
             "guide": "Reference guide",
             "still": "Above: a still of the interactive panel at its starting values. To move its controls and "
@@ -112,6 +114,12 @@ API_GROUPS = {
     "Experiments (experiments)": ["compare", "Comparison", "sweep", "SweepResult"],
     "Language": ["set_language", "get_language", "LANGUAGES"],
 }
+
+
+#: the groups' headings in the Chinese edition (the docstrings themselves are English)
+API_GROUPS_ZH = {"Scenarios (model)": "情景（model）", "Running a scenario (engines)": "运行情景（engines）",
+                 "Exact tables (exact)": "精确计算表（exact）", "Experiments (experiments)": "实验（experiments）",
+                 "Language": "语言"}
 
 
 class SiteError(Exception):
@@ -302,10 +310,12 @@ def stage_markdown(text: str, repository_path: Path, pages: dict, page: str, rep
 def front_page(edition: Edition, repository: str | None) -> str:
     words = edition.words
     notebook = f"{edition.source + '/' if edition.source else ''}notebooks/01_first_simulation.ipynb"
-    command = ('python3 -m venv .venv && .venv/bin/python -m pip install -e ".[notebooks]" && '
-               f".venv/bin/jupyter lab --ServerApp.root_dir=. --LabApp.default_url=/doc/tree/{notebook}")
+    clone = ([f"git clone https://github.com/{repository}.git", f"cd {repository.split('/')[1]}"] if repository
+             else [])
+    commands = clone + ["python3 -m venv .venv", '.venv/bin/python -m pip install -e ".[notebooks]"',
+                        f".venv/bin/jupyter lab --LabApp.default_url=/doc/tree/{notebook}"]
     text = [f"# {edition.title}", "", words["intro"], "", words["pages"], "", f"## {words['live']}", "",
-            words["live_how"], "", "```bash", command, "```", ""]
+            words["live_how"], "", "```bash", *commands, "```", ""]
     if repository:
         url = f"https://mybinder.org/v2/gh/{repository}/HEAD?urlpath=doc/tree/{notebook}"
         text += [words["binder"], "", f"[![Binder](_static/binder-badge.svg)]({url})", ""]
@@ -325,7 +335,8 @@ def api_page(edition: Edition) -> str:
     title = "API 参考" if edition.folder == "zh" else "API reference"
     text = [f"# {title}", "", edition.words["api_intro"], ""]
     for group, names in API_GROUPS.items():
-        text += [f"## {group}", "", "```{eval-rst}", ".. currentmodule:: simkit", ""]
+        heading = API_GROUPS_ZH[group] if edition.folder == "zh" else group
+        text += [f"## {heading}", "", "```{eval-rst}", ".. currentmodule:: simkit", ""]
         for name in names:
             value = getattr(simkit, name)
             kind = "autoclass" if isinstance(value, type) else (
@@ -369,7 +380,7 @@ def stage(edition: Edition, executed_root: Path, into: Path, solutions: bool, ot
     _write_yaml(into / "_toc.yml", toc)
     other = EDITIONS["en" if edition.folder == "zh" else "zh"]
     config = {
-        "title": edition.title, "author": "simkit", "copyright": "2026", "only_build_toc_files": True,
+        "title": edition.title, "author": "", "copyright": "2026", "only_build_toc_files": True,
         "exclude_patterns": ["_formulas"],
         "execute": {"execute_notebooks": "off"},
         "html": {"use_multitoc_numbering": False, "home_page_in_navbar": True},

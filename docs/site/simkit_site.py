@@ -54,4 +54,6 @@ def setup(app):
     app.connect("html-page-context", _other_edition_link)
     app.connect("html-page-context", _each_script_once)
     app.add_css_file("simkit.css")
+    app.add_js_file("sidebar-toggles.js")
+    app.add_js_file("figure-links.js")
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -280,3 +280,29 @@ def test_the_language_switch_goes_to_the_same_lesson(page, served):
     page.wait_for_load_state("load")
     assert page.url.endswith("/zh/notebooks/03_customer_lifetime_value.html")
     assert page.evaluate("document.documentElement.lang").startswith("zh")
+
+
+def test_a_phone_reader_finds_the_other_lessons_and_the_pages_contents(browser, served):
+    """On a phone the sidebars are menus behind the header's buttons: the lessons' list opens and leads on, and
+    so does the page's own contents (pydata-sphinx-theme 0.17 left sphinx-book-theme's buttons dead)."""
+    context = browser.new_context(viewport=PHONE, device_scale_factor=1)
+    page = context.new_page()
+    page.goto(f"{served}/zh/notebooks/01_first_simulation.html")
+    page.locator(".primary-toggle:visible").first.click()
+    lesson = page.locator("dialog[open] a[href$='02_churn_and_lifetime.html']")
+    lesson.first.wait_for(state="visible", timeout=5_000)
+    screenshot(page, "site-zh-phone-menu")
+    lesson.first.click()
+    page.wait_for_load_state("load")
+    assert page.url.endswith("/zh/notebooks/02_churn_and_lifetime.html")
+    page.locator(".secondary-toggle:visible").first.click()
+    page.locator("dialog[open] nav.page-toc a").first.wait_for(state="visible", timeout=5_000)
+    context.close()
+
+
+def test_a_figure_opens_at_its_full_size(page, served):
+    page.goto(f"{served}/zh/notebooks/01_first_simulation.html")
+    link = page.locator(".cell_output a.simkit-figure-link").first
+    image = link.locator("img")
+    assert link.get_attribute("href") == image.get_attribute("src")
+    assert image.evaluate("i => i.naturalWidth") > 0
