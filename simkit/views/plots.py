@@ -434,11 +434,12 @@ def _generated(name: str, changes: dict) -> bool:
 
 
 def _lever_label(name: str, changes: dict) -> str:
-    """A sweep variant as the student named it ("loyal customers stay 10 % longer", translated if the catalog
-    knows it), or -- for a grid's variants, named by their values -- the changes it makes."""
+    """A sweep variant as the student named it, in the words typed ("loyal customers stay 10 % longer"; never one
+    name of four translated because the catalog happens to hold it), or -- for a grid's variants, named by their
+    values -- the changes it makes."""
     if _generated(name, changes):
         return _variant_label(changes)
-    return label(_literal(name), separator="\n")
+    return name
 
 
 def _variant_label(changes: dict) -> str:
