@@ -191,12 +191,13 @@ def _quoted_english_labels(text: str, labels: dict[str, set[str]]) -> list[str]:
 
 
 def _package_labels() -> dict[str, set[str]]:
-    import polib
+    from babel.messages.pofile import read_po
 
     labels: dict[str, set[str]] = {}
-    for entry in polib.pofile(ROOT / "simkit" / "core" / "locale" / "zh_CN" / "LC_MESSAGES" / "simkit.po"):
-        if entry.msgid and entry.msgstr:
-            labels.setdefault(entry.msgid, set()).add(entry.msgstr)
+    with open(ROOT / "simkit" / "core" / "locale" / "zh_CN" / "LC_MESSAGES" / "simkit.po", "rb") as po:
+        for message in read_po(po):
+            if message.id and message.string and isinstance(message.id, str):
+                labels.setdefault(message.id, set()).add(message.string)
     return labels
 
 

@@ -196,9 +196,7 @@ LINK = re.compile(r"(?<!!)\[([^\]]+)\]\(([^)\s]+)\)")
 def formula_image(tex: str, folder: Path) -> str:
     """Typeset a display formula with matplotlib's mathtext into an SVG in ``folder``; its file name."""
     import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure     # not pyplot: nothing registered, nothing left open
 
     from simkit.views.fonts import chinese_font
 
@@ -213,12 +211,11 @@ def formula_image(tex: str, folder: Path) -> str:
              "mathtext.bf": "DejaVu Sans:bold", "mathtext.cal": "DejaVu Sans", "mathtext.sf": "DejaVu Sans",
              "mathtext.tt": "DejaVu Sans Mono", "font.family": ["DejaVu Sans", font], "svg.fonttype": "path",
              "font.size": 15}
-    with plt.rc_context(style):
-        figure = plt.figure(figsize=(0.1, 0.1))
+    with matplotlib.rc_context(style):
+        figure = Figure(figsize=(0.1, 0.1))
         figure.text(0, 0, f"${tex}$")
         folder.mkdir(parents=True, exist_ok=True)
         figure.savefig(folder / name, bbox_inches="tight", pad_inches=0.05, transparent=True)
-        plt.close(figure)
     return name
 
 
