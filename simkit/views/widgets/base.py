@@ -11,7 +11,6 @@ import html
 
 from ...core.errors import ScenarioError
 from ...core.language import _
-from ..fonts import label
 from ..plots import new_figure
 from ...model.scenario import Scenario
 from .controls import FIGURE_DPI, figure_view, refuse, side_by_side, status_line
@@ -149,14 +148,15 @@ class TablePanel(Still, Base):
     def _assemble(self, controls, ncols: int, width: float, height: float = 3.6, arrangement: str = "beside"):
         """Create the message, table and figure views, wire ``self.controls``, lay out, draw the first time.
 
-        Layout, for the notebook's visible area in the README's JupyterLab layout (file browser shown,
-        1280 x 720: about 850 x 600 px): ``arrangement`` "beside" puts the table beside the controls, then the
-        status and message line and the figure across the panel; "below" puts the table under the controls;
-        "tabs" puts the table and the figure on two tabs under the message (a wide table and a wide figure).
+        Layout, for the notebook's visible area in the README's layout (JupyterLab's simple interface at
+        1280 x 720: about 1214 x 608 px): ``arrangement`` "beside" puts the table beside the controls, then the
+        status and message line and the figure across the panel; "below" puts the table under the controls.
         ``controls`` is a list of widgets (stacked) or one widget laid out by the panel.
         """
         import ipywidgets as widgets
 
+        if arrangement not in ("beside", "below"):
+            raise ValueError(f"arrangement: got {arrangement!r}, expected 'beside' or 'below'")
         self.message = widgets.HTML()
         self.table_view = widgets.HTML(style={"font_size": "12px"})
         self.view = figure_view(max_width=f"{width * FIGURE_DPI:.0f}px")   # never blown up past its pixels
@@ -167,13 +167,8 @@ class TablePanel(Still, Base):
         box = controls if isinstance(controls, widgets.Widget) else widgets.VBox(controls)
         if arrangement == "beside":
             parts = [side_by_side(box, self.table_view), status_line(status, self.message), self.view]
-        elif arrangement == "below":
-            parts = [box, self.table_view, status_line(status, self.message), self.view]
         else:
-            self.pages = widgets.Tab([self.table_view, self.view])
-            for index, title in enumerate((label("table"), label("chart"))):
-                self.pages.set_title(index, title)
-            parts = [box, status_line(status, self.message), self.pages]
+            parts = [box, self.table_view, status_line(status, self.message), self.view]
         Base.__init__(self, parts)
         self.refresh()
 
