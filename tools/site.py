@@ -314,7 +314,7 @@ def front_page(edition: Edition, repository: str | None) -> str:
     text = [f"# {edition.title}", "", words["intro"], "", words["pages"], "", f"## {words['live']}", "",
             words["live_how"], "", "```bash", *commands, "```", ""]
     if repository:
-        url = f"https://mybinder.org/v2/gh/{repository}/HEAD?urlpath=doc/tree/{notebook}"
+        url = binder_url(repository, edition, "notebooks/01_first_simulation")
         text += [words["binder"], "", f"[![Binder](_static/binder-badge.svg)]({url})", ""]
     if edition.folder != "en":
         text += [f'<p><a href="../en/docs/guide.html">{words["guide"]}</a></p>', ""]
