@@ -140,6 +140,22 @@ def page_name(edition: Edition, repository_path: Path) -> str:
     return "/".join(parts[1:] if edition.source and parts[0] == edition.source else parts)
 
 
+def markdown_pages(edition: Edition) -> dict[Path, str]:
+    """The edition's pages written in markdown, by repository path: the instructor guide, the glossary (one,
+    in both languages) and, in English, the reference guide."""
+    instructors = Path(edition.source) / "INSTRUCTORS.md" if edition.source else Path("INSTRUCTORS.md")
+    pages = {instructors: "INSTRUCTORS", Path("docs/glossary.md"): "docs/glossary"}
+    if edition.folder == "en":
+        pages[Path("docs/guide.md")] = "docs/guide"
+    return pages
+
+
+def pages_of(edition: Edition, solutions: bool) -> dict[Path, str]:
+    """Every page made from a repository file, by that file's path (the front page and the API's are not)."""
+    pages = {path: page_name(edition, path) for paths in contents(edition, solutions).values() for path in paths}
+    return {**pages, **markdown_pages(edition)}
+
+
 def contents(edition: Edition, solutions: bool) -> dict[str, list[Path]]:
     """Each part's notebooks, in order."""
     folders = ["notebooks", "exercises"] + (["solutions"] if solutions else [])
@@ -343,17 +359,12 @@ def api_page(edition: Edition) -> str:
     return "\n".join(text)
 
 
-def stage(edition: Edition, executed_root: Path, into: Path, solutions: bool, other_pages: list[str],
-          repository: str | None) -> list[str]:
-    """Write the edition's book sources into ``into``; return its page names."""
+def stage(edition: Edition, executed_root: Path, into: Path, solutions: bool, repository: str | None) -> None:
+    """Write the edition's book sources into ``into``."""
     into.mkdir(parents=True)
     parts = contents(edition, solutions)
-    pages: dict[Path, str] = {path: page_name(edition, path) for paths in parts.values() for path in paths}
-    instructors = Path(edition.source) / "INSTRUCTORS.md" if edition.source else Path("INSTRUCTORS.md")
-    markdown = {instructors: "INSTRUCTORS", Path("docs/glossary.md"): "docs/glossary"}
-    if edition.folder == "en":
-        markdown[Path("docs/guide.md")] = "docs/guide"
-    pages.update(markdown)
+    markdown = markdown_pages(edition)
+    pages = pages_of(edition, solutions)
     formulas = into / "_formulas"
     for path in (p for paths in parts.values() for p in paths):
         executed = json.loads((executed_root / path).read_text(encoding="utf-8"))
@@ -390,7 +401,8 @@ def stage(edition: Edition, executed_root: Path, into: Path, solutions: bool, ot
                 "language": edition.language,
                 "simkit_edition": edition.folder,
                 "simkit_other_edition": {"folder": other.folder, "name": other.name,
-                                         "language": other.language, "pages": other_pages},
+                                         "language": other.language,
+                                         "pages": ["index", "api", *pages_of(other, solutions).values()]},
                 "myst_heading_anchors": 4,
                 "napoleon_google_docstring": False, "napoleon_numpy_docstring": True,
                 "autodoc_typehints": "none", "autodoc_member_order": "bysource",
@@ -408,7 +420,6 @@ def stage(edition: Edition, executed_root: Path, into: Path, solutions: bool, ot
                                 "path_to_book": edition.source}
         config["html"]["use_repository_button"] = True
     _write_yaml(into / "_config.yml", config)
-    return ["index", "api"] + list(pages.values())
 
 
 MARKER = ".simkit-site"
@@ -447,15 +458,9 @@ def build(out: Path, solutions: bool = False, executed: Path | None = None, repo
         executed = executed or work / "executed"
         print(f"executing {len(missing)} notebooks for the site ...", flush=True)
         execute(missing, executed, workers)
-    page_lists = {}
     for key, edition in EDITIONS.items():
-        page_lists[key] = [page_name(edition, p) for paths in contents(edition, solutions).values() for p in paths]
-    for key, edition in EDITIONS.items():
-        other = "en" if key == "zh" else "zh"
-        other_pages = page_lists[other] + ["index", "api", "INSTRUCTORS", "docs/glossary"] + (
-            ["docs/guide"] if other == "en" else [])
         source = work / key
-        stage(edition, executed, source, solutions, other_pages, repository)
+        stage(edition, executed, source, solutions, repository)
         command = [sys.executable, "-c", "from jupyter_book.cli.main import main; main()",   # jupyter-book, this venv's
                    "build", str(source), "--builder", "html", "-W", "--keep-going",
                    "--path-output", str(work / f"{key}-build")]

@@ -16,7 +16,7 @@ import unicodedata
 
 import numpy as np
 
-__all__ = ["display_width", "format_money", "format_table", "pad"]
+__all__ = ["display_width", "format_change", "format_money", "format_signed", "format_table", "pad"]
 
 
 def format_money(amount: float, decimals: int = 0, sign: bool = False) -> str:
@@ -30,6 +30,24 @@ def format_money(amount: float, decimals: int = 0, sign: bool = False) -> str:
     if rounded < 0:
         return "−" + text
     return ("+" + text) if sign and rounded > 0 else text
+
+
+def format_signed(value: float, decimals: int = 4) -> str:
+    """A number with its sign always shown and a true minus sign.
+
+    >>> format_signed(-0.01234), format_signed(2, 1)
+    ('−0.0123', '+2.0')
+    """
+    return f"{value:+.{decimals}f}".replace("-", "−")
+
+
+def format_change(share: float, decimals: int = 1) -> str:
+    """A relative change (a share: 0.015 is 1.5 %) in per cent, its sign always shown.
+
+    >>> format_change(0.015), format_change(-0.057)
+    ('+1.5 %', '−5.7 %')
+    """
+    return format_signed(share * 100, decimals) + " %"
 
 
 def format_table(headers, rows, title: str | None = None, right_from: int | None = None) -> str:

@@ -38,6 +38,7 @@ import math
 
 import numpy as np
 
+from ..core.formatting import format_change, format_signed
 from ..core.language import N_, _
 
 __all__ = ["MODEL_NAMES", "compare_models", "describe_model_choice", "expected_holdout", "fit",
@@ -334,14 +335,6 @@ def per_seed_table(table):
     return result
 
 
-def _percent(x: float) -> str:
-    return f"{x * 100:+.1f} %".replace("-", "−")
-
-
-def _signed(x: float) -> str:
-    return f"{x:+.4f}".replace("-", "−")
-
-
 def describe_model_choice(table, differences=None) -> str:
     """:func:`compare_models` in sentences that claim only what the numbers show: per world, which model each
     score prefers (by its 95 % interval over seeds, and on how many seeds), how MAE ranks the wrong model against
@@ -363,8 +356,8 @@ def describe_model_choice(table, differences=None) -> str:
             text = _("{score}: {first} − {second} = {difference} {unit} (95 % interval over data sets {low} to "
                      "{high}); {first} scored better on {wins} of {seeds}").format(
                 score=_(_SCORE_NAMES[score]), first=MODEL_NAMES["bg_nbd"], second=MODEL_NAMES["pareto_nbd"],
-                difference=_signed(row["mean"]), unit=unit, low=_signed(row.low_95), high=_signed(row.high_95),
-                wins=int(row.first_better), seeds=int(row.seeds))
+                difference=format_signed(row["mean"]), unit=unit, low=format_signed(row.low_95),
+                high=format_signed(row.high_95), wins=int(row.first_better), seeds=int(row.seeds))
             if not row.better:
                 text += _(": the interval covers zero, no choice.")
             elif row.better == true:
@@ -384,6 +377,6 @@ def describe_model_choice(table, differences=None) -> str:
         miss = truth.predicted_total / truth.actual_total - 1
         lines.append("  " + _("The holdout total came closer for {wrong} than for {true} on {closer} of {seeds} "
                               "data sets; the best possible prediction missed it by {low} to {high}.").format(
-            wrong=MODEL_NAMES[wrong], true=MODEL_NAMES[true], closer=closer, seeds=seeds, low=_percent(miss.min()),
-            high=_percent(miss.max())))
+            wrong=MODEL_NAMES[wrong], true=MODEL_NAMES[true], closer=closer, seeds=seeds,
+            low=format_change(miss.min()), high=format_change(miss.max())))
     return "\n".join(lines)

@@ -24,6 +24,7 @@ import warnings
 
 import numpy as np
 
+from ..core.formatting import format_change
 from ..core.language import N_, _
 
 __all__ = ["ExtraNeeded", "alive_calibration", "calibration_summary", "describe_holdout", "describe_parameters", "holdout_score",
@@ -190,24 +191,20 @@ def alive_calibration(probability_alive, alive, bins: int = 10):
     return pd.DataFrame(rows)
 
 
-def _percent(x: float) -> str:
-    return f"{x * 100:+.1f} %".replace("-", "−")
-
-
 def describe_holdout(score: dict, model: str = N_("the model")) -> str:
     """:func:`holdout_score` in sentences: the total's error with its interval, beside the best possible."""
     low, high = score["relative_error_95"]
     lines = [_("{model} predicted {predicted} holdout purchases; {actual} happened: {error} (95 % interval over "
                "customers {low} to {high}).").format(
         model=_(model), predicted=f"{score['predicted_total']:,.0f}", actual=f"{score['actual_total']:,.0f}",
-        error=_percent(score["relative_error"]), low=_percent(low), high=_percent(high))]
+        error=format_change(score["relative_error"]), low=format_change(low), high=format_change(high))]
     if low <= 0 <= high:
         lines.append(_("The interval covers zero: at this size the total cannot be told from what happened."))
     if "oracle_total" in score:
         low, high = score["oracle_relative_error_95"]
         lines.append(_("The best possible prediction (each customer's true expectation) was {error} ({low} to "
                        "{high}): that much is the data's own noise.").format(
-            error=_percent(score["oracle_relative_error"]), low=_percent(low), high=_percent(high)))
+            error=format_change(score["oracle_relative_error"]), low=format_change(low), high=format_change(high)))
         lines.append(_("Customer by customer, the mean absolute error is {error} purchases against {best} for the "
                        "best possible prediction.").format(error=f"{score['mean_absolute_error']:.2f}",
                                                            best=f"{score['oracle_mean_absolute_error']:.2f}"))
